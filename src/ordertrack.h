@@ -1,0 +1,14 @@
+/*
+ * ordertrack.h
+ *	  Shared declarations of the ordertrack extension's parts.
+ */
+#ifndef ORDERTRACK_H
+#define ORDERTRACK_H
+
+/* Schema that holds every ordertrack object (the extension is not relocatable). */
+#define OT_SCHEMA "ordertrack"
+
+/* tracking_no.c */
+extern void TrackingNoInit(void);
+
+#endif							/* ORDERTRACK_H */
