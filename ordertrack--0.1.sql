@@ -128,6 +128,24 @@ CREATE OPERATOR CLASS ordertrack.tracking_no_hash_ops
 COMMENT ON OPERATOR CLASS ordertrack.tracking_no_ops USING btree IS 'btree ordering of tracking numbers';
 COMMENT ON OPERATOR CLASS ordertrack.tracking_no_hash_ops USING hash IS 'hashing of tracking numbers';
 
+-- min() and max(), so that reports can say "the first and the last number".
+CREATE FUNCTION ordertrack.tracking_no_smaller(ordertrack.tracking_no, ordertrack.tracking_no) RETURNS ordertrack.tracking_no
+	AS 'int8smaller' LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION ordertrack.tracking_no_larger(ordertrack.tracking_no, ordertrack.tracking_no) RETURNS ordertrack.tracking_no
+	AS 'int8larger' LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION ordertrack.tracking_no_smaller(ordertrack.tracking_no, ordertrack.tracking_no) IS 'The smaller of two tracking numbers';
+COMMENT ON FUNCTION ordertrack.tracking_no_larger(ordertrack.tracking_no, ordertrack.tracking_no) IS 'The larger of two tracking numbers';
+CREATE AGGREGATE ordertrack.min(ordertrack.tracking_no) (
+	SFUNC = ordertrack.tracking_no_smaller, STYPE = ordertrack.tracking_no,
+	COMBINEFUNC = ordertrack.tracking_no_smaller, SORTOP = OPERATOR(ordertrack.<), PARALLEL = SAFE
+);
+CREATE AGGREGATE ordertrack.max(ordertrack.tracking_no) (
+	SFUNC = ordertrack.tracking_no_larger, STYPE = ordertrack.tracking_no,
+	COMBINEFUNC = ordertrack.tracking_no_larger, SORTOP = OPERATOR(ordertrack.>), PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE ordertrack.min(ordertrack.tracking_no) IS 'Smallest tracking number';
+COMMENT ON AGGREGATE ordertrack.max(ordertrack.tracking_no) IS 'Largest tracking number';
+
 -- Casts.  Text casts go through the validating I/O functions.
 CREATE FUNCTION ordertrack.tracking_no(bigint) RETURNS ordertrack.tracking_no
 	AS 'MODULE_PATHNAME', 'tracking_no_from_bigint' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;

@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# Runs every ordertrack test suite on a throwaway cluster and ends with one
+# line "N passed, N failed".  Installs what it needs from apt on a fresh
+# Debian 12 machine.  Exits non-zero when anything fails.
+#
+#   bash test/run.sh            all suites
+#   OT_SUITES="unit pgtap" bash test/run.sh     only some of them
+#
+# Suites: unit (plain C), fuzz (short libFuzzer run), regress (pg_regress and
+# isolation specs), pgtap (test/pgtap/*.sql through pg_prove), scripts
+# (test/scripts/*.sh: crash, dump/restore, binary COPY, concurrency, volume).
+set -u
+cd "$(dirname "$0")/.."
+. test/lib.sh
+
+SUITES=${OT_SUITES:-"unit fuzz regress pgtap scripts"}
+LOGDIR=$(mktemp -d /tmp/ordertrack-test-logs.XXXXXX)
+chmod 777 "$LOGDIR"
+PASS=0
+FAIL=0
+trap 'ot_cluster_destroy' EXIT
+
+# Adds the TAP results in a log to the totals; a failed command with no
+# failing test line counts as one failure.
+tally_tap() {
+	local log=$1 status=$2 p f
+	p=$(grep -cE '^[[:space:]]*ok [0-9]+' "$log")
+	f=$(grep -cE '^[[:space:]]*not ok [0-9]+' "$log")
+	if [ "$status" != 0 ] && [ "$f" = 0 ]; then f=1; fi
+	PASS=$((PASS + p)); FAIL=$((FAIL + f))
+	[ "$f" = 0 ] || { echo "---- $log"; grep -vE '^[[:space:]]*ok [0-9]+' "$log" | tail -40; }
+}
+
+section() { echo "== $*"; }
+
+section "packages"
+ot_install_packages || { echo "0 passed, 1 failed"; exit 1; }
+section "build"
+if ! ot_build_install; then
+	make PG_CONFIG="$PG_CONFIG" 2>&1 | tail -20
+	echo "0 passed, 1 failed"; exit 1
+fi
+
+for suite in $SUITES; do
+	case $suite in
+	unit)
+		section "C unit tests"
+		log=$LOGDIR/unit.log
+		make -s test/unit/test_tn >"$log" 2>&1 && test/unit/test_tn >>"$log" 2>&1
+		st=$?; grep -E '^#' "$log"; tally_tap "$log" $st ;;
+	fuzz)
+		section "fuzzing the parser (20 s)"
+		log=$LOGDIR/fuzz.log
+		if make -s test/fuzz/fuzz_tn_parse >"$log" 2>&1; then
+			mkdir -p "$LOGDIR/corpus"
+			test/fuzz/fuzz_tn_parse -max_total_time=20 -print_final_stats=1 \
+				"$LOGDIR/corpus" test/fuzz/seeds >>"$log" 2>&1
+			st=$?
+		else st=1; fi
+		grep -E 'stat::number_of_executed_runs|ERROR|SUMMARY' "$log"
+		if [ $st = 0 ]; then echo "ok 1 - parser fuzzing found no crash" >>"$log"
+		else echo "not ok 1 - parser fuzzing" >>"$log"; fi
+		tally_tap "$log" $st ;;
+	regress)
+		[ -n "${OT_CLUSTER_DIR:-}" ] || ot_cluster_start
+		section "pg_regress and isolation"
+		log=$LOGDIR/regress.log
+		chmod -R a+rwX . 2>/dev/null
+		make -s PG_CONFIG="$PG_CONFIG" installcheck >"$log" 2>&1
+		st=$?
+		grep -E '\.\.\. ' "$log"
+		p=$(grep -cE '\.\.\. ok' "$log")
+		f=$(grep -cE '\.\.\. FAILED|\.\.\. failed' "$log")
+		if [ $st != 0 ] && [ "$f" = 0 ]; then f=1; fi
+		PASS=$((PASS + p)); FAIL=$((FAIL + f))
+		if [ $st != 0 ]; then
+			tail -20 "$log"
+			for d in regression.diffs output_iso/regression.diffs; do
+				[ -f "$d" ] && { echo "---- $d"; cat "$d"; }
+			done
+		fi ;;
+	pgtap)
+		[ -n "${OT_CLUSTER_DIR:-}" ] || ot_cluster_start
+		section "pgTAP (pg_prove)"
+		for t in test/pgtap/*.sql; do
+			name=$(basename "$t" .sql)
+			log=$LOGDIR/pgtap-$name.log
+			db=ot_tap_$name
+			if ot_fresh_db "$db" -c "CREATE EXTENSION pgtap" >"$log" 2>&1; then
+				pg_prove -v -d "$db" "$t" >>"$log" 2>&1
+				st=$?
+			else st=1; fi
+			echo "$name: $(grep -cE '^[[:space:]]*ok [0-9]+' "$log") ok, $(grep -cE '^[[:space:]]*not ok' "$log") not ok"
+			tally_tap "$log" $st
+		done ;;
+	scripts)
+		[ -n "${OT_CLUSTER_DIR:-}" ] || ot_cluster_start
+		section "scripted tests"
+		for t in test/scripts/*.sh; do
+			name=$(basename "$t" .sh)
+			log=$LOGDIR/script-$name.log
+			bash "$t" >"$log" 2>&1
+			st=$?
+			echo "$name: $(grep -cE '^[[:space:]]*ok [0-9]+' "$log") ok, $(grep -cE '^[[:space:]]*not ok' "$log") not ok"
+			grep -E '^#' "$log"
+			tally_tap "$log" $st
+			# a script that stopped the cluster leaves it for the next to start
+			[ -f "$OT_CLUSTER_DIR/data/postmaster.pid" ] || ot_cluster_ctl start
+		done ;;
+	*) echo "unknown suite $suite"; FAIL=$((FAIL + 1)) ;;
+	esac
+done
+
+echo "logs: $LOGDIR"
+echo "$PASS passed, $FAIL failed"
+[ "$FAIL" = 0 ]
