@@ -2,6 +2,7 @@
 
 \echo Use "CREATE EXTENSION ordertrack" to load this file. \quit
 
+GRANT USAGE ON SCHEMA ordertrack TO PUBLIC;
 COMMENT ON SCHEMA ordertrack IS 'ordertrack: order intake, tracking numbers, stages and events';
 
 -- ---------------------------------------------------------------------------
@@ -127,6 +128,8 @@ CREATE OPERATOR CLASS ordertrack.tracking_no_hash_ops
 
 COMMENT ON OPERATOR CLASS ordertrack.tracking_no_ops USING btree IS 'btree ordering of tracking numbers';
 COMMENT ON OPERATOR CLASS ordertrack.tracking_no_hash_ops USING hash IS 'hashing of tracking numbers';
+COMMENT ON OPERATOR FAMILY ordertrack.tracking_no_ops USING btree IS 'btree ordering of tracking numbers';
+COMMENT ON OPERATOR FAMILY ordertrack.tracking_no_hash_ops USING hash IS 'hashing of tracking numbers';
 
 -- min() and max(), so that reports can say "the first and the last number".
 CREATE FUNCTION ordertrack.tracking_no_smaller(ordertrack.tracking_no, ordertrack.tracking_no) RETURNS ordertrack.tracking_no
