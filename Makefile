@@ -14,7 +14,7 @@ REGRESS_OPTS = --inputdir=. --load-extension=ordertrack
 ISOLATION = tracking_issue
 ISOLATION_OPTS = --load-extension=ordertrack
 
-EXTRA_CLEAN = test/unit/test_tn test/fuzz/fuzz_tn_parse
+EXTRA_CLEAN = test/unit/test_tn test/unit/check_numbers test/fuzz/fuzz_tn_parse
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
@@ -24,6 +24,9 @@ include $(PGXS)
 TN_PURE = src/tn_digits.c src/tn_permute.c
 test/unit/test_tn: test/unit/test_tn.c $(TN_PURE) src/tn_digits.h src/tn_permute.h
 	$(CC) -O2 -g -Wall -Wextra -Werror -Isrc -o $@ test/unit/test_tn.c $(TN_PURE) -lcrypto
+
+test/unit/check_numbers: test/unit/check_numbers.c
+	$(CC) -O2 -Wall -Wextra -Werror -o $@ $<
 
 unittest: test/unit/test_tn
 	test/unit/test_tn

@@ -84,3 +84,18 @@ ot_fresh_db() {
 	"$PGBIN/dropdb" --if-exists "$db" && "$PGBIN/createdb" "$db" &&
 	ot_psql -d "$db" -c "CREATE EXTENSION ordertrack" "$@"
 }
+
+# TAP for the scripted tests: ot_is GOT WANT DESCRIPTION.
+OT_TAP_N=0
+ot_is() {
+	OT_TAP_N=$((OT_TAP_N + 1))
+	if [ "$1" = "$2" ]; then echo "ok $OT_TAP_N - $3"
+	else echo "not ok $OT_TAP_N - $3"; echo "#   got: '$1'"; echo "#   expected: '$2'"; fi
+}
+ot_done() { echo "1..$OT_TAP_N"; }
+
+# One value from a query.
+ot_val() {
+	local db=$1; shift
+	"$PGBIN/psql" -X -q -At -v ON_ERROR_STOP=1 -d "$db" -c "$*"
+}

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Issue numbers, dump, restore into a new database, issue more: no number is
+# issued twice, the secret and the sequence position come back, and the
+# restore itself raises no error.  Custom format with a parallel restore, and
+# plain SQL through psql.  Needs the cluster from test/run.sh (PG* set).
+set -u
+cd "$(dirname "$0")/../.."
+. test/lib.sh
+
+src=ot_dump_src
+ot_fresh_db $src
+ot_psql -d $src -c "CREATE TABLE issued (n ordertrack.tracking_no PRIMARY KEY, batch text NOT NULL)" \
+	-c "INSERT INTO issued SELECT ordertrack.issue_tracking_no(), 'before dump' FROM generate_series(1, 20000)"
+src_secret=$(ot_val $src "SELECT md5(secret) FROM ordertrack.tracking_secret")
+src_seq=$(ot_val $src "SELECT last_value FROM ordertrack.tracking_seq")
+dir=$(mktemp -d)
+
+for format in custom plain; do
+	dst=ot_dump_dst_$format
+	"$PGBIN/dropdb" --if-exists $dst
+	if [ $format = custom ]; then
+		"$PGBIN/pg_dump" -Fc -f "$dir/db.dump" $src
+		"$PGBIN/createdb" $dst
+		"$PGBIN/pg_restore" -j 2 --exit-on-error -d $dst "$dir/db.dump" >"$dir/restore.log" 2>&1
+	else
+		"$PGBIN/pg_dump" -Fp -f "$dir/db.sql" $src
+		"$PGBIN/createdb" $dst
+		ot_psql -d $dst -f "$dir/db.sql" >"$dir/restore.log" 2>&1
+	fi
+	ot_is "$?" 0 "$format dump restores without error"
+	ot_is "$(ot_val $dst "SELECT md5(secret) FROM ordertrack.tracking_secret")" "$src_secret" \
+		"$format: the restored database has the dumped secret"
+	ot_is "$(ot_val $dst "SELECT count(*) FROM ordertrack.tracking_secret")" 1 "$format: one secret row"
+	ot_is "$(ot_val $dst "SELECT last_value >= $src_seq FROM ordertrack.tracking_seq")" t \
+		"$format: the sequence resumes where the dump left it"
+	ot_psql -d $dst -c "INSERT INTO issued SELECT ordertrack.issue_tracking_no(), 'after restore' FROM generate_series(1, 20000)" \
+		>"$dir/issue.log" 2>&1
+	ot_is "$?" 0 "$format: 20,000 numbers issued after the restore, none equal to one before (primary key)"
+	ot_is "$(ot_val $dst "SELECT count(DISTINCT n) FROM issued")" 40000 "$format: 40,000 distinct numbers"
+	ot_is "$(ot_val $dst "SELECT count(*) FROM issued i JOIN issued j ON i.n OPERATOR(ordertrack.=) j.n AND i.batch <> j.batch")" 0 \
+		"$format: no number issued both before and after"
+	# a dump of the restored database restores too (the chain goes on)
+	"$PGBIN/pg_dump" -Fc -f "$dir/again.dump" $dst && "$PGBIN/dropdb" --if-exists ${dst}_2 &&
+		"$PGBIN/createdb" ${dst}_2 && "$PGBIN/pg_restore" --exit-on-error -d ${dst}_2 "$dir/again.dump"
+	ot_is "$?" 0 "$format: the restored database dumps and restores again"
+	ot_is "$(ot_val ${dst}_2 "SELECT md5(secret) FROM ordertrack.tracking_secret")" "$src_secret" \
+		"$format: the secret survives a second round"
+	"$PGBIN/dropdb" $dst; "$PGBIN/dropdb" ${dst}_2
+done
+
+# Restoring into a database that already issued with its own secret fails
+# loudly instead of mixing two secrets.
+used=ot_dump_used
+ot_fresh_db $used
+ot_val $used "SELECT ordertrack.issue_tracking_no() IS NOT NULL" >/dev/null
+"$PGBIN/pg_dump" -Fc --data-only -t ordertrack.tracking_secret -f "$dir/secret.dump" $src
+"$PGBIN/pg_restore" -d $used "$dir/secret.dump" >"$dir/used.log" 2>&1
+ot_is "$?" 1 "restoring a secret over one in use is refused"
+ot_is "$(grep -c 'secret is in use' "$dir/used.log")" 1 "with the message that says why"
+"$PGBIN/dropdb" $used; "$PGBIN/dropdb" $src
+rm -rf "$dir"
+ot_done
