@@ -59,6 +59,9 @@ typedef struct IssuerCache
 
 static IssuerCache cache;
 
+/* Counts invalidations, so that a load overtaken by one is not kept as valid. */
+static uint64 inval_count = 0;
+
 /* Reports text that is not a tracking number, naming the rule it broke. */
 static void
 report_invalid(const char *input, tn_parse_result r)
@@ -194,6 +197,7 @@ IssuerRelcacheCallback(Datum arg, Oid relid)
 {
 	if (relid == InvalidOid || relid == cache.secret_relid || relid == cache.seq_relid)
 	{
+		inval_count++;
 		cache.rels_valid = false;
 		cache.cipher_valid = false;
 	}
@@ -251,11 +255,13 @@ ExtensionRelid(const char *relname)
 static void
 EnsureRelids(void)
 {
+	uint64		start = inval_count;
+
 	if (cache.rels_valid)
 		return;
-	cache.rels_valid = true;
 	cache.secret_relid = ExtensionRelid(SECRET_TABLE);
 	cache.seq_relid = ExtensionRelid(SEQUENCE_NAME);
+	cache.rels_valid = (inval_count == start);
 }
 
 /* Owner of a relation. */
@@ -285,10 +291,12 @@ EnsureCipher(void)
 	unsigned	issuer = 0;
 	bool		sealed_now = false;
 	tn_cipher  *c;
+	uint64		start;
 
 	if (cache.cipher_valid)
 		return;
 	EnsureRelids();
+	start = inval_count;
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
@@ -296,7 +304,6 @@ EnsureCipher(void)
 	SetUserIdAndSecContext(RelationOwner(cache.secret_relid),
 						   save_sec | SECURITY_LOCAL_USERID_CHANGE |
 						   SECURITY_RESTRICTED_OPERATION);
-	cache.cipher_valid = true;
 	for (;;)
 	{
 		bool		isnull;
@@ -346,6 +353,8 @@ EnsureCipher(void)
 	cache.issuer = issuer;
 	if (sealed_now)
 		cache.sealed_here = true;
+	/* valid only if no invalidation arrived while reading; on error never */
+	cache.cipher_valid = (inval_count == start);
 }
 
 /*

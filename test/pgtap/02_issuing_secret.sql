@@ -4,7 +4,7 @@
 -- sequence is not.
 SET search_path = ordertrack, public;
 SET client_min_messages = warning;
-SELECT plan(31);
+SELECT plan(33);
 
 -- A new database has one unused 256-bit secret.
 SELECT is((SELECT count(*)::int FROM tracking_secret), 1, 'CREATE EXTENSION makes one secret');
@@ -82,7 +82,10 @@ ALTER TABLE tracking_secret DISABLE TRIGGER USER;
 DELETE FROM tracking_secret;
 SELECT throws_ok($$SELECT ordertrack.issue_tracking_no()$$, '55000', 'the tracking-number secret is missing',
 	'issuing without a secret is 55000');
+SELECT throws_ok($$SELECT ordertrack.issue_tracking_no()$$, '55000', 'the tracking-number secret is missing',
+	'and so is the next try in the same session');
 ROLLBACK;
+SELECT ok(tracking_no_valid(issue_tracking_no()::text), 'with the secret back, issuing works again');
 
 -- Privileges: other roles issue only when granted, and never read the secret.
 DROP ROLE IF EXISTS ot_clerk;
