@@ -4,7 +4,7 @@
 -- sequence is not.
 SET search_path = ordertrack, public;
 SET client_min_messages = warning;
-SELECT plan(33);
+SELECT plan(34);
 
 -- A new database has one unused 256-bit secret.
 SELECT is((SELECT count(*)::int FROM tracking_secret), 1, 'CREATE EXTENSION makes one secret');
@@ -103,6 +103,11 @@ SELECT throws_ok($$SELECT nextval('ordertrack.tracking_seq')$$, '42501', NULL, '
 RESET ROLE;
 REVOKE ALL ON FUNCTION issue_tracking_no() FROM ot_clerk;
 DROP ROLE ot_clerk;
+
+-- The number space of an issuer is finite; its end is an error, not a wrap.
+SELECT setval('ordertrack.tracking_seq', 878906249999) \gset
+SELECT throws_ok($$SELECT ordertrack.issue_tracking_no()$$, '2200H', NULL,
+	'an exhausted sequence is 2200H, never a repeated number');
 
 -- Dropping and re-creating the extension in the same session: the cached
 -- secret and sequence are dropped with it.
