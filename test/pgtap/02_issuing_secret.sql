@@ -110,8 +110,7 @@ SELECT throws_ok($$SELECT ordertrack.issue_tracking_no()$$, '2200H', NULL,
 	'an exhausted sequence is 2200H, never a repeated number');
 
 -- Dropping and re-creating the extension in the same session: the cached
--- secret and sequence are dropped with it.
-SELECT issue_tracking_no() IS NOT NULL AS warm \gset
+-- secret and sequence (warm from the calls above) are dropped with it.
 DROP EXTENSION ordertrack;
 CREATE EXTENSION ordertrack;
 SELECT ok(ordertrack.tracking_no_valid(ordertrack.issue_tracking_no()::text),
