@@ -20,12 +20,14 @@ PASS=0
 FAIL=0
 trap 'ot_cluster_destroy' EXIT
 
-# Adds the TAP results in a log to the totals; a failed command with no
-# failing test line counts as one failure.
+# Adds the TAP results in a log to the totals, printing a line for the file
+# when a name is given; a failed command with no failing test line counts as
+# one failure.
 tally_tap() {
-	local log=$1 status=$2 p f
+	local log=$1 status=$2 name=${3:-} p f
 	p=$(grep -cE '^[[:space:]]*ok [0-9]+' "$log")
 	f=$(grep -cE '^[[:space:]]*not ok [0-9]+' "$log")
+	[ -z "$name" ] || echo "$name: $p ok, $f not ok"
 	if [ "$status" != 0 ] && [ "$f" = 0 ]; then f=1; fi
 	PASS=$((PASS + p)); FAIL=$((FAIL + f))
 	[ "$f" = 0 ] || { echo "---- $log"; grep -vE '^[[:space:]]*ok [0-9]+' "$log" | tail -40; }
@@ -90,8 +92,7 @@ for suite in $SUITES; do
 				pg_prove -v -d "$db" "$t" >>"$log" 2>&1
 				st=$?
 			else st=1; fi
-			echo "$name: $(grep -cE '^[[:space:]]*ok [0-9]+' "$log") ok, $(grep -cE '^[[:space:]]*not ok' "$log") not ok"
-			tally_tap "$log" $st
+			tally_tap "$log" $st "$name"
 		done ;;
 	scripts)
 		[ -n "${OT_CLUSTER_DIR:-}" ] || ot_cluster_start
@@ -101,9 +102,8 @@ for suite in $SUITES; do
 			log=$LOGDIR/script-$name.log
 			bash "$t" >"$log" 2>&1
 			st=$?
-			echo "$name: $(grep -cE '^[[:space:]]*ok [0-9]+' "$log") ok, $(grep -cE '^[[:space:]]*not ok' "$log") not ok"
 			grep -E '^#' "$log"
-			tally_tap "$log" $st
+			tally_tap "$log" $st "$name"
 			# a script that stopped the cluster leaves it for the next to start
 			[ -f "$OT_CLUSTER_DIR/data/postmaster.pid" ] || ot_cluster_ctl start
 		done ;;
