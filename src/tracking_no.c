@@ -293,7 +293,7 @@ EnsureCipher(void)
 	tn_cipher  *c;
 	uint64		start;
 
-	if (cache.cipher_valid)
+	if (cache.cipher_valid && cache.rels_valid)
 		return;
 	EnsureRelids();
 	start = inval_count;
@@ -376,7 +376,12 @@ issue_tracking_no(PG_FUNCTION_ARGS)
 		int64		seq = nextval_internal(cache.seq_relid, false);
 
 		if (seq < 0 || (uint64) seq >= TN_SEQ_LIMIT)
-			elog(ERROR, "tracking-number sequence value " INT64_FORMAT " is out of range", seq);
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("tracking-number sequence value " INT64_FORMAT " is out of range", seq),
+					 errdetail("Values of %s.%s must lie between 0 and " UINT64_FORMAT ".",
+							   OT_SCHEMA, SEQUENCE_NAME, (uint64) (TN_SEQ_LIMIT - 1)),
+					 errhint("Restore the sequence's bounds as the extension created them.")));
 		idx = tn_input_index((uint64) seq, issuer);
 		if (tn_index_issuable(idx))
 			break;
@@ -385,13 +390,9 @@ issue_tracking_no(PG_FUNCTION_ARGS)
 	/* nextval may have taken invalidations: reload, keeping the issuer */
 	EnsureCipher();
 	if (cache.issuer != issuer)
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("the tracking-number issuer changed while a number was issued")));
+		elog(ERROR, "tracking-number issuer changed from %u to %u while in use", issuer, cache.issuer);
 	if (!tn_issue(cache.cipher, idx, &number))
-		ereport(ERROR,
-				(errcode(ERRCODE_INTERNAL_ERROR),
-				 errmsg("could not compute a tracking number")));
+		elog(ERROR, "could not compute a tracking number");
 	PG_RETURN_INT64((int64) number);
 }
 

@@ -4,7 +4,7 @@
 -- sequence is not.
 SET search_path = ordertrack, public;
 SET client_min_messages = warning;
-SELECT plan(34);
+SELECT plan(35);
 
 -- A new database has one unused 256-bit secret.
 SELECT is((SELECT count(*)::int FROM tracking_secret), 1, 'CREATE EXTENSION makes one secret');
@@ -108,6 +108,15 @@ DROP ROLE ot_clerk;
 SELECT setval('ordertrack.tracking_seq', 878906249999) \gset
 SELECT throws_ok($$SELECT ordertrack.issue_tracking_no()$$, '2200H', NULL,
 	'an exhausted sequence is 2200H, never a repeated number');
+
+-- A sequence whose bounds were altered by hand is refused, not trusted.
+BEGIN;
+ALTER SEQUENCE tracking_seq MAXVALUE 9000000000000;
+SELECT setval('ordertrack.tracking_seq', 878906250000, false) \gset
+SELECT throws_ok($$SELECT ordertrack.issue_tracking_no()$$, '55000',
+	'tracking-number sequence value 878906250000 is out of range',
+	'a sequence value beyond the number space is 55000');
+ROLLBACK;
 
 -- Dropping and re-creating the extension in the same session: the cached
 -- secret and sequence (warm from the calls above) are dropped with it.
