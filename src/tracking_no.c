@@ -24,6 +24,7 @@
 #include "miscadmin.h"
 #include "port.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
@@ -193,7 +194,7 @@ tracking_no_valid(PG_FUNCTION_ARGS)
 
 /* Drops cached state when the secret table or the sequence changes. */
 static void
-IssuerRelcacheCallback(Datum arg, Oid relid)
+IssuerRelcacheCallback(Datum arg pg_attribute_unused(), Oid relid)
 {
 	if (relid == InvalidOid || relid == cache.secret_relid || relid == cache.seq_relid)
 	{
@@ -205,7 +206,7 @@ IssuerRelcacheCallback(Datum arg, Oid relid)
 
 /* A secret marked in use by a transaction that rolled back is read again. */
 static void
-IssuerXactCallback(XactEvent event, void *arg)
+IssuerXactCallback(XactEvent event, void *arg pg_attribute_unused())
 {
 	if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT)
 	{
@@ -220,8 +221,10 @@ IssuerXactCallback(XactEvent event, void *arg)
 
 /* Same for a savepoint rolled back. */
 static void
-IssuerSubXactCallback(SubXactEvent event, SubTransactionId mySubid,
-					  SubTransactionId parentSubid, void *arg)
+IssuerSubXactCallback(SubXactEvent event,
+					  SubTransactionId mySubid pg_attribute_unused(),
+					  SubTransactionId parentSubid pg_attribute_unused(),
+					  void *arg pg_attribute_unused())
 {
 	if (event == SUBXACT_EVENT_ABORT_SUB && cache.sealed_here)
 		cache.cipher_valid = false;
@@ -287,6 +290,7 @@ EnsureCipher(void)
 {
 	Oid			save_userid;
 	int			save_sec;
+	int			save_nestlevel;
 	unsigned char secret[TN_SECRET_BYTES];
 	unsigned	issuer = 0;
 	bool		sealed_now = false;
@@ -300,10 +304,15 @@ EnsureCipher(void)
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
+	/* as the owner, and blind to the caller's search_path */
 	GetUserIdAndSecContext(&save_userid, &save_sec);
 	SetUserIdAndSecContext(RelationOwner(cache.secret_relid),
 						   save_sec | SECURITY_LOCAL_USERID_CHANGE |
 						   SECURITY_RESTRICTED_OPERATION);
+	save_nestlevel = NewGUCNestLevel();
+	(void) set_config_option("search_path", "pg_catalog, pg_temp",
+							 PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
 	for (;;)
 	{
 		bool		isnull;
@@ -337,6 +346,7 @@ EnsureCipher(void)
 		issuer = (unsigned) DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
 		break;
 	}
+	AtEOXact_GUC(false, save_nestlevel);
 	SetUserIdAndSecContext(save_userid, save_sec);
 	SPI_finish();
 
