@@ -66,20 +66,27 @@ for suite in $SUITES; do
 	regress)
 		[ -n "${OT_CLUSTER_DIR:-}" ] || ot_cluster_start
 		section "pg_regress and isolation"
-		log=$LOGDIR/regress.log
-		make -s PG_CONFIG="$PG_CONFIG" installcheck >"$log" 2>&1
-		st=$?
-		grep -E '\.\.\. ' "$log"
-		p=$(grep -cE '\.\.\. ok' "$log")
-		f=$(grep -cE '\.\.\. FAILED|\.\.\. failed' "$log")
-		if [ $st != 0 ] && [ "$f" = 0 ]; then f=1; fi
-		PASS=$((PASS + p)); FAIL=$((FAIL + f))
-		if [ $st != 0 ]; then
-			tail -20 "$log"
-			for d in regression.diffs output_iso/regression.diffs; do
-				[ -f "$d" ] && { echo "---- $d"; cat "$d"; }
-			done
-		fi ;;
+		# each kind on its own, so that a failure in one still runs the other
+		for kind in regress isolation; do
+			log=$LOGDIR/$kind.log
+			if [ $kind = regress ]; then
+				rm -rf results regression.diffs regression.out; diffs=regression.diffs
+				make -s PG_CONFIG="$PG_CONFIG" ISOLATION= installcheck >"$log" 2>&1
+			else
+				rm -rf output_iso; diffs=output_iso/regression.diffs
+				make -s PG_CONFIG="$PG_CONFIG" REGRESS= installcheck >"$log" 2>&1
+			fi
+			st=$?
+			grep -E '\.\.\. ' "$log"
+			p=$(grep -cE '\.\.\. ok' "$log")
+			f=$(grep -cE '\.\.\. FAILED|\.\.\. failed' "$log")
+			if [ $st != 0 ] && [ "$f" = 0 ]; then f=1; fi
+			PASS=$((PASS + p)); FAIL=$((FAIL + f))
+			if [ $st != 0 ]; then
+				tail -20 "$log"
+				[ -f "$diffs" ] && { echo "---- $diffs"; cat "$diffs"; }
+			fi
+		done ;;
 	pgtap)
 		[ -n "${OT_CLUSTER_DIR:-}" ] || ot_cluster_start
 		section "pgTAP (pg_prove)"
