@@ -17,25 +17,32 @@ REGRESS_OPTS = --inputdir=. --load-extension=ordertrack
 ISOLATION = tracking_issue
 ISOLATION_OPTS = --load-extension=ordertrack
 
-EXTRA_CLEAN = test/unit/test_tn test/unit/check_numbers test/fuzz/fuzz_tn_parse
+EXTRA_CLEAN = $(UNIT_TESTS) $(FUZZ_TARGETS) test/unit/check_numbers
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
-# Plain C unit tests of the parts with no PostgreSQL dependency.
-TN_PURE = src/tn_digits.c src/tn_permute.c
-test/unit/test_tn: test/unit/test_tn.c $(TN_PURE) src/tn_digits.h src/tn_permute.h
-	$(CC) -O2 -g -Wall -Wextra -Werror -Isrc -o $@ test/unit/test_tn.c $(TN_PURE) -lcrypto
+# Plain C unit tests and fuzz targets of the parts with no PostgreSQL
+# dependency.
+PURE_SRCS = src/tn_digits.c src/tn_permute.c src/ot_phone.c src/ot_text.c
+PURE_HDRS = $(PURE_SRCS:.c=.h)
+UNIT_TESTS = test/unit/test_tn test/unit/test_intake
+FUZZ_TARGETS = test/fuzz/fuzz_tn_parse test/fuzz/fuzz_phone test/fuzz/fuzz_text
+
+test/unit/test_%: test/unit/test_%.c $(PURE_SRCS) $(PURE_HDRS)
+	$(CC) -O2 -g -Wall -Wextra -Werror -Isrc -o $@ $< $(PURE_SRCS) -lcrypto
 
 test/unit/check_numbers: test/unit/check_numbers.c
 	$(CC) -O2 -Wall -Wextra -Werror -o $@ $<
 
-unittest: test/unit/test_tn
-	test/unit/test_tn
+unittest: $(UNIT_TESTS)
+	for t in $(UNIT_TESTS); do $$t || exit 1; done
 
-# libFuzzer target for the parser (clang).
-test/fuzz/fuzz_tn_parse: test/fuzz/fuzz_tn_parse.c $(TN_PURE)
-	clang -g -O1 -fsanitize=fuzzer,address,undefined -Isrc -o $@ test/fuzz/fuzz_tn_parse.c $(TN_PURE) -lcrypto
+# libFuzzer targets (clang), with AddressSanitizer and UBSan.
+test/fuzz/fuzz_%: test/fuzz/fuzz_%.c $(PURE_SRCS) $(PURE_HDRS)
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -Isrc -o $@ $< $(PURE_SRCS) -lcrypto
 
-.PHONY: unittest
+fuzz-targets: $(FUZZ_TARGETS)
+
+.PHONY: unittest fuzz-targets

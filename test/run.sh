@@ -6,7 +6,7 @@
 #   bash test/run.sh            all suites
 #   OT_SUITES="unit pgtap" bash test/run.sh     only some of them
 #
-# Suites: unit (plain C), fuzz (short libFuzzer run), regress (pg_regress and
+# Suites: unit (plain C), fuzz (short libFuzzer runs), regress (pg_regress and
 # isolation specs), pgtap (test/pgtap/*.sql through pg_prove), scripts
 # (test/scripts/*.sh: crash, dump/restore, binary COPY, concurrency, volume).
 set -u
@@ -47,22 +47,28 @@ for suite in $SUITES; do
 	case $suite in
 	unit)
 		section "C unit tests"
-		log=$LOGDIR/unit.log
-		make -s test/unit/test_tn >"$log" 2>&1 && test/unit/test_tn >>"$log" 2>&1
-		st=$?; grep -E '^#' "$log"; tally_tap "$log" $st ;;
+		for t in test/unit/test_*.c; do
+			t=${t%.c}
+			log=$LOGDIR/unit-$(basename "$t").log
+			make -s "$t" >"$log" 2>&1 && "$t" >>"$log" 2>&1
+			st=$?; grep -E '^#' "$log"; tally_tap "$log" $st "$(basename "$t")"
+		done ;;
 	fuzz)
-		section "fuzzing the parser (20 s)"
-		log=$LOGDIR/fuzz.log
-		if make -s test/fuzz/fuzz_tn_parse >"$log" 2>&1; then
-			mkdir -p "$LOGDIR/corpus"
-			test/fuzz/fuzz_tn_parse -max_total_time=20 -print_final_stats=1 \
-				"$LOGDIR/corpus" test/fuzz/seeds >>"$log" 2>&1
-			st=$?
-		else st=1; fi
-		grep -E 'stat::number_of_executed_units|ERROR|SUMMARY' "$log" | sed 's/^/# /'
-		if [ $st = 0 ]; then echo "ok 1 - parser fuzzing found no crash" >>"$log"
-		else echo "not ok 1 - parser fuzzing" >>"$log"; fi
-		tally_tap "$log" $st ;;
+		section "fuzzing the parsers (${OT_FUZZ_SECONDS:-10} s each)"
+		for t in test/fuzz/fuzz_*.c; do
+			t=${t%.c}; name=${t#test/fuzz/fuzz_}
+			log=$LOGDIR/fuzz-$name.log
+			if make -s "$t" >"$log" 2>&1; then
+				mkdir -p "$LOGDIR/corpus-$name"
+				"$t" -max_total_time="${OT_FUZZ_SECONDS:-10}" -print_final_stats=1 \
+					"$LOGDIR/corpus-$name" "test/fuzz/seeds/$name" >>"$log" 2>&1
+				st=$?
+			else st=1; fi
+			grep -E 'stat::number_of_executed_units|ERROR|SUMMARY' "$log" | sed "s/^/# $name: /"
+			if [ $st = 0 ]; then echo "ok 1 - fuzzing $name found nothing" >>"$log"
+			else echo "not ok 1 - fuzzing $name" >>"$log"; fi
+			tally_tap "$log" $st
+		done ;;
 	regress)
 		[ -n "${OT_CLUSTER_DIR:-}" ] || ot_cluster_start
 		section "pg_regress and isolation"

@@ -1,0 +1,223 @@
+/*
+ * ot_phone.c
+ *	  Phone numbers: normalisation and the Chinese numbering plan.
+ *
+ * Mobile numbers are 11 digits starting 13..19.  Landlines are dialled
+ * nationally as 0, an area code (10 or 2x for the largest cities, three
+ * digits 3xx..9xx elsewhere) and a local number of 7 or 8 digits not
+ * starting with 0 or 1; internationally the 0 is dropped after +86.  Numbers
+ * with another country code are accepted when they are plausible E.164
+ * numbers (country code not starting with 0, 8 to 15 digits in all).
+ */
+#include "ot_phone.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#define MAX_DIGITS 24
+
+typedef struct scanned
+{
+	char		digits[MAX_DIGITS + 1];	/* the number, digits only */
+	int			ndigits;
+	bool		plus;			/* written with a leading + */
+	char		ext[MAX_DIGITS + 1];	/* extension digits */
+	int			next;
+	bool		bad;			/* a character that has no place in a number */
+} scanned;
+
+/* Matches an ASCII word case-insensitively at s[i]; returns its length or 0. */
+static size_t
+match_word(const unsigned char *s, size_t len, size_t i, const char *w)
+{
+	size_t		n = strlen(w);
+
+	if (i + n > len)
+		return 0;
+	for (size_t k = 0; k < n; k++)
+	{
+		unsigned char c = s[i + k];
+
+		if (c >= 'A' && c <= 'Z')
+			c += 'a' - 'A';
+		if (c != (unsigned char) w[k])
+			return 0;
+	}
+	return n;
+}
+
+/* Splits the text into number digits and extension digits. */
+static void
+scan(const unsigned char *s, size_t len, scanned *r)
+{
+	bool		in_ext = false;
+	size_t		i = 0;
+
+	memset(r, 0, sizeof(*r));
+	while (i < len)
+	{
+		unsigned char c = s[i];
+		int			digit = -1;
+		size_t		n;
+
+		if (c >= '0' && c <= '9')
+		{
+			digit = c - '0';
+			n = 1;
+		}
+		else if (i + 3 <= len && c == 0xEF && s[i + 1] == 0xBC && s[i + 2] >= 0x90 && s[i + 2] <= 0x99)
+		{
+			digit = s[i + 2] - 0x90;	/* U+FF10..U+FF19 full-width digits */
+			n = 3;
+		}
+		else if (c == '+' || (i + 3 <= len && c == 0xEF && s[i + 1] == 0xBC && s[i + 2] == 0x8B))
+		{
+			/* + (or full-width +) only before any digit */
+			if (r->ndigits > 0 || r->plus || in_ext)
+				r->bad = true;
+			r->plus = true;
+			i += (c == '+') ? 1 : 3;
+			continue;
+		}
+		else if (c == ' ' || c == '\t' || c == '-' || c == '(' || c == ')' || c == '.' || c == '/')
+		{
+			i++;
+			continue;
+		}
+		else if (i + 3 <= len &&
+				 ((c == 0xE3 && s[i + 1] == 0x80 && s[i + 2] == 0x80) ||	/* U+3000 */
+				  (c == 0xEF && s[i + 1] == 0xBC && (s[i + 2] == 0x88 || s[i + 2] == 0x89 || s[i + 2] == 0x8D)) ||	/* （）－ */
+				  (c == 0xE2 && s[i + 1] == 0x80 && s[i + 2] >= 0x90 && s[i + 2] <= 0x95)))	/* ‐‑‒–—― */
+		{
+			i += 3;
+			continue;
+		}
+		else if (!in_ext && r->ndigits > 0 &&
+				 ((n = match_word(s, len, i, ";ext=")) ||	/* our own normal form */
+				  (n = match_word(s, len, i, "ext")) || (n = match_word(s, len, i, "x")) ||
+				  (n = (c == '#') ? 1 : 0) ||
+				  (n = (i + 3 <= len && memcmp(s + i, "\xe8\xbd\xac", 3) == 0) ? 3 : 0) ||	/* 转 */
+				  (n = (i + 6 <= len && memcmp(s + i, "\xe5\x88\x86\xe6\x9c\xba", 6) == 0) ? 6 : 0)))	/* 分机 */
+		{
+			in_ext = true;
+			i += n;
+			if (i < len && (s[i] == '.' || s[i] == ':'))
+				i++;
+			continue;
+		}
+		else
+		{
+			r->bad = true;
+			i++;
+			continue;
+		}
+
+		if (in_ext)
+		{
+			if (r->next < MAX_DIGITS)
+				r->ext[r->next] = (char) ('0' + digit);
+			r->next++;
+		}
+		else
+		{
+			if (r->ndigits < MAX_DIGITS)
+				r->digits[r->ndigits] = (char) ('0' + digit);
+			r->ndigits++;
+		}
+		i += n;
+	}
+}
+
+/* A national significant number of a mobile: 1[3-9] and 9 more digits. */
+static bool
+cn_mobile(const char *d, int n)
+{
+	return n == 11 && d[0] == '1' && d[1] >= '3' && d[1] <= '9';
+}
+
+/* A landline without its trunk 0: area code, then 7 or 8 digits. */
+static bool
+cn_landline(const char *d, int n)
+{
+	int			area;
+	int			local;
+
+	if (n < 2 || d[0] == '0' || (d[0] == '1' && d[1] != '0'))
+		return false;
+	area = (d[0] == '1' || d[0] == '2') ? 2 : 3;
+	local = n - area;
+	return (local == 7 || local == 8) && d[area] >= '2';
+}
+
+ot_phone_kind
+ot_phone_parse(const char *s, size_t len, char out[OT_PHONE_NORMALISED_MAX])
+{
+	scanned		r;
+	const char *d;
+	int			n;
+	ot_phone_kind kind;
+
+	out[0] = '\0';
+	scan((const unsigned char *) s, len, &r);
+	if (r.ndigits == 0 && r.next == 0 && !r.bad && !r.plus)
+		return OT_PHONE_EMPTY;
+	if (r.bad || r.ndigits == 0 || r.ndigits > MAX_DIGITS || r.next > 6)
+		return OT_PHONE_INVALID;
+	d = r.digits;
+	n = r.ndigits;
+
+	/* international prefix: + or 00 */
+	if (!r.plus && n > 2 && d[0] == '0' && d[1] == '0')
+	{
+		r.plus = true;
+		d += 2;
+		n -= 2;
+	}
+	if (r.plus)
+	{
+		if (n >= 2 && d[0] == '8' && d[1] == '6')
+		{
+			d += 2;
+			n -= 2;
+			/* "+86 (0)10 ..." keeps the trunk 0 by habit */
+			if (n > 0 && d[0] == '0')
+			{
+				d++;
+				n--;
+			}
+			goto national;
+		}
+		if (d[0] == '0' || n < 8 || n > 15 || r.next > 0)
+			return OT_PHONE_INVALID;
+		snprintf(out, OT_PHONE_NORMALISED_MAX, "+%.*s", n, d);
+		return OT_PHONE_INTERNATIONAL;
+	}
+	/* a national number, perhaps with 86 before a mobile */
+	if (n == 13 && d[0] == '8' && d[1] == '6' && cn_mobile(d + 2, 11))
+	{
+		d += 2;
+		n -= 2;
+	}
+	else if (d[0] == '0')
+	{
+		/* trunk prefix: a landline, or (long-distance habit) a mobile */
+		d++;
+		n--;
+	}
+	else if (!cn_mobile(d, n))
+		return OT_PHONE_INVALID;	/* a landline needs its area code */
+
+national:
+	if (cn_mobile(d, n) && r.next == 0)
+		kind = OT_PHONE_CN_MOBILE;
+	else if (cn_landline(d, n))
+		kind = OT_PHONE_CN_LANDLINE;
+	else
+		return OT_PHONE_INVALID;
+	if (r.next > 0)
+		snprintf(out, OT_PHONE_NORMALISED_MAX, "+86%.*s;ext=%.*s", n, d, r.next, r.ext);
+	else
+		snprintf(out, OT_PHONE_NORMALISED_MAX, "+86%.*s", n, d);
+	return kind;
+}

@@ -1,0 +1,39 @@
+/*
+ * ot_text.h
+ *	  Text helpers for intake checks: folding, counting what is readable, and
+ *	  keyword matching.  Pure C over UTF-8; no PostgreSQL dependency.
+ *
+ * Folding maps full-width ASCII variants (U+FF01..U+FF5E) to ASCII, the
+ * ideographic space (U+3000) to a space, and ASCII letters to lower case;
+ * everything else is copied.  Invalid UTF-8 is copied byte for byte.
+ */
+#ifndef OT_TEXT_H
+#define OT_TEXT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/*
+ * Folds len bytes of s into out (room for len bytes; folding never grows the
+ * text) and returns the folded length.
+ */
+extern size_t ot_text_fold(const char *s, size_t len, char *out);
+
+/*
+ * Number of characters in s that carry meaning: letters, digits and
+ * ideographs, not whitespace, punctuation, symbols or emoji.
+ */
+extern size_t ot_text_significant(const char *s, size_t len);
+
+/*
+ * True if the folded text contains the folded keyword.  A keyword that
+ * begins with an ASCII letter matches only where the text does not have an
+ * ASCII letter just before it, and one that ends with an ASCII letter only
+ * where the text does not have an ASCII letter just after it: "unit" is found
+ * in "unit 5" and "Unit5", not in "community"; "#" and "栋" match anywhere.
+ * An empty keyword never matches.
+ */
+extern bool ot_text_contains(const char *folded, size_t len,
+							 const char *folded_kw, size_t kwlen);
+
+#endif							/* OT_TEXT_H */

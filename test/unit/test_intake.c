@@ -1,0 +1,167 @@
+/*
+ * test_intake.c
+ *	  Plain C unit tests (TAP output) for ot_phone.c and ot_text.c.
+ */
+#include "ot_phone.h"
+#include "ot_text.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int	test_no = 0;
+static int	failures = 0;
+
+static void
+ok(int cond, const char *name)
+{
+	test_no++;
+	if (!cond)
+		failures++;
+	printf("%sok %d - %s\n", cond ? "" : "not ", test_no, name);
+}
+
+/* Checks one phone text against its expected kind and normal form. */
+static void
+phone(const char *in, ot_phone_kind want, const char *norm)
+{
+	char		out[OT_PHONE_NORMALISED_MAX];
+	char		name[256];
+	ot_phone_kind got = ot_phone_parse(in, strlen(in), out);
+
+	snprintf(name, sizeof name, "phone \"%s\" -> %d \"%s\"", in, (int) want, norm);
+	ok(got == want && strcmp(out, norm) == 0, name);
+	if (got != want || strcmp(out, norm) != 0)
+		printf("#   got %d \"%s\"\n", (int) got, out);
+}
+
+static void
+test_phone(void)
+{
+	/* mobiles, every way they are written */
+	phone("13812345678", OT_PHONE_CN_MOBILE, "+8613812345678");
+	phone("138 1234 5678", OT_PHONE_CN_MOBILE, "+8613812345678");
+	phone("138-1234-5678", OT_PHONE_CN_MOBILE, "+8613812345678");
+	phone("+86 138 1234 5678", OT_PHONE_CN_MOBILE, "+8613812345678");
+	phone("+86-13812345678", OT_PHONE_CN_MOBILE, "+8613812345678");
+	phone("0086 13812345678", OT_PHONE_CN_MOBILE, "+8613812345678");
+	phone("8613812345678", OT_PHONE_CN_MOBILE, "+8613812345678");
+	phone("(+86)13812345678", OT_PHONE_CN_MOBILE, "+8613812345678");
+	phone("\xef\xbc\x91\xef\xbc\x93\xef\xbc\x98\xef\xbc\x91\xef\xbc\x92\xef\xbc\x93\xef\xbc\x94\xef\xbc\x95\xef\xbc\x96\xef\xbc\x97\xef\xbc\x98",
+		  OT_PHONE_CN_MOBILE, "+8613812345678");	/* full-width digits */
+	phone("\xef\xbc\x8b" "86\xe3\x80\x80" "199 0000 1111", OT_PHONE_CN_MOBILE, "+8619900001111");
+	phone(" 15900001111 ", OT_PHONE_CN_MOBILE, "+8615900001111");
+	/* landlines */
+	phone("010-62345678", OT_PHONE_CN_LANDLINE, "+861062345678");
+	phone("(010) 6234 5678", OT_PHONE_CN_LANDLINE, "+861062345678");
+	phone("021-6123-4567", OT_PHONE_CN_LANDLINE, "+862161234567");
+	phone("0755-8765432", OT_PHONE_CN_LANDLINE, "+867558765432");
+	phone("+86 10 62345678", OT_PHONE_CN_LANDLINE, "+861062345678");
+	phone("+86 (0)571 8888 6666", OT_PHONE_CN_LANDLINE, "+8657188886666");
+	phone("010-62345678 ext 123", OT_PHONE_CN_LANDLINE, "+861062345678;ext=123");
+	phone("010-62345678-转8001", OT_PHONE_CN_LANDLINE, "+861062345678;ext=8001");
+	phone("010 62345678 分机 66", OT_PHONE_CN_LANDLINE, "+861062345678;ext=66");
+	phone("010-62345678#9", OT_PHONE_CN_LANDLINE, "+861062345678;ext=9");
+	phone("010-62345678 x12", OT_PHONE_CN_LANDLINE, "+861062345678;ext=12");
+	phone("+861062345678;ext=12", OT_PHONE_CN_LANDLINE, "+861062345678;ext=12");
+	/* other countries */
+	phone("+1 (415) 555-2671", OT_PHONE_INTERNATIONAL, "+14155552671");
+	phone("+44 20 7946 0958", OT_PHONE_INTERNATIONAL, "+442079460958");
+	phone("00852 9123 4567", OT_PHONE_INTERNATIONAL, "+85291234567");
+	/* empty */
+	phone("", OT_PHONE_EMPTY, "");
+	phone("  - ( ) ", OT_PHONE_EMPTY, "");
+	/* invalid */
+	phone("12345", OT_PHONE_INVALID, "");
+	phone("12812345678", OT_PHONE_INVALID, "");		/* 12x is no mobile prefix */
+	phone("1381234567", OT_PHONE_INVALID, "");		/* 10 digits */
+	phone("138123456789", OT_PHONE_INVALID, "");	/* 12 digits */
+	phone("12345678", OT_PHONE_INVALID, "");		/* landline without area code */
+	phone("010-6234567890", OT_PHONE_INVALID, "");
+	phone("010-02345678", OT_PHONE_INVALID, "");	/* local number starting 0 */
+	phone("010-12345678", OT_PHONE_INVALID, "");	/* or 1 */
+	phone("138abc45678", OT_PHONE_INVALID, "");
+	phone("13812345678 ext 1", OT_PHONE_INVALID, "");	/* mobiles have no extension */
+	phone("+0 123456789", OT_PHONE_INVALID, "");
+	phone("+1 555", OT_PHONE_INVALID, "");
+	phone("+1234567890123456", OT_PHONE_INVALID, "");	/* 16 digits */
+	phone("138+12345678", OT_PHONE_INVALID, "");
+	phone("010-62345678 ext 1234567", OT_PHONE_INVALID, "");
+	phone("\xf0\x9f\x99\x82", OT_PHONE_INVALID, "");	/* emoji */
+	phone("'; DROP TABLE orders; --", OT_PHONE_INVALID, "");
+	{
+		char	   *big = malloc(10001);
+
+		memset(big, '1', 10000);
+		big[10000] = '\0';
+		phone(big, OT_PHONE_INVALID, "");
+		free(big);
+	}
+}
+
+static size_t
+fold_str(const char *s, char *out)
+{
+	size_t		n = ot_text_fold(s, strlen(s), out);
+
+	out[n] = '\0';
+	return n;
+}
+
+/* True if keyword kw is found in text, both folded. */
+static int
+has(const char *text, const char *kw)
+{
+	char		ft[1024],
+				fk[256];
+	size_t		nt = fold_str(text, ft),
+				nk = fold_str(kw, fk);
+
+	return ot_text_contains(ft, nt, fk, nk);
+}
+
+static void
+test_text(void)
+{
+	char		out[256];
+
+	fold_str("Room 5", out);
+	ok(strcmp(out, "room 5") == 0, "folding lowers ASCII letters");
+	fold_str("\xef\xbc\xb2\xef\xbd\x8f\xef\xbd\x8f\xef\xbd\x8d\xe3\x80\x80\xef\xbc\x95", out);	/* Ｒｏｏｍ　５ */
+	ok(strcmp(out, "room 5") == 0, "folding maps full-width letters, digits and space to ASCII");
+	fold_str("朝阳区 3号楼", out);
+	ok(strcmp(out, "朝阳区 3号楼") == 0, "folding leaves ideographs alone");
+	fold_str("\xff\xfe" "AB\xe4\xb8", out);
+	ok(strcmp(out, "\xff\xfe" "ab\xe4\xb8") == 0, "folding copies invalid UTF-8 byte for byte");
+
+	ok(ot_text_significant("张三", 6) == 2, "two ideographs are two significant characters");
+	ok(ot_text_significant("  ...,，。！？—— ", strlen("  ...,，。！？—— ")) == 0, "punctuation only counts nothing");
+	ok(ot_text_significant("\xf0\x9f\x99\x82\xf0\x9f\x99\x82", 8) == 0, "emoji count nothing");
+	ok(ot_text_significant("Li Lei", 6) == 5, "letters count, spaces do not");
+	ok(ot_text_significant("\xff\x80", 2) == 0, "invalid bytes count nothing");
+	ok(ot_text_significant("Zoë", 4) == 3, "accented letters count");
+
+	ok(has("北京市朝阳区建国路88号3号楼2单元501室", "单元"), "单元 is found");
+	ok(has("Flat 5, 10 Downing Street", "flat"), "Flat is found whatever its case");
+	ok(has("Unit5 Harbour Rd", "unit"), "Unit is found before a digit");
+	ok(!has("Sunny Community, Harbour Rd", "unit"), "unit is not found inside community");
+	ok(!has("Flatbush Avenue", "flat"), "flat is not found at the start of Flatbush");
+	ok(has("Ｒｏｏｍ　５", "room"), "full-width Room is found");
+	ok(has("88 Main St #5", "#"), "# is found");
+	ok(has("No. 3 Xinhua Rd", "no."), "No. is found");
+	ok(!has("Casino. Main St", "no."), "no. is not found at the end of Casino.");
+	ok(!has("some residential compound", "室"), "an address with no unit word has none");
+	ok(!has("abc", ""), "the empty keyword matches nothing");
+	ok(!has("ab", "abc"), "a keyword longer than the text matches nothing");
+	ok(has("请周末配送，谢谢", "周末配送"), "a remark keyword is found in a sentence");
+	ok(has("Don't call, TEXT ME please", "text me"), "an English remark keyword is found");
+}
+
+int
+main(void)
+{
+	test_phone();
+	test_text();
+	printf("1..%d\n", test_no);
+	return failures == 0 ? 0 : 1;
+}
