@@ -6,12 +6,8 @@
 
 #include <string.h>
 
-/*
- * Decodes one UTF-8 character at s[0..len); returns its length (1 for an
- * invalid or truncated sequence, whose byte is returned as the code point).
- */
-static size_t
-decode(const unsigned char *s, size_t len, unsigned *cp)
+size_t
+ot_text_decode(const unsigned char *s, size_t len, unsigned *cp)
 {
 	unsigned	c = s[0];
 	size_t		n;
@@ -77,7 +73,7 @@ ot_text_fold(const char *s, size_t len, char *out)
 	while (i < len)
 	{
 		unsigned	cp;
-		size_t		n = decode(p + i, len - i, &cp);
+		size_t		n = ot_text_decode(p + i, len - i, &cp);
 
 		if (n == 3 && cp >= 0xFF01 && cp <= 0xFF5E)
 			cp -= 0xFEE0;		/* full-width ASCII variant */
@@ -127,7 +123,7 @@ ot_text_significant(const char *s, size_t len)
 	while (i < len)
 	{
 		unsigned	cp;
-		size_t		n = decode(p + i, len - i, &cp);
+		size_t		n = ot_text_decode(p + i, len - i, &cp);
 
 		/* a stray byte of invalid UTF-8 carries no meaning either */
 		if (!(n == 1 && cp >= 0x80) && !is_filler(cp))

@@ -14,6 +14,13 @@
 #include <stddef.h>
 
 /*
+ * Decodes the UTF-8 character at s[0..len), len > 0, and returns its length.
+ * A byte that does not start a valid sequence (invalid, overlong, surrogate,
+ * truncated) is returned alone, as a code point equal to its value (>= 0x80).
+ */
+extern size_t ot_text_decode(const unsigned char *s, size_t len, unsigned *cp);
+
+/*
  * Folds len bytes of s into out (room for len bytes; folding never grows the
  * text) and returns the folded length.
  */

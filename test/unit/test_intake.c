@@ -2,6 +2,7 @@
  * test_intake.c
  *	  Plain C unit tests (TAP output) for ot_phone.c and ot_text.c.
  */
+#include "ot_ac.h"
 #include "ot_phone.h"
 #include "ot_text.h"
 
@@ -157,11 +158,138 @@ test_text(void)
 	ok(has("Don't call, TEXT ME please", "text me"), "an English remark keyword is found");
 }
 
+typedef struct found
+{
+	char		log[512];
+	int			count;
+} found;
+
+/* Appends "id@start-end " for each hit. */
+static bool
+log_hit(int id, size_t start, size_t end, void *arg)
+{
+	found	   *f = arg;
+	size_t		n = strlen(f->log);
+
+	snprintf(f->log + n, sizeof f->log - n, "%d@%zu-%zu ", id, start, end);
+	f->count++;
+	return true;
+}
+
+static bool
+stop_at_first(int id, size_t start, size_t end, void *arg)
+{
+	(void) id;
+	(void) start;
+	(void) end;
+	((found *) arg)->count++;
+	return false;
+}
+
+/* Marks the keyword ids found. */
+static bool
+mark_seen(int id, size_t start, size_t end, void *arg)
+{
+	(void) start;
+	(void) end;
+	((bool *) arg)[id] = true;
+	return true;
+}
+
+static ot_ac *
+build(const char **kws, int n)
+{
+	ot_ac	   *ac = ot_ac_new();
+
+	for (int i = 0; i < n; i++)
+		ot_ac_add(ac, kws[i], strlen(kws[i]), i);
+	ot_ac_build(ac);
+	return ac;
+}
+
+static void
+test_ac(void)
+{
+	const char *classic[] = {"12", "312", "153", "1243"};	/* he she his hers */
+	const char *cjk[] = {"单元", "号楼", "号", "室", "unit", "#"};
+	const char *dup[] = {"冰袋", "冰袋", ""};
+	found		f = {"", 0};
+	ot_ac	   *ac = build(classic, 4);
+
+	ot_ac_scan(ac, "u31243", 6, log_hit, &f);
+	ok(strcmp(f.log, "1@1-4 0@2-4 3@2-6 ") == 0, "overlapping keywords are all found, by end");
+	if (strcmp(f.log, "1@1-4 0@2-4 3@2-6 ") != 0)
+		printf("#   got %s\n", f.log);
+	f.count = 0;
+	ot_ac_scan(ac, "u31243", 6, stop_at_first, &f);
+	ok(f.count == 1, "the scan stops when told to");
+	ot_ac_free(ac);
+
+	ac = build(cjk, 6);
+	memset(&f, 0, sizeof f);
+	{
+		const char *addr = "建国路88号3号楼2单元501室, Community unit5 #3";
+
+		ot_ac_scan(ac, addr, strlen(addr), log_hit, &f);
+	}
+	ok(strcmp(f.log, "2@11-14 2@15-18 1@15-21 0@22-28 3@31-34 4@46-50 5@52-53 ") == 0,
+	   "address words are found where they are, not inside community");
+	if (strcmp(f.log, "2@11-14 2@15-18 1@15-21 0@22-28 3@31-34 4@46-50 5@52-53 ") != 0)
+		printf("#   got %s\n", f.log);
+	ot_ac_free(ac);
+
+	ac = build(dup, 3);
+	memset(&f, 0, sizeof f);
+	ot_ac_scan(ac, "加冰袋", 9, log_hit, &f);
+	ok(f.count == 2, "a keyword listed twice is reported under both ids; the empty one never");
+	ot_ac_free(ac);
+
+	/* random texts over a small alphabet against the one-keyword search */
+	{
+		const char *alpha[] = {"a", "b", "A", " ", "单", "元", "号", "1", "-"};
+		const char *kws[40];
+		char		kwbuf[40][16];
+		int			agree = 1;
+		unsigned	seed = 12345;
+
+		for (int k = 0; k < 40; k++)
+		{
+			kwbuf[k][0] = '\0';
+			for (int j = 0; j < 1 + k % 3; j++)
+			{
+				seed = seed * 1103515245u + 12345u;
+				strcat(kwbuf[k], alpha[(seed >> 16) % 9]);
+			}
+			kws[k] = kwbuf[k];
+		}
+		ac = build(kws, 40);
+		for (int round = 0; round < 2000; round++)
+		{
+			char		text[256] = "";
+			bool		seen[40] = {false};
+
+			for (int j = 0; j < 20; j++)
+			{
+				seed = seed * 1103515245u + 12345u;
+				strcat(text, alpha[(seed >> 16) % 9]);
+			}
+			ot_ac_scan(ac, text, strlen(text), mark_seen, seen);
+			for (int k = 0; k < 40; k++)
+				if (seen[k] != ot_text_contains(text, strlen(text), kws[k], strlen(kws[k])))
+					agree = 0;
+		}
+		ok(agree, "2000 random texts: the automaton finds what the one-keyword search finds");
+		printf("# automaton for 40 keywords: %zu bytes\n", ot_ac_memory(ac));
+		ot_ac_free(ac);
+	}
+}
+
 int
 main(void)
 {
 	test_phone();
 	test_text();
+	test_ac();
 	printf("1..%d\n", test_no);
 	return failures == 0 ? 0 : 1;
 }
