@@ -25,10 +25,10 @@ include $(PGXS)
 
 # Plain C unit tests and fuzz targets of the parts with no PostgreSQL
 # dependency.
-PURE_SRCS = src/tn_digits.c src/tn_permute.c src/ot_phone.c src/ot_text.c src/ot_ac.c
+PURE_SRCS = src/tn_digits.c src/tn_permute.c src/ot_phone.c src/ot_text.c src/ot_ac.c src/ot_region.c
 PURE_HDRS = $(PURE_SRCS:.c=.h)
-UNIT_TESTS = test/unit/test_tn test/unit/test_intake
-FUZZ_TARGETS = test/fuzz/fuzz_tn_parse test/fuzz/fuzz_phone test/fuzz/fuzz_text test/fuzz/fuzz_ac
+UNIT_TESTS = test/unit/test_tn test/unit/test_intake test/unit/test_region
+FUZZ_TARGETS = test/fuzz/fuzz_tn_parse test/fuzz/fuzz_phone test/fuzz/fuzz_text test/fuzz/fuzz_ac test/fuzz/fuzz_region
 
 test/unit/test_%: test/unit/test_%.c $(PURE_SRCS) $(PURE_HDRS)
 	$(CC) -O2 -g -Wall -Wextra -Werror -Isrc -o $@ $< $(PURE_SRCS) -lcrypto

@@ -1,0 +1,146 @@
+/*
+ * test_region.c
+ *	  Plain C unit tests (TAP output) for ot_region.c against the shipped
+ *	  divisions in data/regions.tsv (run from the repository root).
+ */
+#include "ot_region.h"
+#include "ot_text.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static int	test_no = 0;
+static int	failures = 0;
+
+static void
+ok(int cond, const char *name)
+{
+	test_no++;
+	if (!cond)
+		failures++;
+	printf("%sok %d - %s\n", cond ? "" : "not ", test_no, name);
+}
+
+/* Loads data/regions.tsv; returns the number of rows. */
+static int
+load(ot_regions *rs, const char *path)
+{
+	FILE	   *f = fopen(path, "r");
+	char		line[1024];
+	int			n = 0;
+
+	if (f == NULL)
+		return -1;
+	while (fgets(line, sizeof line, f))
+	{
+		char	   *field[6];
+		char	   *p = line;
+		int			k;
+
+		if (line[0] == '#')
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		for (k = 0; k < 6 && p; k++)
+		{
+			field[k] = p;
+			p = strchr(p, '\t');
+			if (p)
+				*p++ = '\0';
+		}
+		if (k != 6 || !ot_regions_add(rs, atoi(field[0]), atoi(field[2]), atoi(field[1]),
+									  field[5][0] == 't', field[3], strlen(field[3]),
+									  field[4], strlen(field[4])))
+		{
+			fclose(f);
+			return -1;
+		}
+		n++;
+	}
+	fclose(f);
+	return n;
+}
+
+static void
+expect(const ot_regions *rs, const char *address, int province, int city, int district)
+{
+	char		folded[1024];
+	size_t		n = ot_text_fold(address, strlen(address), folded);
+	ot_region_match m = ot_regions_match(rs, folded, n);
+	char		name[512];
+
+	snprintf(name, sizeof name, "%s -> %d/%d/%d", address, province, city, district);
+	ok(m.province == province && m.city == city && m.district == district, name);
+	if (m.province != province || m.city != city || m.district != district)
+		printf("#   got %d/%d/%d\n", m.province, m.city, m.district);
+}
+
+int
+main(void)
+{
+	ot_regions *rs = ot_regions_new();
+	int			rows = load(rs, "data/regions.tsv");
+
+	ok(rows > 3000, "data/regions.tsv loads (more than 3000 divisions)");
+	ok(ot_regions_build(rs), "the region automaton builds");
+	printf("# %d regions, %zu bytes\n", rows, ot_regions_memory(rs));
+
+	/* official names */
+	expect(rs, "北京市朝阳区建国路88号SOHO现代城3号楼2单元501室", 110000, 110100, 110105);
+	expect(rs, "上海市浦东新区世纪大道100号", 310000, 310100, 310115);
+	expect(rs, "广东省深圳市南山区科技园南区1栋", 440000, 440300, 440305);
+	expect(rs, "浙江省杭州市西湖区文三路90号", 330000, 330100, 330106);
+	expect(rs, "重庆市渝中区解放碑步行街8号", 500000, 500100, 500103);
+	/* short forms */
+	expect(rs, "北京朝阳区建国路88号", 110000, 110100, 110105);
+	expect(rs, "浙江杭州西湖区文三路90号", 330000, 330100, 330106);
+	expect(rs, "内蒙古呼和浩特新城区某街1号", 150000, 150100, 150102);
+	expect(rs, "内蒙古自治区呼和浩特市新城区", 150000, 150100, 150102);
+	expect(rs, "广西南宁青秀区民族大道1号", 450000, 450100, 450103);
+	expect(rs, "新疆乌鲁木齐天山区解放北路5号", 650000, 650100, 650102);
+	expect(rs, "西藏拉萨城关区北京中路1号", 540000, 540100, 540102);
+	expect(rs, "宁夏银川兴庆区解放东街2号", 640000, 640100, 640104);
+	/* districts and cities named without what is above them */
+	expect(rs, "杭州市西湖区文三路90号", 330000, 330100, 330106);
+	expect(rs, "深圳南山区科技园", 440000, 440300, 440305);
+	expect(rs, "延边州延吉市河南街1号", 220000, 222400, 222401);
+	/* street names that are also place names do not mislead */
+	expect(rs, "上海市黄浦区南京东路100号", 310000, 310100, 310101);
+	expect(rs, "上海黄浦区南京东路100号", 310000, 310100, 310101);
+	/* a district name shared by two cities, without a city: only what is certain */
+	expect(rs, "朝阳区建国路88号", 0, 0, 0);
+	expect(rs, "吉林长春朝阳区西安大路1号", 220000, 220100, 220104);
+	/* city without districts */
+	expect(rs, "广东东莞南城街道1号", 440000, 441900, 0);
+	/* nothing to recognise */
+	expect(rs, "some residential compound", 0, 0, 0);
+	expect(rs, "", 0, 0, 0);
+	expect(rs, "Flat 5, 10 Downing Street, London", 0, 0, 0);
+	/* names shared by a province and a county or prefecture */
+	expect(rs, "河南省郑州市金水区花园路1号", 410000, 410100, 410105);
+	expect(rs, "河南郑州金水区花园路1号", 410000, 410100, 410105);
+	expect(rs, "青海省海南州共和县1号", 630000, 632500, 632521);
+	expect(rs, "海南三亚吉阳区1号", 460000, 460200, 460203);
+	expect(rs, "吉林省吉林市船营区1号", 220000, 220200, 220204);
+	expect(rs, "广州天河体育西路1号", 440000, 440100, 440106);
+	/* province alone */
+	expect(rs, "海南省 某小区", 460000, 0, 0);
+
+	{
+		/* speed: one automaton pass per address */
+		const char *a = "浙江省杭州市西湖区文三路90号东部软件园3号楼2单元501室";
+		char		folded[256];
+		size_t		n = ot_text_fold(a, strlen(a), folded);
+		clock_t		t0 = clock();
+		long		sum = 0;
+
+		for (int i = 0; i < 100000; i++)
+			sum += ot_regions_match(rs, folded, n).district;
+		printf("# %.2f us per address match\n", (double) (clock() - t0) / CLOCKS_PER_SEC * 10.0);
+		ok(sum == 100000L * 330106, "100000 matches give the same answer");
+	}
+	ot_regions_free(rs);
+	printf("1..%d\n", test_no);
+	return failures == 0 ? 0 : 1;
+}
