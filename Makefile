@@ -1,9 +1,13 @@
 # ordertrack: PGXS build
 EXTENSION = ordertrack
-EXTVERSION = 0.1
+EXTVERSION = 0.2
 MODULE_big = ordertrack
-OBJS = src/ordertrack.o src/tracking_no.o src/tn_digits.o src/tn_permute.o
-DATA = $(wildcard ordertrack--*.sql)
+OBJS = src/ordertrack.o src/tracking_no.o src/intake.o \
+	src/tn_digits.o src/tn_permute.o src/ot_phone.o src/ot_text.o src/ot_ac.o src/ot_region.o
+# 0.1 is the base install script; later versions are upgrade scripts, some
+# built from src/sql/*.in (CREATE EXTENSION runs the base and the chain).
+DATA = ordertrack--0.1.sql
+DATA_built = ordertrack--0.1--0.2.sql
 PGFILEDESC = "ordertrack - order tracking for e-commerce shops"
 
 SHLIB_LINK += -lcrypto
@@ -12,9 +16,9 @@ SHLIB_LINK += -lcrypto
 PG_CFLAGS += -Wall -Wextra -Werror
 PG_CPPFLAGS += -isystem $(shell $(PG_CONFIG) --includedir-server)
 
-REGRESS = tracking_no
+REGRESS = tracking_no intake_text
 REGRESS_OPTS = --inputdir=. --load-extension=ordertrack
-ISOLATION = tracking_issue
+ISOLATION = tracking_issue settings_cache
 ISOLATION_OPTS = --load-extension=ordertrack
 
 EXTRA_CLEAN = $(UNIT_TESTS) $(FUZZ_TARGETS) test/unit/check_numbers
@@ -22,6 +26,12 @@ EXTRA_CLEAN = $(UNIT_TESTS) $(FUZZ_TARGETS) test/unit/check_numbers
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+# The shipped regions go into the upgrade script that creates their table.
+ordertrack--0.1--0.2.sql: src/sql/ordertrack--0.1--0.2.sql.in data/regions.tsv tools/regions_sql.awk
+	awk -f tools/regions_sql.awk data/regions.tsv > $@.regions
+	sed -e '/^@REGIONS@$$/{r $@.regions' -e 'd;}' $< > $@
+	rm -f $@.regions
 
 # Plain C unit tests and fuzz targets of the parts with no PostgreSQL
 # dependency.

@@ -18,5 +18,6 @@ void
 _PG_init(void)
 {
 	TrackingNoInit();
+	IntakeInit();
 	MarkGUCPrefixReserved(OT_SCHEMA);
 }

@@ -11,4 +11,7 @@
 /* tracking_no.c */
 extern void TrackingNoInit(void);
 
+/* intake.c */
+extern void IntakeInit(void);
+
 #endif							/* ORDERTRACK_H */

@@ -70,7 +70,7 @@ rows.sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));
 
 const seen = new Set();
 for (const [code, level, parent, name, shorts, ph] of rows) {
-  if (!/^\d{6}$/.test(code) || seen.has(code) || /[\t\n,]/.test(name))
+  if (!/^\d{6}$/.test(code) || seen.has(code) || /[\t\n,'"{}\\]/.test(name + shorts.join('')))
     throw new Error(`bad row ${code} ${name}`);
   seen.add(code);
   process.stdout.write([code, level, parent, name, shorts.join(','), ph ? 't' : 'f'].join('\t') + '\n');

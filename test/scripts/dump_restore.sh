@@ -11,6 +11,17 @@ src=ot_dump_src
 ot_fresh_db $src
 ot_psql -d $src -c "CREATE TABLE issued (n ordertrack.tracking_no PRIMARY KEY, batch text NOT NULL)" \
 	-c "INSERT INTO issued SELECT ordertrack.issue_tracking_no(), 'before dump' FROM generate_series(1, 20000)"
+# the shop's own settings: changed, added and replaced rows
+ot_psql -d $src -c "UPDATE ordertrack.remote_regions SET remote = false WHERE province_code = 620000" \
+	-c "INSERT INTO ordertrack.address_unit_keywords (keyword) VALUES ('门牌')" \
+	-c "INSERT INTO ordertrack.special_request_keywords (keyword, tag, enabled) VALUES ('冰袋', 'cold_chain', false)" \
+	-c "INSERT INTO ordertrack.regions (code, level, parent_code, name, short_names) VALUES (330199, 3, 330100, '云栖小镇', '{云栖}')"
+settings_sql="SELECT md5(string_agg(t, '|' ORDER BY t)) FROM (
+	SELECT format('%s %s %s', province_code, remote, origin) t FROM ordertrack.remote_regions UNION ALL
+	SELECT format('%s %s %s', keyword, enabled, origin) FROM ordertrack.address_unit_keywords UNION ALL
+	SELECT format('%s %s %s %s', keyword, tag, enabled, origin) FROM ordertrack.special_request_keywords UNION ALL
+	SELECT format('%s %s %s %s', code, name, short_names, origin) FROM ordertrack.regions) s"
+src_settings=$(ot_val $src "$settings_sql")
 src_secret=$(ot_val $src "SELECT md5(secret) FROM ordertrack.tracking_secret")
 src_seq=$(ot_val $src "SELECT last_value FROM ordertrack.tracking_seq")
 dir=$(mktemp -d)
@@ -31,6 +42,10 @@ for format in custom plain; do
 	ot_is "$(ot_val $dst "SELECT md5(secret) FROM ordertrack.tracking_secret")" "$src_secret" \
 		"$format: the restored database has the dumped secret"
 	ot_is "$(ot_val $dst "SELECT count(*) FROM ordertrack.tracking_secret")" 1 "$format: one secret row"
+	ot_is "$(ot_val $dst "$settings_sql")" "$src_settings" \
+		"$format: settings come back exactly: shipped rows, changed ones, added ones"
+	ot_is "$(ot_val $dst "SELECT (ordertrack.locate_region('浙江杭州云栖小镇1号')).district_code")" 330199 \
+		"$format: a custom region is recognised after the restore"
 	ot_is "$(ot_val $dst "SELECT last_value >= $src_seq FROM ordertrack.tracking_seq")" t \
 		"$format: the sequence resumes where the dump left it"
 	ot_psql -d $dst -c "INSERT INTO issued SELECT ordertrack.issue_tracking_no(), 'after restore' FROM generate_series(1, 20000)" \

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The packaging is consistent and every release upgrades to the current one:
 # - ordertrack.control's default_version equals the Makefile's EXTVERSION and
-#   has an install script;
+#   CREATE EXTENSION installs it (a base script plus upgrade scripts);
 # - from every version that has an install script, CREATE EXTENSION at that
 #   version then ALTER EXTENSION UPDATE reaches default_version through the
 #   ordertrack--A--B.sql chain, with the same objects, columns and comments
@@ -14,7 +14,6 @@ cd "$(dirname "$0")/../.."
 default=$(sed -n "s/^default_version *= *'\(.*\)'/\1/p" ordertrack.control)
 makever=$(sed -n 's/^EXTVERSION *= *//p' Makefile)
 ot_is "$default" "$makever" "default_version in ordertrack.control matches EXTVERSION in the Makefile"
-ot_is "$([ -f "ordertrack--$default.sql" ] && echo yes)" yes "default_version $default has an install script"
 
 # What a database holds of the extension, as text to compare.
 describe() {
@@ -34,12 +33,18 @@ describe() {
 "$PGBIN/dropdb" --if-exists ot_fresh
 "$PGBIN/createdb" ot_fresh && ot_psql -d ot_fresh -c "CREATE EXTENSION ordertrack"
 fresh=$(describe ot_fresh)
+ot_is "$(ot_val ot_fresh "SELECT extversion FROM pg_extension WHERE extname = 'ordertrack'")" "$default" \
+	"CREATE EXTENSION installs version $default"
+# every upgrade script in the package is on a path that ends at default_version
+ot_is "$(ot_val ot_fresh "SELECT count(*) FROM pg_extension_update_paths('ordertrack')
+	WHERE target = '$default' AND path IS NULL AND source <> '$default'")" 0 \
+	"every released version upgrades to $default"
 
 for script in ordertrack--*.sql; do
 	v=${script#ordertrack--}; v=${v%.sql}
 	case $v in *--*) continue ;; esac		# an upgrade script, not an install script
 	[ "$v" = "$default" ] && continue
-	"$PGBIN/dropdb" --if-exists ot_upgrade
+	# this install script and the chain after it must equal a fresh install	"$PGBIN/dropdb" --if-exists ot_upgrade
 	"$PGBIN/createdb" ot_upgrade
 	ot_psql -d ot_upgrade -c "CREATE EXTENSION ordertrack VERSION '$v'" -c "ALTER EXTENSION ordertrack UPDATE"
 	ot_is "$(ot_val ot_upgrade "SELECT extversion FROM pg_extension WHERE extname = 'ordertrack'")" "$default" \

@@ -1,0 +1,630 @@
+/*
+ * intake.c
+ *	  SQL glue for the intake text checks: phone numbers, significant
+ *	  characters, address unit words, special requests and regions; and the
+ *	  triggers that guard the settings tables.
+ *
+ * The settings (regions, remote provinces, keywords) are loaded once per
+ * backend into automata (ot_ac.c, ot_region.c) and dropped by a relcache
+ * callback when any of their tables changes: the settings_changed trigger
+ * sends that invalidation when a change commits, so no session ever uses a
+ * stale rule.  Texts are matched in UTF-8 whatever the server encoding.
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "commands/extension.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "mb/pg_wchar.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/datum.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+
+#include "ordertrack.h"
+#include "ot_ac.h"
+#include "ot_phone.h"
+#include "ot_region.h"
+#include "ot_text.h"
+
+PG_FUNCTION_INFO_V1(phone_kind);
+PG_FUNCTION_INFO_V1(normalize_phone);
+PG_FUNCTION_INFO_V1(significant_chars);
+PG_FUNCTION_INFO_V1(address_needs_unit);
+PG_FUNCTION_INFO_V1(special_requests);
+PG_FUNCTION_INFO_V1(locate_region);
+PG_FUNCTION_INFO_V1(settings_row_guard);
+PG_FUNCTION_INFO_V1(settings_changed);
+
+/* Service requirement tags, in the order they are listed on an order. */
+static const char *const service_tags[] = {
+	"weekend_delivery", "parcel_locker", "gift_wrap", "cold_chain",
+	"inspect_on_delivery", "sms_only", "fragile", "urgent", "customized"
+};
+#define NUM_SERVICE_TAGS lengthof(service_tags)
+
+#define NUM_SETTINGS_TABLES 4
+static const char *const settings_tables[NUM_SETTINGS_TABLES] = {
+	"regions", "remote_regions", "address_unit_keywords", "special_request_keywords"
+};
+
+typedef struct RegionInfo
+{
+	int			code;
+	char	   *name;			/* server encoding, malloc'd */
+	bool		remote;			/* of a province */
+} RegionInfo;
+
+/* Per-backend copy of the settings. */
+typedef struct SettingsCache
+{
+	bool		valid;
+	Oid			relids[NUM_SETTINGS_TABLES];
+	ot_regions *regions;
+	RegionInfo *info;			/* sorted by code */
+	int			ninfo;
+	ot_ac	   *unit_words;
+	ot_ac	   *special_words;	/* keyword id = tag index */
+} SettingsCache;
+
+static SettingsCache settings;
+static uint64 settings_inval_count = 0;
+
+/* True while settings_row_guard itself deletes a shipped row it replaces. */
+static bool replacing_shipped = false;
+
+/* The text as UTF-8 (palloc'd or the same memory) and its length. */
+static char *
+text_utf8(text *t, size_t *len)
+{
+	char	   *s = VARDATA_ANY(t);
+	int			n = VARSIZE_ANY_EXHDR(t);
+	char	   *u;
+
+	if (GetDatabaseEncoding() == PG_UTF8 || GetDatabaseEncoding() == PG_SQL_ASCII)
+	{
+		*len = (size_t) n;
+		return s;
+	}
+	u = (char *) pg_do_encoding_conversion((unsigned char *) s, n, GetDatabaseEncoding(), PG_UTF8);
+	*len = (u == s) ? (size_t) n : strlen(u);
+	return u;
+}
+
+/* The text as folded UTF-8, palloc'd. */
+static char *
+text_folded(text *t, size_t *len)
+{
+	size_t		n;
+	char	   *u = text_utf8(t, &n);
+	char	   *f = palloc(n + 1);
+
+	*len = ot_text_fold(u, n, f);
+	return f;
+}
+
+static void
+SettingsRelcacheCallback(Datum arg pg_attribute_unused(), Oid relid)
+{
+	for (int i = 0; i < NUM_SETTINGS_TABLES; i++)
+		if (relid == InvalidOid || relid == settings.relids[i])
+		{
+			settings.valid = false;
+			settings_inval_count++;
+			return;
+		}
+}
+
+/* Registers the settings cache's invalidation callback. */
+void
+IntakeInit(void)
+{
+	CacheRegisterRelcacheCallback(SettingsRelcacheCallback, (Datum) 0);
+}
+
+static void
+FreeSettings(void)
+{
+	ot_regions_free(settings.regions);
+	ot_ac_free(settings.unit_words);
+	ot_ac_free(settings.special_words);
+	for (int i = 0; i < settings.ninfo; i++)
+		free(settings.info[i].name);
+	free(settings.info);
+	settings.regions = NULL;
+	settings.unit_words = NULL;
+	settings.special_words = NULL;
+	settings.info = NULL;
+	settings.ninfo = 0;
+}
+
+static void
+out_of_memory(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_OUT_OF_MEMORY),
+			 errmsg("out of memory"),
+			 errdetail("Could not load the ordertrack intake settings.")));
+}
+
+static int
+cmp_info(const void *a, const void *b)
+{
+	int			x = ((const RegionInfo *) a)->code;
+	int			y = ((const RegionInfo *) b)->code;
+
+	return (x > y) - (x < y);
+}
+
+/* Converts an SPI text value to UTF-8 (palloc'd) and folds it. */
+static char *
+spi_folded(HeapTuple tup, TupleDesc desc, int col, size_t *len)
+{
+	bool		isnull;
+	Datum		d = SPI_getbinval(tup, desc, col, &isnull);
+
+	if (isnull)
+	{
+		*len = 0;
+		return pstrdup("");
+	}
+	return text_folded(DatumGetTextPP(d), len);
+}
+
+/* Loads regions, remote provinces and keywords; builds the automata. */
+static void
+LoadSettings(void)
+{
+	uint64		start;
+	Oid			nsp;
+	ot_regions *regions;
+	ot_ac	   *unit_words;
+	ot_ac	   *special_words;
+	RegionInfo *info;
+	int			ninfo;
+
+	if (settings.valid)
+		return;
+	start = settings_inval_count;
+	nsp = get_namespace_oid(OT_SCHEMA, false);
+	for (int i = 0; i < NUM_SETTINGS_TABLES; i++)
+	{
+		settings.relids[i] = get_relname_relid(settings_tables[i], nsp);
+		if (!OidIsValid(settings.relids[i]))
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_OBJECT),
+					 errmsg("relation \"%s.%s\" does not exist", OT_SCHEMA, settings_tables[i]),
+					 errhint("Update the extension: ALTER EXTENSION ordertrack UPDATE.")));
+	}
+	FreeSettings();
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	regions = ot_regions_new();
+	unit_words = ot_ac_new();
+	special_words = ot_ac_new();
+	if (regions == NULL || unit_words == NULL || special_words == NULL)
+	{
+		ot_regions_free(regions);
+		ot_ac_free(unit_words);
+		ot_ac_free(special_words);
+		out_of_memory();
+	}
+	/* from here, what was built is kept in settings, so an error frees it later */
+	settings.regions = regions;
+	settings.unit_words = unit_words;
+	settings.special_words = special_words;
+
+	if (SPI_execute("SELECT r.code, r.level, coalesce(r.parent_code, 0), r.name,"
+					" pg_catalog.array_to_string(r.short_names, ','), r.placeholder,"
+					" coalesce(m.remote, false)"
+					" FROM " OT_SCHEMA ".regions r LEFT JOIN " OT_SCHEMA ".remote_regions m"
+					" ON m.province_code OPERATOR(pg_catalog.=) r.code", true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read %s.regions", OT_SCHEMA);
+	ninfo = (int) SPI_processed;
+	info = calloc(ninfo > 0 ? ninfo : 1, sizeof(RegionInfo));
+	if (info == NULL)
+		out_of_memory();
+	settings.info = info;
+	for (int i = 0; i < ninfo; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+		int			code = DatumGetInt32(SPI_getbinval(tup, desc, 1, &isnull));
+		int			level = DatumGetInt16(SPI_getbinval(tup, desc, 2, &isnull));
+		int			parent = DatumGetInt32(SPI_getbinval(tup, desc, 3, &isnull));
+		char	   *name = TextDatumGetCString(SPI_getbinval(tup, desc, 4, &isnull));
+		size_t		namelen,
+					shortlen;
+		char	   *uname = text_utf8(DatumGetTextPP(SPI_getbinval(tup, desc, 4, &isnull)), &namelen);
+		char	   *ushort = text_utf8(DatumGetTextPP(SPI_getbinval(tup, desc, 5, &isnull)), &shortlen);
+		bool		placeholder = DatumGetBool(SPI_getbinval(tup, desc, 6, &isnull));
+
+		info[i].code = code;
+		info[i].remote = DatumGetBool(SPI_getbinval(tup, desc, 7, &isnull));
+		info[i].name = strdup(name);
+		settings.ninfo = i + 1;
+		if (info[i].name == NULL ||
+			!ot_regions_add(regions, code, parent, level, placeholder, uname, namelen, ushort, shortlen))
+			out_of_memory();
+	}
+	qsort(info, ninfo, sizeof(RegionInfo), cmp_info);
+	if (!ot_regions_build(regions))
+		out_of_memory();
+
+	if (SPI_execute("SELECT keyword FROM " OT_SCHEMA ".address_unit_keywords WHERE enabled",
+					true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read %s.address_unit_keywords", OT_SCHEMA);
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		size_t		len;
+		char	   *kw = spi_folded(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &len);
+
+		if (!ot_ac_add(unit_words, kw, len, 0))
+			out_of_memory();
+	}
+	if (!ot_ac_build(unit_words))
+		out_of_memory();
+
+	if (SPI_execute("SELECT keyword, tag FROM " OT_SCHEMA ".special_request_keywords WHERE enabled",
+					true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read %s.special_request_keywords", OT_SCHEMA);
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		size_t		len;
+		char	   *kw = spi_folded(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &len);
+		char	   *tag = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2);
+		int			t;
+
+		for (t = 0; t < (int) NUM_SERVICE_TAGS; t++)
+			if (strcmp(tag, service_tags[t]) == 0)
+				break;
+		if (t < (int) NUM_SERVICE_TAGS && !ot_ac_add(special_words, kw, len, t))
+			out_of_memory();
+	}
+	if (!ot_ac_build(special_words))
+		out_of_memory();
+
+	SPI_finish();
+	settings.valid = (settings_inval_count == start);
+}
+
+/* How a phone number reads. */
+Datum
+phone_kind(PG_FUNCTION_ARGS)
+{
+	size_t		len;
+	char	   *s = text_utf8(PG_GETARG_TEXT_PP(0), &len);
+	char		out[OT_PHONE_NORMALISED_MAX];
+	const char *kind;
+
+	switch (ot_phone_parse(s, len, out))
+	{
+		case OT_PHONE_EMPTY:
+			kind = "empty";
+			break;
+		case OT_PHONE_CN_MOBILE:
+			kind = "cn_mobile";
+			break;
+		case OT_PHONE_CN_LANDLINE:
+			kind = "cn_landline";
+			break;
+		case OT_PHONE_INTERNATIONAL:
+			kind = "international";
+			break;
+		default:
+			kind = "invalid";
+	}
+	PG_RETURN_TEXT_P(cstring_to_text(kind));
+}
+
+/* E.164 form of a phone number, or NULL. */
+Datum
+normalize_phone(PG_FUNCTION_ARGS)
+{
+	size_t		len;
+	char	   *s = text_utf8(PG_GETARG_TEXT_PP(0), &len);
+	char		out[OT_PHONE_NORMALISED_MAX];
+
+	(void) ot_phone_parse(s, len, out);
+	if (out[0] == '\0')
+		PG_RETURN_NULL();
+	PG_RETURN_TEXT_P(cstring_to_text(out));
+}
+
+/* Letters, digits and ideographs in a text. */
+Datum
+significant_chars(PG_FUNCTION_ARGS)
+{
+	size_t		len;
+	char	   *s = text_utf8(PG_GETARG_TEXT_PP(0), &len);
+
+	PG_RETURN_INT32((int32) Min(ot_text_significant(s, len), (size_t) PG_INT32_MAX));
+}
+
+static bool
+found_any(int id pg_attribute_unused(), size_t start pg_attribute_unused(),
+		  size_t end pg_attribute_unused(), void *arg)
+{
+	*(bool *) arg = true;
+	return false;
+}
+
+/* True when no unit word is in the address. */
+Datum
+address_needs_unit(PG_FUNCTION_ARGS)
+{
+	size_t		len;
+	char	   *f = text_folded(PG_GETARG_TEXT_PP(0), &len);
+	bool		found = false;
+
+	LoadSettings();
+	ot_ac_scan(settings.unit_words, f, len, found_any, &found);
+	PG_RETURN_BOOL(!found);
+}
+
+static bool
+mark_tag(int id, size_t start pg_attribute_unused(), size_t end pg_attribute_unused(), void *arg)
+{
+	((bool *) arg)[id] = true;
+	return true;
+}
+
+/* Service requirement tags asked for by remarks; {none} when none. */
+Datum
+special_requests(PG_FUNCTION_ARGS)
+{
+	bool		seen[NUM_SERVICE_TAGS] = {false};
+	Datum		elems[NUM_SERVICE_TAGS];
+	int			n = 0;
+
+	if (!PG_ARGISNULL(0))
+	{
+		size_t		len;
+		char	   *f = text_folded(PG_GETARG_TEXT_PP(0), &len);
+
+		LoadSettings();
+		ot_ac_scan(settings.special_words, f, len, mark_tag, seen);
+	}
+	for (int t = 0; t < (int) NUM_SERVICE_TAGS; t++)
+		if (seen[t])
+			elems[n++] = CStringGetTextDatum(service_tags[t]);
+	if (n == 0)
+		elems[n++] = CStringGetTextDatum("none");
+	PG_RETURN_ARRAYTYPE_P(construct_array(elems, n, TEXTOID, -1, false, TYPALIGN_INT));
+}
+
+static const RegionInfo *
+region_info(int code)
+{
+	RegionInfo	key = {code, NULL, false};
+
+	return bsearch(&key, settings.info, settings.ninfo, sizeof(RegionInfo), cmp_info);
+}
+
+/* Province, city and district of an address. */
+Datum
+locate_region(PG_FUNCTION_ARGS)
+{
+	size_t		len;
+	char	   *f = text_folded(PG_GETARG_TEXT_PP(0), &len);
+	TupleDesc	desc;
+	Datum		values[7];
+	bool		nulls[7];
+	ot_region_match m;
+	int			codes[3];
+
+	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "locate_region must return a composite type");
+	LoadSettings();
+	m = ot_regions_match(settings.regions, f, len);
+	codes[0] = m.province;
+	codes[1] = m.city;
+	codes[2] = m.district;
+	for (int i = 0; i < 3; i++)
+	{
+		const RegionInfo *ri = codes[i] ? region_info(codes[i]) : NULL;
+
+		nulls[i] = nulls[i + 3] = (ri == NULL);
+		values[i] = Int32GetDatum(codes[i]);
+		values[i + 3] = ri ? CStringGetTextDatum(ri->name) : (Datum) 0;
+		if (i == 0)
+		{
+			nulls[6] = (ri == NULL);
+			values[6] = BoolGetDatum(ri ? ri->remote : false);
+		}
+	}
+	/* a city that stands in for a municipality (市辖区) reads as the province */
+	if (!nulls[1] && !nulls[0])
+	{
+		const RegionInfo *ri = region_info(codes[1]);
+
+		if (ri && (strcmp(ri->name, "市辖区") == 0 || strcmp(ri->name, "县") == 0 ||
+				   strstr(ri->name, "直辖") != NULL))
+			values[4] = values[3];
+	}
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(desc, values, nulls)));
+}
+
+/* Refuses a change to a settings table, saying what to do instead. */
+static void
+RefuseSettingsChange(const char *message, const char *hint)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg_internal("%s", message),
+			 errdetail("Rows shipped with the extension come back with every restore and upgrade."),
+			 errhint("%s", hint)));
+}
+
+/* Value of a tuple's "origin" column as a C string, or NULL. */
+static char *
+OriginOf(HeapTuple tup, TupleDesc desc, int attno)
+{
+	bool		isnull;
+	Datum		d = heap_getattr(tup, attno, desc, &isnull);
+
+	return isnull ? NULL : TextDatumGetCString(d);
+}
+
+/*
+ * BEFORE trigger on the settings tables; arguments: the table's qualified
+ * name, then its key columns.
+ */
+Datum
+settings_row_guard(PG_FUNCTION_ARGS)
+{
+	TriggerData *td = (TriggerData *) fcinfo->context;
+	Trigger    *tg;
+	TupleDesc	desc;
+	int			origin_att;
+	const char *table;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(td->tg_event))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("settings_row_guard must be fired as a BEFORE trigger")));
+	tg = td->tg_trigger;
+	if (tg->tgnargs < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("settings_row_guard needs the table name and its key columns as arguments")));
+	table = tg->tgargs[0];
+
+	if (TRIGGER_FIRED_BY_TRUNCATE(td->tg_event))
+	{
+		if (!creating_extension)
+			RefuseSettingsChange(psprintf("%s cannot be truncated", table),
+								 "Delete the custom rows and switch the shipped ones off.");
+		return PointerGetDatum(NULL);
+	}
+	if (!TRIGGER_FIRED_FOR_ROW(td->tg_event) || tg->tgnargs < 2)
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("settings_row_guard must be fired for each row, with key columns as arguments")));
+	desc = td->tg_relation->rd_att;
+	origin_att = SPI_fnumber(desc, "origin");
+	if (origin_att <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("settings_row_guard needs a column \"origin\" in %s", table)));
+
+	if (TRIGGER_FIRED_BY_DELETE(td->tg_event))
+	{
+		char	   *origin = OriginOf(td->tg_trigtuple, desc, origin_att);
+
+		if (!creating_extension && !replacing_shipped && origin && strcmp(origin, "shipped") == 0)
+			RefuseSettingsChange(psprintf("shipped rows of %s cannot be deleted", table),
+								 "Switch the row off instead (enabled = false; remote = false for remote_regions).");
+		return PointerGetDatum(td->tg_trigtuple);
+	}
+
+	if (TRIGGER_FIRED_BY_UPDATE(td->tg_event))
+	{
+		HeapTuple	newtup = td->tg_newtuple;
+		char	   *origin = OriginOf(td->tg_trigtuple, desc, origin_att);
+
+		if (creating_extension)
+			return PointerGetDatum(newtup);
+		if (origin && strcmp(origin, "shipped") == 0)
+		{
+			for (int k = 1; k < tg->tgnargs; k++)
+			{
+				int			att = SPI_fnumber(desc, tg->tgargs[k]);
+				Form_pg_attribute a;
+				bool		n1,
+							n2;
+				Datum		d1,
+							d2;
+
+				if (att <= 0)
+					elog(ERROR, "settings_row_guard: no column \"%s\" in %s", tg->tgargs[k], table);
+				a = TupleDescAttr(desc, att - 1);
+				d1 = heap_getattr(td->tg_trigtuple, att, desc, &n1);
+				d2 = heap_getattr(newtup, att, desc, &n2);
+				if (n1 != n2 || (!n1 && !datumIsEqual(d1, d2, a->attbyval, a->attlen)))
+					RefuseSettingsChange(psprintf("the key of a shipped row of %s cannot change", table),
+										 "Insert a custom row with the new key and switch this one off.");
+			}
+		}
+		{
+			int			cols[1] = {origin_att};
+			Datum		vals[1] = {CStringGetTextDatum("custom")};
+			bool		nulls[1] = {false};
+
+			return PointerGetDatum(heap_modify_tuple_by_cols(newtup, desc, 1, cols, vals, nulls));
+		}
+	}
+
+	/* INSERT: a row from outside the extension's scripts is custom ... */
+	{
+		HeapTuple	newtup = td->tg_trigtuple;
+		StringInfoData sql;
+		Oid		   *types = palloc(sizeof(Oid) * tg->tgnargs);
+		Datum	   *vals = palloc(sizeof(Datum) * tg->tgnargs);
+		char	   *nulls = palloc(tg->tgnargs);
+
+		if (!creating_extension)
+		{
+			int			cols[1] = {origin_att};
+			Datum		ov[1] = {CStringGetTextDatum("custom")};
+			bool		on[1] = {false};
+
+			newtup = heap_modify_tuple_by_cols(newtup, desc, 1, cols, ov, on);
+		}
+		/* ... and takes the place of the shipped row with its key */
+		initStringInfo(&sql);
+		appendStringInfo(&sql, "DELETE FROM %s WHERE origin OPERATOR(pg_catalog.=) 'shipped'", table);
+		for (int k = 1; k < tg->tgnargs; k++)
+		{
+			int			att = SPI_fnumber(desc, tg->tgargs[k]);
+			bool		isnull;
+
+			if (att <= 0)
+				elog(ERROR, "settings_row_guard: no column \"%s\" in %s", tg->tgargs[k], table);
+			types[k - 1] = TupleDescAttr(desc, att - 1)->atttypid;
+			vals[k - 1] = heap_getattr(newtup, att, desc, &isnull);
+			nulls[k - 1] = isnull ? 'n' : ' ';
+			appendStringInfo(&sql, " AND %s OPERATOR(pg_catalog.=) $%d",
+							 quote_identifier(tg->tgargs[k]), k);
+		}
+		if (SPI_connect() != SPI_OK_CONNECT)
+			elog(ERROR, "SPI_connect failed");
+		replacing_shipped = true;
+		PG_TRY();
+		{
+			if (SPI_execute_with_args(sql.data, tg->tgnargs - 1, types, vals, nulls, false, 0) != SPI_OK_DELETE)
+				elog(ERROR, "could not replace a shipped row of %s", table);
+		}
+		PG_FINALLY();
+		{
+			replacing_shipped = false;
+		}
+		PG_END_TRY();
+		SPI_finish();
+		return PointerGetDatum(newtup);
+	}
+}
+
+/* AFTER statement trigger: drop every session's cached settings at commit. */
+Datum
+settings_changed(PG_FUNCTION_ARGS)
+{
+	TriggerData *td = (TriggerData *) fcinfo->context;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_AFTER(td->tg_event) ||
+		!TRIGGER_FIRED_FOR_STATEMENT(td->tg_event))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("settings_changed must be fired as an AFTER ... FOR EACH STATEMENT trigger")));
+	CacheInvalidateRelcacheByRelid(RelationGetRelid(td->tg_relation));
+	return PointerGetDatum(NULL);
+}
