@@ -23,6 +23,7 @@
 #include "mb/pg_wchar.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/datum.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
@@ -99,8 +100,8 @@ text_utf8(text *t, size_t *len)
 }
 
 /* The text as folded UTF-8, palloc'd. */
-static char *
-text_folded(text *t, size_t *len)
+char *
+IntakeFold(text *t, size_t *len)
 {
 	size_t		n;
 	char	   *u = text_utf8(t, &n);
@@ -122,11 +123,28 @@ SettingsRelcacheCallback(Datum arg pg_attribute_unused(), Oid relid)
 		}
 }
 
-/* Registers the settings cache's invalidation callback. */
+/* Settings (GUCs) of the intake checks. */
+int			ot_duplicate_window = 7200;
+int			ot_bulk_quantity = 50;
+int			ot_address_min_chars = 8;
+
+/* Registers the settings cache's invalidation callback and the GUCs. */
 void
 IntakeInit(void)
 {
 	CacheRegisterRelcacheCallback(SettingsRelcacheCallback, (Datum) 0);
+	DefineCustomIntVariable("ordertrack.duplicate_window",
+							"Orders of the same account and SKU this close together are flagged duplicate_suspect.",
+							NULL, &ot_duplicate_window, 7200, 0, INT_MAX / 2,
+							PGC_USERSET, GUC_UNIT_S, NULL, NULL, NULL);
+	DefineCustomIntVariable("ordertrack.bulk_quantity",
+							"A line with a larger quantity is flagged quantity_unusual.",
+							NULL, &ot_bulk_quantity, 50, 1, 1000000,
+							PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("ordertrack.address_min_chars",
+							"An address with fewer letters, digits and ideographs is flagged address_incomplete.",
+							NULL, &ot_address_min_chars, 8, 0, 1000,
+							PGC_USERSET, 0, NULL, NULL, NULL);
 }
 
 static void
@@ -175,7 +193,7 @@ spi_folded(HeapTuple tup, TupleDesc desc, int col, size_t *len)
 		*len = 0;
 		return pstrdup("");
 	}
-	return text_folded(DatumGetTextPP(d), len);
+	return IntakeFold(DatumGetTextPP(d), len);
 }
 
 /* Loads regions, remote provinces and keywords; builds the automata. */
@@ -363,7 +381,7 @@ Datum
 address_needs_unit(PG_FUNCTION_ARGS)
 {
 	size_t		len;
-	char	   *f = text_folded(PG_GETARG_TEXT_PP(0), &len);
+	char	   *f = IntakeFold(PG_GETARG_TEXT_PP(0), &len);
 	bool		found = false;
 
 	LoadSettings();
@@ -389,7 +407,7 @@ special_requests(PG_FUNCTION_ARGS)
 	if (!PG_ARGISNULL(0))
 	{
 		size_t		len;
-		char	   *f = text_folded(PG_GETARG_TEXT_PP(0), &len);
+		char	   *f = IntakeFold(PG_GETARG_TEXT_PP(0), &len);
 
 		LoadSettings();
 		ot_ac_scan(settings.special_words, f, len, mark_tag, seen);
@@ -415,42 +433,29 @@ Datum
 locate_region(PG_FUNCTION_ARGS)
 {
 	size_t		len;
-	char	   *f = text_folded(PG_GETARG_TEXT_PP(0), &len);
+	char	   *f = IntakeFold(PG_GETARG_TEXT_PP(0), &len);
 	TupleDesc	desc;
 	Datum		values[7];
 	bool		nulls[7];
-	ot_region_match m;
-	int			codes[3];
+	IntakeRegion r;
 
 	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "locate_region must return a composite type");
-	LoadSettings();
-	m = ot_regions_match(settings.regions, f, len);
-	codes[0] = m.province;
-	codes[1] = m.city;
-	codes[2] = m.district;
-	for (int i = 0; i < 3; i++)
-	{
-		const RegionInfo *ri = codes[i] ? region_info(codes[i]) : NULL;
-
-		nulls[i] = nulls[i + 3] = (ri == NULL);
-		values[i] = Int32GetDatum(codes[i]);
-		values[i + 3] = ri ? CStringGetTextDatum(ri->name) : (Datum) 0;
-		if (i == 0)
-		{
-			nulls[6] = (ri == NULL);
-			values[6] = BoolGetDatum(ri ? ri->remote : false);
-		}
-	}
-	/* a city that stands in for a municipality (市辖区) reads as the province */
-	if (!nulls[1] && !nulls[0])
-	{
-		const RegionInfo *ri = region_info(codes[1]);
-
-		if (ri && (strcmp(ri->name, "市辖区") == 0 || strcmp(ri->name, "县") == 0 ||
-				   strstr(ri->name, "直辖") != NULL))
-			values[4] = values[3];
-	}
+	IntakeLocate(f, len, &r);
+	values[0] = Int32GetDatum(r.province_code);
+	values[1] = Int32GetDatum(r.city_code);
+	values[2] = Int32GetDatum(r.district_code);
+	nulls[0] = r.province == NULL;
+	nulls[1] = r.city == NULL;
+	nulls[2] = r.district == NULL;
+	values[3] = r.province ? CStringGetTextDatum(r.province) : (Datum) 0;
+	values[4] = r.city ? CStringGetTextDatum(r.city) : (Datum) 0;
+	values[5] = r.district ? CStringGetTextDatum(r.district) : (Datum) 0;
+	nulls[3] = nulls[0];
+	nulls[4] = nulls[1];
+	nulls[5] = nulls[2];
+	values[6] = BoolGetDatum(r.remote);
+	nulls[6] = nulls[0];
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(desc, values, nulls)));
 }
 
@@ -627,4 +632,81 @@ settings_changed(PG_FUNCTION_ARGS)
 				 errmsg("settings_changed must be fired as an AFTER ... FOR EACH STATEMENT trigger")));
 	CacheInvalidateRelcacheByRelid(RelationGetRelid(td->tg_relation));
 	return PointerGetDatum(NULL);
+}
+
+/* True when the folded address contains no unit word. */
+bool
+IntakeNeedsUnit(const char *folded, size_t len)
+{
+	bool		found = false;
+
+	LoadSettings();
+	ot_ac_scan(settings.unit_words, folded, len, found_any, &found);
+	return !found;
+}
+
+/* Bit i set when the folded remarks ask for service tag i. */
+uint32
+IntakeRequestMask(const char *folded, size_t len)
+{
+	bool		seen[NUM_SERVICE_TAGS] = {false};
+	uint32		mask = 0;
+
+	LoadSettings();
+	ot_ac_scan(settings.special_words, folded, len, mark_tag, seen);
+	for (int t = 0; t < (int) NUM_SERVICE_TAGS; t++)
+		if (seen[t])
+			mask |= (uint32) 1 << t;
+	return mask;
+}
+
+/* Name of service tag i, or NULL past the last; IntakeTagIndex is the reverse. */
+const char *
+IntakeServiceTag(int i)
+{
+	return (i >= 0 && i < (int) NUM_SERVICE_TAGS) ? service_tags[i] : NULL;
+}
+
+int
+IntakeTagIndex(const char *tag)
+{
+	for (int t = 0; t < (int) NUM_SERVICE_TAGS; t++)
+		if (strcmp(tag, service_tags[t]) == 0)
+			return t;
+	return -1;
+}
+
+/* Region of a folded address; names are palloc'd copies, NULL when unknown. */
+void
+IntakeLocate(const char *folded, size_t len, IntakeRegion *out)
+{
+	ot_region_match m;
+	const RegionInfo *p,
+			   *c,
+			   *d;
+
+	LoadSettings();
+	m = ot_regions_match(settings.regions, folded, len);
+	p = m.province ? region_info(m.province) : NULL;
+	c = m.city ? region_info(m.city) : NULL;
+	d = m.district ? region_info(m.district) : NULL;
+	memset(out, 0, sizeof(*out));
+	if (p == NULL)
+		return;
+	out->province = pstrdup(p->name);
+	out->remote = p->remote;
+	out->code = out->province_code = p->code;
+	if (c)
+	{
+		bool		standin = strcmp(c->name, "市辖区") == 0 || strcmp(c->name, "县") == 0 ||
+			strstr(c->name, "直辖") != NULL;
+
+		out->city = pstrdup(standin ? p->name : c->name);
+		out->code = out->city_code = c->code;
+	}
+	if (c && d)
+	{
+		out->district = pstrdup(d->name);
+		out->code = out->district_code = d->code;
+	}
 }

@@ -19,5 +19,6 @@ _PG_init(void)
 {
 	TrackingNoInit();
 	IntakeInit();
+	OrdersInit();
 	MarkGUCPrefixReserved(OT_SCHEMA);
 }
