@@ -1,0 +1,197 @@
+-- pgTAP: order intake.  Every flag code that intake raises, the stage it
+-- leaves the order in, service requirements, events, the errors a caller can
+-- provoke, restored rows, settings (GUCs), resolve_flag, and hostile input.
+BEGIN;
+SET search_path = ordertrack, public;
+SELECT plan(64);
+
+INSERT INTO products (sku, title, spec, colour, active, fragile, cold_chain, customizable) VALUES
+	('HD-1', 'hoodie', 'L', 'grey', true, false, false, false),
+	('OLD-1', 'old hoodie', 'L', 'grey', false, false, false, false),
+	('CUP-1', 'mug', '350ml', 'white', true, true, false, true),
+	('ICE-1', 'ice cream', '1kg', NULL, true, false, true, false);
+
+-- An order as the ERP sends it, with some keys replaced; intake runs at once.
+CREATE FUNCTION pg_temp.o(ref text, changes jsonb DEFAULT '{}') RETURNS jsonb LANGUAGE sql AS $$
+	SELECT jsonb_build_object('shop', 's1', 'external_ref', ref, 'account', 'acc-' || ref,
+		'recipient', '张三', 'phone', '13812345678',
+		'address', '北京市朝阳区建国路88号3号楼2单元501室',
+		'lines', jsonb_build_array(jsonb_build_object('sku', 'HD-1', 'title', 'hoodie', 'spec', 'L', 'colour', 'grey', 'quantity', 1)))
+		|| changes
+$$;
+CREATE FUNCTION pg_temp.intake(o jsonb) RETURNS bigint LANGUAGE sql AS $$
+	SELECT ordertrack.submit_order(o);
+	SET CONSTRAINTS ALL IMMEDIATE;
+	SET CONSTRAINTS ALL DEFERRED;
+	SELECT order_id FROM ordertrack.orders WHERE shop = o ->> 'shop' AND external_ref = o ->> 'external_ref';
+$$;
+CREATE FUNCTION pg_temp.codes(ref text) RETURNS text[] LANGUAGE sql AS $$
+	SELECT coalesce(array_agg(f.code ORDER BY f.code), '{}') FROM ordertrack.flags f
+	  JOIN ordertrack.orders o USING (shop, order_id) WHERE o.external_ref = ref
+$$;
+CREATE FUNCTION pg_temp.stage(ref text) RETURNS ordertrack.stage LANGUAGE sql AS $$
+	SELECT stage FROM ordertrack.orders WHERE external_ref = ref
+$$;
+
+-- A clean order.
+SELECT ok(pg_temp.intake(pg_temp.o('clean')) > 0, 'a clean order is taken');
+SELECT is(pg_temp.codes('clean'), '{}'::text[], 'a clean order has no flags');
+SELECT is(pg_temp.stage('clean'), 'received', 'and stays received');
+SELECT is((SELECT service_requirements FROM orders WHERE external_ref = 'clean'), '{none}'::text[],
+	'service requirements are {none} when nothing applies');
+SELECT is((SELECT phone_normalized || ' ' || province || city || district || ' ' || region_code || ' ' || remote
+		   FROM orders WHERE external_ref = 'clean'), '+8613812345678 北京市北京市朝阳区 110105 false',
+	'phone and region are derived');
+SELECT is((SELECT count(*)::int FROM events e JOIN orders o USING (shop, order_id)
+		   WHERE o.external_ref = 'clean' AND e.kind = 'order_received' AND e.topic = 'intake'), 1,
+	'exactly one order_received event on topic intake');
+
+-- 1. The customer.
+SELECT pg_temp.intake(pg_temp.o('noname', '{"recipient": " 。。 "}'));
+SELECT is(pg_temp.codes('noname'), '{name_missing}'::text[], 'a punctuation-only recipient is name_missing');
+SELECT is(pg_temp.stage('noname'), 'review', 'a blocking flag holds the order in review');
+SELECT pg_temp.intake(pg_temp.o('nullname', '{"recipient": null}'));
+SELECT is(pg_temp.codes('nullname'), '{name_missing}'::text[], 'a missing recipient is name_missing');
+SELECT pg_temp.intake(pg_temp.o('badphone', '{"phone": "12345"}'));
+SELECT is(pg_temp.codes('badphone'), '{phone_invalid}'::text[], 'an impossible phone is phone_invalid');
+SELECT pg_temp.intake(pg_temp.o('nophone', '{"phone": null}'));
+SELECT is(pg_temp.codes('nophone'), '{phone_invalid}'::text[], 'a missing phone is phone_invalid');
+SELECT pg_temp.intake(pg_temp.o('landline', '{"phone": "+86 (0)10 6234 5678 转 12"}'));
+SELECT is(pg_temp.codes('landline'), '{}'::text[], 'a landline with extension is fine');
+SELECT pg_temp.intake(pg_temp.o('foreign', '{"phone": "+44 20 7946 0958"}'));
+SELECT is(pg_temp.codes('foreign'), '{}'::text[], 'a plausible foreign number is fine');
+SELECT pg_temp.intake(pg_temp.o('short', '{"address": "北京朝阳"}'));
+SELECT is(pg_temp.codes('short'), '{address_incomplete}'::text[], 'a too short address is address_incomplete');
+SELECT pg_temp.intake(pg_temp.o('compound', '{"address": "上海市浦东新区某某花园小区"}'));
+SELECT is(pg_temp.codes('compound'), '{address_needs_unit}'::text[], 'an address with no door number is address_needs_unit');
+SELECT pg_temp.intake(pg_temp.o('noregion', '{"address": "Flat 5, 10 Downing Street, London"}'));
+SELECT is(pg_temp.codes('noregion'), '{region_unknown}'::text[], 'no recognised province is region_unknown');
+SELECT is(pg_temp.stage('noregion'), 'received', 'region_unknown only warns');
+SELECT pg_temp.intake(pg_temp.o('remote', '{"address": "新疆乌鲁木齐天山区解放北路5号2单元"}'));
+SELECT is((SELECT remote FROM orders WHERE external_ref = 'remote'), true, 'a Xinjiang address is remote');
+
+-- 2. The items.
+SELECT pg_temp.intake(pg_temp.o('unknown', '{"lines": [{"sku": "NOPE", "quantity": 1}]}'));
+SELECT is(pg_temp.codes('unknown'), '{sku_unknown}'::text[], 'an unknown SKU is sku_unknown');
+SELECT pg_temp.intake(pg_temp.o('inactive', '{"lines": [{"sku": "OLD-1", "quantity": 1}]}'));
+SELECT is(pg_temp.codes('inactive'), '{sku_unknown}'::text[], 'an inactive SKU is sku_unknown');
+SELECT pg_temp.intake(pg_temp.o('sweater', '{"lines": [{"sku": "HD-1", "title": "sweater", "spec": "L", "colour": "GREY", "quantity": 2}]}'));
+SELECT is(pg_temp.codes('sweater'), '{sku_mismatch}'::text[], 'a title that differs from the catalogue is sku_mismatch');
+SELECT matches((SELECT detail FROM flags f JOIN orders o USING (shop, order_id) WHERE o.external_ref = 'sweater'),
+	'hoodie.*sweater', 'the detail names the field and both values');
+SELECT pg_temp.intake(pg_temp.o('bulk', '{"lines": [{"sku": "HD-1", "quantity": 51}]}'));
+SELECT is(pg_temp.codes('bulk'), '{quantity_unusual}'::text[], 'a quantity above ordertrack.bulk_quantity is quantity_unusual');
+SET ordertrack.bulk_quantity = 100;
+SELECT pg_temp.intake(pg_temp.o('bulk100', '{"lines": [{"sku": "HD-1", "quantity": 51}]}'));
+SELECT is(pg_temp.codes('bulk100'), '{}'::text[], 'ordertrack.bulk_quantity is a setting');
+RESET ordertrack.bulk_quantity;
+SELECT pg_temp.intake(pg_temp.o('engrave', jsonb_build_object('lines', jsonb_build_array(
+	jsonb_build_object('sku', 'CUP-1', 'quantity', 1, 'customization', E'  To Mum 🙂\n  love, Li  ')))));
+SELECT is(pg_temp.codes('engrave'), '{customization}'::text[], 'a customised line is an info flag');
+SELECT is((SELECT customization FROM order_lines l JOIN orders o USING (shop, order_id) WHERE o.external_ref = 'engrave'),
+	E'  To Mum 🙂\n  love, Li  ', 'the customisation is kept byte for byte');
+SELECT is((SELECT service_requirements FROM orders WHERE external_ref = 'engrave'), '{fragile,customized}'::text[],
+	'product attributes become service requirements');
+SELECT pg_temp.intake(pg_temp.o('ice', '{"lines": [{"sku": "ICE-1", "quantity": 1}]}'));
+SELECT is((SELECT service_requirements FROM orders WHERE external_ref = 'ice'), '{cold_chain}'::text[], 'cold-chain products need cold chain');
+
+-- 3. Special requests.
+SELECT pg_temp.intake(pg_temp.o('remarks', '{"remarks": "周末配送，放快递柜，别打电话", "urgent": true}'));
+SELECT is(pg_temp.codes('remarks'), '{special_request}'::text[], 'remarks with requests raise special_request');
+SELECT is((SELECT service_requirements FROM orders WHERE external_ref = 'remarks'),
+	'{weekend_delivery,parcel_locker,sms_only,urgent}'::text[], 'and become service requirements, with urgent');
+
+-- 4. Duplicates.
+SELECT pg_temp.intake(pg_temp.o('dup1', '{"account": "repeat"}'));
+SELECT pg_temp.intake(pg_temp.o('dup2', '{"account": "repeat"}'));
+SELECT is(pg_temp.codes('dup1'), '{}'::text[], 'the first order of an account is not a duplicate');
+SELECT is(pg_temp.codes('dup2'), '{duplicate_suspect}'::text[], 'the same account and SKU again is duplicate_suspect');
+SELECT matches((SELECT detail FROM flags f JOIN orders o USING (shop, order_id) WHERE o.external_ref = 'dup2'),
+	'ERP dup1', 'the detail names the earlier order');
+SELECT pg_temp.intake(pg_temp.o('dup3', '{"account": "repeat", "created_at": "2020-01-01 10:00+00"}'));
+SELECT is(pg_temp.codes('dup3'), '{}'::text[], 'outside the window it is not a duplicate');
+SELECT pg_temp.intake(pg_temp.o('dup4', '{"account": "repeat", "shop": "s2"}'));
+SELECT is(pg_temp.codes('dup4'), '{}'::text[], 'another shop''s order is not a duplicate');
+SET ordertrack.duplicate_window = '1s';
+SELECT pg_temp.intake(pg_temp.o('dup5', '{"account": "repeat", "created_at": "2020-01-01 10:00:05+00"}'));
+SELECT is(pg_temp.codes('dup5'), '{}'::text[], 'ordertrack.duplicate_window is a setting');
+RESET ordertrack.duplicate_window;
+
+-- 5. History and 6. blacklist.
+INSERT INTO customer_notes (shop, account, note) VALUES ('s1', 'picky', 'last time the packaging was too thin');
+SELECT pg_temp.intake(pg_temp.o('history', '{"account": "picky"}'));
+SELECT is(pg_temp.codes('history'), '{customer_history}'::text[], 'an account with notes gets customer_history');
+SELECT matches((SELECT detail FROM flags f JOIN orders o USING (shop, order_id) WHERE o.external_ref = 'history'),
+	'packaging was too thin', 'the notes travel with the order');
+INSERT INTO blacklist (shop, kind, value, reason) VALUES ('s1', 'phone', '+8613900009999', 'chargebacks');
+SELECT pg_temp.intake(pg_temp.o('black', '{"phone": "139 0000 9999"}'));
+SELECT is(pg_temp.codes('black'), '{blacklisted}'::text[], 'a blacklisted phone (in any form) is blacklisted');
+INSERT INTO blacklist (shop, kind, value) VALUES ('s1', 'account', 'fraudster');
+SELECT pg_temp.intake(pg_temp.o('black2', '{"account": "fraudster"}'));
+SELECT is(pg_temp.codes('black2'), '{blacklisted}'::text[], 'a blacklisted account is blacklisted');
+
+-- Events and flags together.
+SELECT is((SELECT count(*)::int FROM events e JOIN flags f ON f.shop = e.shop AND f.flag_id = (e.payload ->> 'flag_id')::bigint
+		   WHERE e.kind = 'flag_raised' AND e.topic = 'alerts'), (SELECT count(*)::int FROM flags),
+	'every flag raised has its flag_raised event on topic alerts');
+SELECT is((SELECT count(*)::int FROM orders o WHERE (SELECT count(*) FROM events e WHERE e.shop = o.shop
+		   AND e.order_id = o.order_id AND e.kind = 'order_received') <> 1), 0, 'every order has exactly one order_received event');
+SELECT is((SELECT count(*)::int FROM orders WHERE (stage = 'review') <> EXISTS (SELECT 1 FROM flags f
+		   WHERE f.shop = orders.shop AND f.order_id = orders.order_id AND f.severity = 'block')), 0,
+	'an order is in review exactly when it has a blocking flag');
+
+-- submit_order is idempotent on (shop, external_ref).
+SELECT is(pg_temp.intake(pg_temp.o('clean', '{"recipient": "someone else"}')),
+	(SELECT order_id FROM orders WHERE external_ref = 'clean'), 'sending an order again returns the existing one');
+SELECT is((SELECT recipient FROM orders WHERE external_ref = 'clean'), '张三', 'and changes nothing');
+
+-- resolve_flag.
+SELECT is(resolve_flag((SELECT flag_id FROM flags f JOIN orders o USING (shop, order_id) WHERE o.external_ref = 'dup2'),
+	'customer wants both'), 'received', 'resolving the last blocking flag returns the order to received');
+SELECT is((SELECT resolution || ' / ' || (resolved_by IS NOT NULL) FROM flags f JOIN orders o USING (shop, order_id)
+		   WHERE o.external_ref = 'dup2'), 'customer wants both / true', 'who resolved it and why is kept');
+SELECT is((SELECT count(*)::int FROM events WHERE kind = 'flag_resolved'), 1, 'resolving publishes flag_resolved');
+SELECT throws_ok($$SELECT ordertrack.resolve_flag(f.flag_id, 'again') FROM ordertrack.flags f
+	JOIN ordertrack.orders o USING (shop, order_id) WHERE o.external_ref = 'dup2'$$, '55000', NULL,
+	'resolving twice is 55000');
+SELECT throws_ok($$SELECT ordertrack.resolve_flag(-1, 'x')$$, '42704', 'flag -1 does not exist', 'an unknown flag is 42704');
+
+-- Errors a caller can provoke: nothing is kept.
+SELECT throws_ok($$SELECT pg_temp.intake(pg_temp.o('nolines', '{"lines": []}'))$$, '23514', NULL, 'an order without lines is refused');
+SELECT throws_ok($$SELECT pg_temp.intake(pg_temp.o('zero', '{"lines": [{"sku": "HD-1", "quantity": 0}]}'))$$, '23514', NULL,
+	'quantity 0 is refused');
+SELECT throws_ok($$SELECT pg_temp.intake(pg_temp.o('huge', '{"lines": [{"sku": "HD-1", "quantity": 1000001}]}'))$$, '23514', NULL,
+	'quantity above 1,000,000 is refused');
+SELECT throws_ok($$SELECT pg_temp.intake(pg_temp.o('noacct', '{"account": null}'))$$, '23502', NULL, 'a missing account is refused');
+SELECT throws_ok($$INSERT INTO ordertrack.orders (shop, external_ref, account, stage) VALUES ('s1', 'st', 'a', 'launched')$$,
+	'22P02', NULL, 'an unknown stage is refused');
+SELECT throws_ok($$INSERT INTO ordertrack.orders (shop, external_ref, account, stage) VALUES ('s1', 'st', 'a', 'shipped')$$,
+	'22023', 'a new order starts in stage received, not shipped', 'a new order in a later stage is refused');
+SELECT throws_ok($$SELECT pg_temp.intake(pg_temp.o('notarray', '{"lines": {"sku": "HD-1"}}'))$$, '22023', NULL,
+	'lines that are not an array are refused');
+SELECT is((SELECT count(*)::int FROM orders WHERE external_ref IN ('nolines', 'zero', 'huge', 'noacct', 'st', 'notarray')), 0,
+	'refused orders leave nothing behind');
+
+-- A row that arrives already checked (a restore) is left exactly as it is.
+INSERT INTO orders (shop, order_id, external_ref, account, recipient, stage, service_requirements, intake_checked_at, province)
+	VALUES ('s1', 900000, 'restored', 'r', NULL, 'shipped', '{fragile}', '2026-01-01', '手写省');
+SET CONSTRAINTS ALL IMMEDIATE;
+SET CONSTRAINTS ALL DEFERRED;
+SELECT is((SELECT stage || ' ' || service_requirements::text || ' ' || province || ' ' || (phone_normalized IS NULL)
+		   FROM orders WHERE external_ref = 'restored'), 'shipped {fragile} 手写省 true', 'a restored row is not checked again');
+SELECT is((SELECT count(*)::int FROM flags WHERE order_id = 900000) + (SELECT count(*)::int FROM events WHERE order_id = 900000), 0,
+	'and gets no flags or events');
+
+-- Hostile input: long, emoji, any script, SQL-looking, NULLs: flags, never a crash.
+SELECT lives_ok($$SELECT pg_temp.intake(pg_temp.o('long', jsonb_build_object('address', repeat('号', 10000),
+	'remarks', repeat('🙂周末配送', 2000), 'recipient', repeat('Ω', 10000))))$$, '10,000-character fields are taken');
+SELECT lives_ok($q$SELECT pg_temp.intake(pg_temp.o('sql', jsonb_build_object('address', '''; DROP TABLE ordertrack.orders; --',
+	'remarks', '💣 $$ \x00 %s %n')))$q$,
+	'SQL-looking text is just text');
+SELECT lives_ok($$SELECT pg_temp.intake(jsonb_build_object('shop', 's1', 'external_ref', 'nulls', 'account', 'n',
+	'lines', jsonb_build_array(jsonb_build_object('sku', 'HD-1', 'quantity', 1))))$$, 'NULL in every nullable column is taken');
+SELECT is(pg_temp.codes('nulls'), '{address_incomplete,name_missing,phone_invalid,region_unknown}'::text[],
+	'and flagged for a person');
+
+SELECT * FROM finish();
+ROLLBACK;
