@@ -127,9 +127,9 @@ order_intake_prepare(PG_FUNCTION_ARGS)
 	TriggerData *td = require_trigger(fcinfo, "order_intake_prepare", true);
 	TupleDesc	desc = td->tg_relation->rd_att;
 	HeapTuple	tup = td->tg_trigtuple;
-	int			cols[7];
-	Datum		vals[7];
-	bool		nulls[7];
+	int			cols[6];
+	Datum		vals[6];
+	bool		nulls[6];
 	bool		isnull;
 	Datum		d;
 	IntakeRegion r;
@@ -207,9 +207,7 @@ typedef struct IntakePlans
 	SPIPlanPtr	duplicates;
 	SPIPlanPtr	history;
 	SPIPlanPtr	blacklist;
-	SPIPlanPtr	flags;
-	SPIPlanPtr	events;
-	SPIPlanPtr	finish;
+	SPIPlanPtr	record;
 } IntakePlans;
 
 static IntakePlans plans;
@@ -561,7 +559,7 @@ order_intake_check(PG_FUNCTION_ARGS)
 		args[4] = makeArrayResult(tags, CurrentMemoryContext);
 
 		/* flags, their flag_raised events, the order's verdict and its event, in one statement */
-		if (SPI_execute_plan(prepare(&plans.flags,
+		if (SPI_execute_plan(prepare(&plans.record,
 									 "WITH raised AS ("
 									 " INSERT INTO ordertrack.flags (shop, order_id, code, severity, detail)"
 									 " SELECT $1, $2, c.code, c.severity, f.detail"
