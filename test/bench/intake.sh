@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# test/bench/intake.sh: throughput of order intake against plain INSERTs.
+#
+#   bash test/bench/intake.sh          (from the repository root)
+#
+# Builds and installs the extension, starts a throwaway cluster, and loads
+# two schemas with identical tables: ordertrack's (with the intake triggers)
+# and "plain" (the same columns, keys, indexes and foreign keys, no
+# triggers).  Each holds 200,000 orders of the last 24 hours from 50,000
+# repeat buyers, so duplicate look-ups hit a realistic index.  pgbench then
+# inserts orders of 3 lines (one transaction each) into both, in the same
+# run, in two modes:
+#   - synchronous_commit=off, 2 clients (CPU-bound);
+#   - synchronous_commit=on, 8 clients.
+# It prints transactions per second and the ratio ordertrack / plain
+# (target: at least 0.8).  OT_BENCH_SECONDS sets each run's length (20).
+# Exits 0 whatever the ratios; non-zero only if something failed to run.
+set -eu
+cd "$(dirname "$0")/../.."
+. test/lib.sh
+
+SECONDS_PER_RUN=${OT_BENCH_SECONDS:-20}
+ot_install_packages
+ot_build_install
+trap 'ot_cluster_destroy' EXIT INT TERM
+ot_cluster_start -c shared_buffers=512MB -c max_wal_size=4GB -c checkpoint_timeout=30min -c jit=off
+db=ot_bench_intake
+ot_fresh_db $db
+work=$(mktemp -d)
+trap 'rm -rf "$work"; ot_cluster_destroy' EXIT INT TERM
+
+echo "# loading products and 200,000 recent orders into both schemas"
+ot_psql -d $db <<'SQL'
+INSERT INTO ordertrack.products (sku, title, spec, colour)
+SELECT 'SKU-' || g, 'product ' || g, 'M', 'blue' FROM generate_series(1, 1000) g;
+
+CREATE SCHEMA plain;
+CREATE TABLE plain.orders (LIKE ordertrack.orders INCLUDING ALL);
+CREATE TABLE plain.order_lines (LIKE ordertrack.order_lines INCLUDING ALL,
+	FOREIGN KEY (shop, order_id) REFERENCES plain.orders (shop, order_id) ON DELETE CASCADE);
+
+-- history: already checked, so intake leaves these rows alone
+INSERT INTO ordertrack.orders (shop, external_ref, account, recipient, phone, address, created_at,
+							   intake_checked_at, phone_normalized, province)
+SELECT 's' || g % 10, 'h' || g, 'acc' || g % 50000, '张三', '13812345678', '北京市朝阳区建国路88号3号楼2单元501室',
+	   now() - (g % 86400) * interval '1 second', now(), '+8613812345678', '北京市'
+  FROM generate_series(1, 200000) g;
+INSERT INTO ordertrack.order_lines (shop, order_id, sku, quantity)
+SELECT o.shop, o.order_id, 'SKU-' || (o.order_id * k) % 1000 + 1, 1
+  FROM ordertrack.orders o, generate_series(1, 3) k;
+INSERT INTO plain.orders SELECT * FROM ordertrack.orders;
+INSERT INTO plain.order_lines SELECT * FROM ordertrack.order_lines;
+SELECT setval(pg_get_serial_sequence('plain.orders', 'order_id'), (SELECT max(order_id) FROM plain.orders));
+SELECT setval(pg_get_serial_sequence('plain.order_lines', 'line_id'), (SELECT max(line_id) FROM plain.order_lines));
+VACUUM ANALYZE;
+CHECKPOINT;
+SQL
+
+# One order of three lines per transaction; the schema is a pgbench variable
+# (substituted as text: simple query mode for both sides).
+cat >"$work/order.sql" <<'EOF2'
+\set acc random(1, 50000)
+\set s1 random(1, 1000)
+\set s2 random(1, 1000)
+\set s3 random(1, 1000)
+BEGIN;
+INSERT INTO :schema.orders (shop, external_ref, account, recipient, phone, address, remarks)
+VALUES ('s' || :acc % 10, 'b' || :client_id || '-' || :scale || '-' || txid_current(), 'acc' || :acc,
+	'张三', '138 1234 5678', '北京市朝阳区建国路88号3号楼2单元501室', '周末配送，加冰袋')
+RETURNING order_id AS oid \gset
+INSERT INTO :schema.order_lines (shop, order_id, sku, title, spec, colour, quantity) VALUES
+	('s' || :acc % 10, :oid, 'SKU-' || :s1, 'product ' || :s1, 'M', 'blue', 1),
+	('s' || :acc % 10, :oid, 'SKU-' || :s2, 'product ' || :s2, 'M', 'blue', 2),
+	('s' || :acc % 10, :oid, 'SKU-' || :s3, 'product ' || :s3, 'M', 'blue', 1);
+END;
+EOF2
+
+run() {		# schema sync clients -> tps
+	PGOPTIONS="-c synchronous_commit=$2" "$PGBIN/pgbench" -n -M simple -c "$3" -j "$3" \
+		-T "$SECONDS_PER_RUN" -D schema="$1" -s 1 -f "$work/order.sql" $db 2>&1 |
+		sed -n 's/^tps = \([0-9.]*\).*/\1/p'
+}
+
+printf '\n%-34s %12s %12s %8s %8s\n' "mode" "ordertrack" "plain" "ratio" "target"
+for mode in "off 2" "on 8"; do
+	set -- $mode
+	plain1=$(run plain "$1" "$2"); ot1=$(run ordertrack "$1" "$2")
+	ot2=$(run ordertrack "$1" "$2"); plain2=$(run plain "$1" "$2")
+	awk -v m="synchronous_commit=$1, $2 clients" -v a="$ot1" -v b="$ot2" -v c="$plain1" -v d="$plain2" \
+		'BEGIN { ot = (a + b) / 2; pl = (c + d) / 2; printf "%-34s %12.0f %12.0f %8.2f %8s\n", m, ot, pl, ot / pl, ">= 0.8" }'
+done
+echo "# checked: $(ot_val $db "SELECT count(*) FROM ordertrack.orders WHERE intake_checked_at > now() - interval '1 hour'") orders taken by intake," \
+	"$(ot_val $db "SELECT count(*) FROM ordertrack.flags") flags"
