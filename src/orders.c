@@ -18,6 +18,7 @@
 
 #include "access/htup_details.h"
 #include "catalog/namespace.h"
+#include "common/hashfn.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
@@ -201,13 +202,9 @@ order_intake_prepare(PG_FUNCTION_ARGS)
 /* Prepared statements of the deferred check, kept for the backend's life. */
 typedef struct IntakePlans
 {
-	SPIPlanPtr	order;
-	SPIPlanPtr	lines;
-	SPIPlanPtr	lock;
-	SPIPlanPtr	duplicates;
-	SPIPlanPtr	history;
-	SPIPlanPtr	blacklist;
-	SPIPlanPtr	record;
+	SPIPlanPtr	order;			/* the order and its lines */
+	SPIPlanPtr	lookups;		/* duplicates, history, blacklist */
+	SPIPlanPtr	record;			/* flags, events, verdict */
 } IntakePlans;
 
 static IntakePlans plans;
@@ -324,12 +321,20 @@ order_intake_check(PG_FUNCTION_ARGS)
 	(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION,
 							 GUC_ACTION_SAVE, true, 0, false);
 
-	/* the order as it is now (it may have changed since the insert) */
+	/*
+	 * Statement 1: the order as it is now (it may have changed since the
+	 * insert), one row per line with the catalogue's view of it.
+	 */
 	if (SPI_execute_plan(prepare(&plans.order,
-								 "SELECT account, recipient, phone, phone_normalized, address, remarks,"
-								 " province, urgent, created_at, intake_checked_at IS NOT NULL"
-								 " FROM ordertrack.orders WHERE shop = $1 AND order_id = $2",
-								 2, key_types), key, NULL, false, 1) != SPI_OK_SELECT)
+								 "SELECT o.account, o.recipient, o.phone, o.phone_normalized, o.address, o.remarks,"
+								 " o.province, o.urgent, o.created_at, o.intake_checked_at IS NOT NULL,"
+								 " l.line_id IS NOT NULL, l.sku, l.title, l.spec, l.colour, l.quantity, l.customization,"
+								 " p.sku IS NOT NULL, p.active, p.title, p.spec, p.colour, p.fragile, p.cold_chain"
+								 " FROM ordertrack.orders o"
+								 " LEFT JOIN ordertrack.order_lines l ON l.shop = o.shop AND l.order_id = o.order_id"
+								 " LEFT JOIN ordertrack.products p ON p.sku = l.sku"
+								 " WHERE o.shop = $1 AND o.order_id = $2 ORDER BY l.line_id",
+								 2, key_types), key, NULL, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read the order");
 	if (SPI_processed == 0 || spi_bool(0, 10))
 	{
@@ -371,16 +376,7 @@ order_intake_check(PG_FUNCTION_ARGS)
 		add_flag(&f, "region_unknown", psprintf("No province recognised in \"%s\".", address ? address : ""));
 
 	/* 2. the items */
-	if (SPI_execute_plan(prepare(&plans.lines,
-								 "SELECT l.sku, l.title, l.spec, l.colour, l.quantity, l.customization,"
-								 " p.sku IS NOT NULL, p.active, p.title, p.spec, p.colour,"
-								 " p.fragile, p.cold_chain"
-								 " FROM ordertrack.order_lines l"
-								 " LEFT JOIN ordertrack.products p ON p.sku = l.sku"
-								 " WHERE l.shop = $1 AND l.order_id = $2 ORDER BY l.line_id",
-								 2, key_types), key, NULL, false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not read the order's lines");
-	nlines = (int) SPI_processed;
+	nlines = spi_bool(0, 11) ? (int) SPI_processed : 0;
 	if (nlines == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_CHECK_VIOLATION),
@@ -390,31 +386,31 @@ order_intake_check(PG_FUNCTION_ARGS)
 				 errhint("Insert the order and its lines in one transaction, or call ordertrack.submit_order().")));
 	for (int i = 0; i < nlines; i++)
 	{
-		char	   *sku = spi_text(i, 1);
+		char	   *sku = spi_text(i, 12);
 		const char *fields[3] = {"title", "spec", "colour"};
 
 		skus = accumArrayResult(skus, CStringGetTextDatum(sku), false, TEXTOID, CurrentMemoryContext);
-		if (!spi_bool(i, 7))
+		if (!spi_bool(i, 18))
 			add_flag(&f, "sku_unknown", psprintf("SKU %s is not in the catalogue.", sku));
-		else if (!spi_bool(i, 8))
+		else if (!spi_bool(i, 19))
 			add_flag(&f, "sku_unknown", psprintf("SKU %s is no longer active.", sku));
 		else
 			for (int k = 0; k < 3; k++)
 			{
-				char	   *mine = spi_text(i, 2 + k);
-				char	   *theirs = spi_text(i, 9 + k);
+				char	   *mine = spi_text(i, 13 + k);
+				char	   *theirs = spi_text(i, 20 + k);
 
 				if (!same_text(mine, theirs))
 					add_flag(&f, "sku_mismatch",
 							 psprintf("SKU %s %s: \"%s\" in the catalogue, \"%s\" in the order.",
 									  sku, fields[k], theirs, mine));
 			}
-		if (spi_bool(i, 12))
+		if (spi_bool(i, 23))
 			add_tag(&f, "fragile");
-		if (spi_bool(i, 13))
+		if (spi_bool(i, 24))
 			add_tag(&f, "cold_chain");
 		{
-			char	   *qty = spi_text(i, 5);
+			char	   *qty = spi_text(i, 16);
 
 			if (atoi(qty) > ot_bulk_quantity)
 				add_flag(&f, "quantity_unusual",
@@ -422,7 +418,7 @@ order_intake_check(PG_FUNCTION_ARGS)
 								  sku, qty, ot_bulk_quantity));
 		}
 		{
-			char	   *custom = spi_text(i, 6);
+			char	   *custom = spi_text(i, 17);
 
 			if (custom != NULL && custom[0] != '\0')
 			{
@@ -454,86 +450,69 @@ order_intake_check(PG_FUNCTION_ARGS)
 	if (urgent)
 		add_tag(&f, "urgent");
 
-	/* 4. duplicates: one account at a time, looking at what others committed */
+	/*
+	 * 4. duplicates, 5. history, 6. blacklist.  One account at a time (a
+	 * transaction lock per shop and account), and statement 2 looks with the
+	 * latest snapshot, so an order committed while we waited is seen.
+	 */
 	{
-		Oid			lock_types[2] = {TEXTOID, TEXTOID};
-		Datum		lock_args[2] = {shop, CStringGetTextDatum(account)};
-		Oid			dup_types[6] = {TEXTOID, TEXTOID, INT8OID, TEXTARRAYOID, TIMESTAMPTZOID, INTERVALOID};
-		Datum		dup_args[6];
+		StringInfoData lockkey;
+		Oid			types[9] = {TEXTOID, TEXTOID, INT8OID, TEXTARRAYOID, TIMESTAMPTZOID, INTERVALOID,
+		TEXTOID, TEXTOID, TEXTOID};
+		Datum		args[9];
+		char		nulls[9] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
 		Interval   *window = palloc0(sizeof(Interval));
+		char	   *shop_str = TextDatumGetCString(shop);
 
-		if (SPI_execute_plan(prepare(&plans.lock,
-									 "SELECT pg_catalog.pg_advisory_xact_lock("
-									 "pg_catalog.hashtextextended($1 || E'\\x1f' || $2, 2026))",
-									 2, lock_types), lock_args, NULL, false, 0) != SPI_OK_SELECT)
-			elog(ERROR, "could not lock the account");
+		initStringInfo(&lockkey);
+		appendStringInfo(&lockkey, "ordertrack intake\x1f%s\x1f%s", shop_str, account);
+		(void) DirectFunctionCall1(pg_advisory_xact_lock_int8,
+								   Int64GetDatum((int64) hash_bytes_extended((const unsigned char *) lockkey.data,
+																			 lockkey.len, 2026)));
 		window->time = (int64) ot_duplicate_window * USECS_PER_SEC;
-		dup_args[0] = shop;
-		dup_args[1] = lock_args[1];
-		dup_args[2] = order_id;
-		dup_args[3] = makeArrayResult(skus, CurrentMemoryContext);
-		dup_args[4] = created_at;
-		dup_args[5] = IntervalPGetDatum(window);
-		/* the latest snapshot sees an order committed while we waited for the lock */
-		if (SPI_execute_snapshot(prepare(&plans.duplicates,
-										 "SELECT pg_catalog.string_agg(DISTINCT format('%s (ERP %s)', o.order_id, o.external_ref), ', ')"
-										 " FROM ordertrack.orders o JOIN ordertrack.order_lines l"
-										 " ON l.shop = o.shop AND l.order_id = o.order_id"
-										 " WHERE o.shop = $1 AND o.account = $2 AND o.order_id <> $3"
-										 " AND l.sku = ANY ($4) AND o.stage <> 'cancelled'"
-										 " AND o.created_at > $5 - $6 AND o.created_at < $5 + $6",
-										 6, dup_types),
-								 dup_args, NULL, GetLatestSnapshot(), InvalidSnapshot, true, false, 1) != SPI_OK_SELECT)
-			elog(ERROR, "could not look for duplicates");
-		if (SPI_processed > 0 && spi_text(0, 1) != NULL)
+		args[0] = shop;
+		args[1] = CStringGetTextDatum(account);
+		args[2] = order_id;
+		args[3] = makeArrayResult(skus, CurrentMemoryContext);
+		args[4] = created_at;
+		args[5] = IntervalPGetDatum(window);
+		args[6] = phone_normalized ? CStringGetTextDatum(phone_normalized) : (Datum) 0;
+		args[7] = phone ? CStringGetTextDatum(phone) : (Datum) 0;
+		args[8] = address ? CStringGetTextDatum(address) : (Datum) 0;
+		nulls[6] = phone_normalized ? ' ' : 'n';
+		nulls[7] = phone ? ' ' : 'n';
+		nulls[8] = address ? ' ' : 'n';
+		if (SPI_execute_snapshot(prepare(&plans.lookups,
+										 "SELECT"
+										 " (SELECT pg_catalog.string_agg(DISTINCT format('%s (ERP %s)', o.order_id, o.external_ref), ', ')"
+										 "  FROM ordertrack.orders o JOIN ordertrack.order_lines l"
+										 "  ON l.shop = o.shop AND l.order_id = o.order_id"
+										 "  WHERE o.shop = $1 AND o.account = $2 AND o.order_id <> $3"
+										 "  AND l.sku = ANY ($4) AND o.stage <> 'cancelled'"
+										 "  AND o.created_at > $5 - $6 AND o.created_at < $5 + $6),"
+										 " (SELECT pg_catalog.string_agg(format('%s (%s, %s)', note, kind, noted_at::date), '; '"
+										 "  ORDER BY noted_at DESC)"
+										 "  FROM ordertrack.customer_notes WHERE shop = $1 AND account = $2),"
+										 " (SELECT pg_catalog.string_agg(format('%s %s%s', kind, value,"
+										 "  coalesce(': ' || reason, '')), '; ')"
+										 "  FROM ordertrack.blacklist WHERE shop = $1 AND ("
+										 "  (kind = 'account' AND value = $2) OR"
+										 "  (kind = 'phone' AND value IN ($7, $8)) OR"
+										 "  (kind = 'address' AND value = $9)))",
+										 9, types),
+								 args, nulls, GetLatestSnapshot(), InvalidSnapshot, true, false, 1) != SPI_OK_SELECT)
+			elog(ERROR, "could not look up duplicates, history and blacklist");
+		if (spi_text(0, 1) != NULL)
 			add_flag(&f, "duplicate_suspect",
 					 psprintf("Account %s ordered the same SKU within %d minutes in order %s.",
 							  account, ot_duplicate_window / 60, spi_text(0, 1)));
+		if (spi_text(0, 2) != NULL)
+			add_flag(&f, "customer_history", spi_text(0, 2));
+		if (spi_text(0, 3) != NULL)
+			add_flag(&f, "blacklisted", psprintf("On the blacklist: %s.", spi_text(0, 3)));
 	}
 
-	/* 5. history */
-	{
-		Oid			types[2] = {TEXTOID, TEXTOID};
-		Datum		args[2] = {shop, CStringGetTextDatum(account)};
-
-		if (SPI_execute_plan(prepare(&plans.history,
-									 "SELECT pg_catalog.string_agg(format('%s (%s, %s)', note, kind, noted_at::date), '; '"
-									 " ORDER BY noted_at DESC)"
-									 " FROM ordertrack.customer_notes WHERE shop = $1 AND account = $2",
-									 2, types), args, NULL, false, 0) != SPI_OK_SELECT)
-			elog(ERROR, "could not read the customer's notes");
-		if (SPI_processed > 0 && spi_text(0, 1) != NULL)
-			add_flag(&f, "customer_history", spi_text(0, 1));
-	}
-
-	/* 6. blacklist */
-	{
-		Oid			types[5] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID};
-		Datum		args[5];
-		char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
-
-		args[0] = shop;
-		args[1] = CStringGetTextDatum(account);
-		args[2] = phone_normalized ? CStringGetTextDatum(phone_normalized) : (Datum) 0;
-		args[3] = phone ? CStringGetTextDatum(phone) : (Datum) 0;
-		args[4] = address ? CStringGetTextDatum(address) : (Datum) 0;
-		nulls[2] = phone_normalized ? ' ' : 'n';
-		nulls[3] = phone ? ' ' : 'n';
-		nulls[4] = address ? ' ' : 'n';
-		if (SPI_execute_plan(prepare(&plans.blacklist,
-									 "SELECT pg_catalog.string_agg(format('%s %s%s', kind, value,"
-									 " coalesce(': ' || reason, '')), '; ')"
-									 " FROM ordertrack.blacklist WHERE shop = $1 AND ("
-									 " (kind = 'account' AND value = $2) OR"
-									 " (kind = 'phone' AND value IN ($3, $4)) OR"
-									 " (kind = 'address' AND value = $5))",
-									 5, types), args, nulls, false, 0) != SPI_OK_SELECT)
-			elog(ERROR, "could not read the blacklist");
-		if (SPI_processed > 0 && spi_text(0, 1) != NULL)
-			add_flag(&f, "blacklisted", psprintf("On the blacklist: %s.", spi_text(0, 1)));
-	}
-
-	/* write the flags, the events and the order's verdict */
+	/* statement 3: the flags, the events and the order's verdict */
 	{
 		ArrayBuildState *codes = NULL;
 		ArrayBuildState *details = NULL;

@@ -89,5 +89,5 @@ for mode in "off 2" "on 8"; do
 	awk -v m="synchronous_commit=$1, $2 clients" -v a="$ot1" -v b="$ot2" -v c="$plain1" -v d="$plain2" \
 		'BEGIN { ot = (a + b) / 2; pl = (c + d) / 2; printf "%-34s %12.0f %12.0f %8.2f %8s\n", m, ot, pl, ot / pl, ">= 0.8" }'
 done
-echo "# checked: $(ot_val $db "SELECT count(*) FROM ordertrack.orders WHERE intake_checked_at > now() - interval '1 hour'") orders taken by intake," \
-	"$(ot_val $db "SELECT count(*) FROM ordertrack.flags") flags"
+echo "# intake took $(ot_val $db "SELECT count(*) FROM ordertrack.events WHERE kind = 'order_received'") orders" \
+	"and raised $(ot_val $db "SELECT count(*) FROM ordertrack.flags") flags"
