@@ -40,7 +40,7 @@ PURE_HDRS = $(PURE_SRCS:.c=.h)
 UNIT_TESTS = test/unit/test_tn test/unit/test_intake test/unit/test_region
 FUZZ_TARGETS = test/fuzz/fuzz_tn_parse test/fuzz/fuzz_phone test/fuzz/fuzz_text test/fuzz/fuzz_ac test/fuzz/fuzz_region
 
-test/unit/test_%: test/unit/test_%.c $(PURE_SRCS) $(PURE_HDRS)
+test/unit/test_%: test/unit/test_%.c test/unit/tap.h test/unit/load_regions.h $(PURE_SRCS) $(PURE_HDRS)
 	$(CC) -O2 -g -Wall -Wextra -Werror -Isrc -o $@ $< $(PURE_SRCS) -lcrypto
 
 test/unit/check_numbers: test/unit/check_numbers.c
@@ -50,8 +50,8 @@ unittest: $(UNIT_TESTS)
 	for t in $(UNIT_TESTS); do $$t || exit 1; done
 
 # libFuzzer targets (clang), with AddressSanitizer and UBSan.
-test/fuzz/fuzz_%: test/fuzz/fuzz_%.c $(PURE_SRCS) $(PURE_HDRS)
-	clang -g -O1 -fsanitize=fuzzer,address,undefined -Isrc -o $@ $< $(PURE_SRCS) -lcrypto
+test/fuzz/fuzz_%: test/fuzz/fuzz_%.c test/unit/load_regions.h $(PURE_SRCS) $(PURE_HDRS)
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -Isrc -Itest/unit -o $@ $< $(PURE_SRCS) -lcrypto
 
 fuzz-targets: $(FUZZ_TARGETS)
 

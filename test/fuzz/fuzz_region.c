@@ -9,6 +9,7 @@
  */
 #include "ot_region.h"
 #include "ot_text.h"
+#include "load_regions.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,37 +23,10 @@ static ot_regions *rs;
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	FILE	   *f = fopen("data/regions.tsv", "r");
-	char		line[1024];
-
 	(void) argc;
 	(void) argv;
 	rs = ot_regions_new();
-	if (f == NULL || rs == NULL)
-		abort();
-	while (fgets(line, sizeof line, f))
-	{
-		char	   *field[6];
-		char	   *p = line;
-		int			k;
-
-		if (line[0] == '#')
-			continue;
-		line[strcspn(line, "\n")] = '\0';
-		for (k = 0; k < 6 && p; k++)
-		{
-			field[k] = p;
-			p = strchr(p, '\t');
-			if (p)
-				*p++ = '\0';
-		}
-		if (k != 6 || !ot_regions_add(rs, atoi(field[0]), atoi(field[2]), atoi(field[1]),
-									  field[5][0] == 't', field[3], strlen(field[3]),
-									  field[4], strlen(field[4])))
-			abort();
-	}
-	fclose(f);
-	if (!ot_regions_build(rs))
+	if (rs == NULL || load_regions(rs, "data/regions.tsv") < 0 || !ot_regions_build(rs))
 		abort();
 	return 0;
 }

@@ -5,22 +5,12 @@
 #include "ot_ac.h"
 #include "ot_phone.h"
 #include "ot_text.h"
+#include "tap.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static int	test_no = 0;
-static int	failures = 0;
-
-static void
-ok(int cond, const char *name)
-{
-	test_no++;
-	if (!cond)
-		failures++;
-	printf("%sok %d - %s\n", cond ? "" : "not ", test_no, name);
-}
 
 /* Checks one phone text against its expected kind and normal form. */
 static void

@@ -5,62 +5,14 @@
  */
 #include "ot_region.h"
 #include "ot_text.h"
+#include "tap.h"
+#include "load_regions.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-static int	test_no = 0;
-static int	failures = 0;
-
-static void
-ok(int cond, const char *name)
-{
-	test_no++;
-	if (!cond)
-		failures++;
-	printf("%sok %d - %s\n", cond ? "" : "not ", test_no, name);
-}
-
-/* Loads data/regions.tsv; returns the number of rows. */
-static int
-load(ot_regions *rs, const char *path)
-{
-	FILE	   *f = fopen(path, "r");
-	char		line[1024];
-	int			n = 0;
-
-	if (f == NULL)
-		return -1;
-	while (fgets(line, sizeof line, f))
-	{
-		char	   *field[6];
-		char	   *p = line;
-		int			k;
-
-		if (line[0] == '#')
-			continue;
-		line[strcspn(line, "\n")] = '\0';
-		for (k = 0; k < 6 && p; k++)
-		{
-			field[k] = p;
-			p = strchr(p, '\t');
-			if (p)
-				*p++ = '\0';
-		}
-		if (k != 6 || !ot_regions_add(rs, atoi(field[0]), atoi(field[2]), atoi(field[1]),
-									  field[5][0] == 't', field[3], strlen(field[3]),
-									  field[4], strlen(field[4])))
-		{
-			fclose(f);
-			return -1;
-		}
-		n++;
-	}
-	fclose(f);
-	return n;
-}
 
 static void
 expect(const ot_regions *rs, const char *address, int province, int city, int district)
@@ -80,7 +32,7 @@ int
 main(void)
 {
 	ot_regions *rs = ot_regions_new();
-	int			rows = load(rs, "data/regions.tsv");
+	int			rows = load_regions(rs, "data/regions.tsv");
 
 	ok(rows > 3000, "data/regions.tsv loads (more than 3000 divisions)");
 	ok(ot_regions_build(rs), "the region automaton builds");

@@ -4,22 +4,12 @@
  */
 #include "tn_digits.h"
 #include "tn_permute.h"
+#include "tap.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static int	test_no = 0;
-static int	failures = 0;
-
-static void
-ok(int cond, const char *name)
-{
-	test_no++;
-	if (!cond)
-		failures++;
-	printf("%sok %d - %s\n", cond ? "" : "not ", test_no, name);
-}
 
 /* xorshift64*: deterministic sample of numbers */
 static uint64_t rng_state = UINT64_C(0x9E3779B97F4A7C15);
