@@ -300,9 +300,7 @@ order_intake_check(PG_FUNCTION_ARGS)
 	Findings	f = {NULL, 0, 0, 0};
 	int			nlines;
 	ArrayBuildState *skus = NULL;
-	Oid			save_userid;
-	int			save_sec;
-	int			save_nestlevel;
+	OwnerScope	scope;
 
 	if (already_checked(tup, desc))
 		return PointerGetDatum(NULL);
@@ -314,12 +312,7 @@ order_intake_check(PG_FUNCTION_ARGS)
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	/* as the tables' owner: the ERP needs only to insert orders and lines */
-	GetUserIdAndSecContext(&save_userid, &save_sec);
-	SetUserIdAndSecContext(td->tg_relation->rd_rel->relowner,
-						   save_sec | SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION);
-	save_nestlevel = NewGUCNestLevel();
-	(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION,
-							 GUC_ACTION_SAVE, true, 0, false);
+	OtEnterOwner(td->tg_relation->rd_rel->relowner, &scope);
 
 	/*
 	 * Statement 1: the order as it is now (it may have changed since the
@@ -338,8 +331,7 @@ order_intake_check(PG_FUNCTION_ARGS)
 		elog(ERROR, "could not read the order");
 	if (SPI_processed == 0 || spi_bool(0, 10))
 	{
-		AtEOXact_GUC(false, save_nestlevel);
-		SetUserIdAndSecContext(save_userid, save_sec);
+		OtLeaveOwner(&scope);
 		SPI_finish();
 		return PointerGetDatum(NULL);	/* deleted again, or already checked */
 	}
@@ -566,8 +558,7 @@ order_intake_check(PG_FUNCTION_ARGS)
 									 5, types), args, nulls, false, 0) != SPI_OK_INSERT)
 			elog(ERROR, "could not record the intake of the order");
 	}
-	AtEOXact_GUC(false, save_nestlevel);
-	SetUserIdAndSecContext(save_userid, save_sec);
+	OtLeaveOwner(&scope);
 	SPI_finish();
 	return PointerGetDatum(NULL);
 }
@@ -591,30 +582,19 @@ resolve_flag(PG_FUNCTION_ARGS)
 	int64		flag_id = PG_GETARG_INT64(0);
 	Datum		note = PG_ARGISNULL(1) ? (Datum) 0 : PG_GETARG_DATUM(1);
 	char	   *who = GetUserNameFromId(GetUserId(), false);
-	Oid			owner;
-	Oid			save_userid;
-	int			save_sec;
-	int			save_nestlevel;
+	OwnerScope	scope;
 	Datum		args[4];
 	char		nulls[4] = {' ', ' ', ' ', ' '};
 	Datum		result;
 	bool		isnull;
 	Oid			nsp = get_namespace_oid(OT_SCHEMA, false);
 	Oid			flags_rel = get_relname_relid("flags", nsp);
-	HeapTuple	reltup;
 
-	if (!OidIsValid(flags_rel) || !HeapTupleIsValid(reltup = SearchSysCache1(RELOID, ObjectIdGetDatum(flags_rel))))
+	if (!OidIsValid(flags_rel))
 		elog(ERROR, "relation %s.flags does not exist", OT_SCHEMA);
-	owner = ((Form_pg_class) GETSTRUCT(reltup))->relowner;
-	ReleaseSysCache(reltup);
-
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	GetUserIdAndSecContext(&save_userid, &save_sec);
-	SetUserIdAndSecContext(owner, save_sec | SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION);
-	save_nestlevel = NewGUCNestLevel();
-	(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION,
-							 GUC_ACTION_SAVE, true, 0, false);
+	OtEnterOwner(OtRelationOwner(flags_rel), &scope);
 
 	args[0] = Int64GetDatum(flag_id);
 	if (SPI_execute_with_args("SELECT shop, order_id, severity, resolved_at::text, code"
@@ -667,8 +647,7 @@ resolve_flag(PG_FUNCTION_ARGS)
 			elog(ERROR, "could not read the order's stage");
 		result = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
 	}
-	AtEOXact_GUC(false, save_nestlevel);
-	SetUserIdAndSecContext(save_userid, save_sec);
+	OtLeaveOwner(&scope);
 	SPI_finish();
 	PG_RETURN_DATUM(result);	/* an enum value is an Oid: passed by value */
 }

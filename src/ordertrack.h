@@ -8,6 +8,18 @@
 /* Schema that holds every ordertrack object (the extension is not relocatable). */
 #define OT_SCHEMA "ordertrack"
 
+/* ordertrack.c: running SPI work as a table's owner */
+typedef struct OwnerScope
+{
+	Oid			userid;
+	int			sec_context;
+	int			nestlevel;
+} OwnerScope;
+
+extern Oid	OtRelationOwner(Oid relid);
+extern void OtEnterOwner(Oid owner, OwnerScope *scope);
+extern void OtLeaveOwner(OwnerScope *scope);
+
 /* tracking_no.c */
 extern void TrackingNoInit(void);
 

@@ -267,20 +267,6 @@ EnsureRelids(void)
 	cache.rels_valid = (inval_count == start);
 }
 
-/* Owner of a relation. */
-static Oid
-RelationOwner(Oid relid)
-{
-	HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
-	Oid			owner;
-
-	if (!HeapTupleIsValid(tup))
-		elog(ERROR, "cache lookup failed for relation %u", relid);
-	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
-	ReleaseSysCache(tup);
-	return owner;
-}
-
 /*
  * Reads the secret and the issuer, marking the secret in use the first time.
  * Runs as the table's owner: callers may issue numbers, never read the secret.
@@ -288,9 +274,7 @@ RelationOwner(Oid relid)
 static void
 EnsureCipher(void)
 {
-	Oid			save_userid;
-	int			save_sec;
-	int			save_nestlevel;
+	OwnerScope	owner;
 	unsigned char secret[TN_SECRET_BYTES];
 	unsigned	issuer = 0;
 	bool		sealed_now = false;
@@ -304,15 +288,7 @@ EnsureCipher(void)
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	/* as the owner, and blind to the caller's search_path */
-	GetUserIdAndSecContext(&save_userid, &save_sec);
-	SetUserIdAndSecContext(RelationOwner(cache.secret_relid),
-						   save_sec | SECURITY_LOCAL_USERID_CHANGE |
-						   SECURITY_RESTRICTED_OPERATION);
-	save_nestlevel = NewGUCNestLevel();
-	(void) set_config_option("search_path", "pg_catalog, pg_temp",
-							 PGC_USERSET, PGC_S_SESSION,
-							 GUC_ACTION_SAVE, true, 0, false);
+	OtEnterOwner(OtRelationOwner(cache.secret_relid), &owner);
 	for (;;)
 	{
 		bool		isnull;
@@ -346,8 +322,7 @@ EnsureCipher(void)
 		issuer = (unsigned) DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
 		break;
 	}
-	AtEOXact_GUC(false, save_nestlevel);
-	SetUserIdAndSecContext(save_userid, save_sec);
+	OtLeaveOwner(&owner);
 	SPI_finish();
 
 	if (issuer >= TN_ISSUERS)
