@@ -3,7 +3,7 @@ EXTENSION = ordertrack
 EXTVERSION = 0.2
 MODULE_big = ordertrack
 OBJS = src/ordertrack.o src/tracking_no.o src/intake.o \
-	src/orders.o src/tn_digits.o src/tn_permute.o src/ot_phone.o src/ot_text.o src/ot_ac.o src/ot_region.o
+	src/orders.o src/direct.o src/tn_digits.o src/tn_permute.o src/ot_phone.o src/ot_text.o src/ot_ac.o src/ot_region.o
 # 0.1 is the base install script; later versions are upgrade scripts, some
 # built from src/sql/*.in (CREATE EXTENSION runs the base and the chain).
 DATA = ordertrack--0.1.sql

@@ -24,6 +24,7 @@ _PG_init(void)
 	TrackingNoInit();
 	IntakeInit();
 	OrdersInit();
+	DirectInit();
 	MarkGUCPrefixReserved(OT_SCHEMA);
 }
 

@@ -50,5 +50,54 @@ extern void IntakeLocate(const char *folded, size_t len, IntakeRegion *out);
 
 /* orders.c */
 extern void OrdersInit(void);
+extern bool ot_intake_sql;
+
+/* direct.c: table access without SQL statements */
+#include "access/genam.h"
+#include "executor/execdesc.h"
+#include "nodes/execnodes.h"
+#include "utils/relcache.h"
+#include "utils/snapshot.h"
+
+#define OT_MAX_KEYS 4
+#define OT_MAX_WRITE_RELS 4
+
+typedef struct OtKey
+{
+	AttrNumber	column;			/* index column, from 1 */
+	StrategyNumber strategy;	/* BTEqualStrategyNumber, ... */
+	Datum		value;
+} OtKey;
+
+typedef struct OtScan
+{
+	Relation	index;
+	IndexScanDesc scan;
+	TupleTableSlot *slot;
+} OtScan;
+
+typedef struct OtWriter
+{
+	EState	   *estate;
+	EPQState	epq;
+	int			nrels;
+	ResultRelInfo *rels[OT_MAX_WRITE_RELS];
+	TupleTableSlot *slots[OT_MAX_WRITE_RELS];
+} OtWriter;
+
+extern void DirectInit(void);
+extern Oid	OtRelid(const char *name);
+extern AttrNumber OtAttnum(TupleDesc desc, const char *name);
+extern void OtScanBegin(OtScan *s, Relation heap, const char *index, Snapshot snapshot,
+						int nkeys, const OtKey *keys);
+extern bool OtScanNext(OtScan *s);
+extern void OtScanEnd(OtScan *s);
+extern char *OtSlotText(TupleTableSlot *slot, AttrNumber att);
+extern void OtWriterBegin(OtWriter *w, int nrels, Relation *rels, Snapshot snapshot);
+extern TupleTableSlot *OtInsert(OtWriter *w, int i, int ncols, const char *const *names,
+								const Datum *values, const bool *nulls);
+extern void OtUpdate(OtWriter *w, int i, TupleTableSlot *old, int ncols, const char *const *names,
+					 const Datum *values, const bool *nulls);
+extern void OtWriterEnd(OtWriter *w);
 
 #endif							/* ORDERTRACK_H */

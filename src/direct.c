@@ -1,0 +1,338 @@
+/*
+ * direct.c
+ *	  Reading and writing the extension's tables without SQL statements:
+ *	  index scans under a snapshot, and inserts and updates through the
+ *	  executor's single-row routines (the ones logical replication applies
+ *	  changes with), so that constraints, indexes, foreign keys and any
+ *	  triggers on the tables act exactly as for an INSERT or UPDATE.
+ *
+ * A SQL statement run from a trigger pays parsing-free but still sizeable
+ * fixed costs (plan cache check, executor start-up and shut-down) that
+ * dwarf a single-row look-up; intake runs a handful per order.
+ *
+ * Tables and indexes are found by their fixed names in schema ordertrack.
+ */
+#include "postgres.h"
+
+#include "access/genam.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "commands/trigger.h"
+#include "executor/executor.h"
+#include "executor/spi.h"
+#include "nodes/makefuncs.h"
+#include "optimizer/optimizer.h"
+#include "rewrite/rewriteHandler.h"
+#include "utils/builtins.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+
+#include "ordertrack.h"
+
+/* OID of a table or index of the extension. */
+Oid
+OtRelid(const char *name)
+{
+	Oid			relid = get_relname_relid(name, get_namespace_oid(OT_SCHEMA, false));
+
+	if (!OidIsValid(relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation \"%s.%s\" does not exist", OT_SCHEMA, name),
+				 errhint("The extension's objects were altered; ALTER EXTENSION ordertrack UPDATE or reinstall it.")));
+	return relid;
+}
+
+/* Attribute number of a column; an error when the table lacks it. */
+AttrNumber
+OtAttnum(TupleDesc desc, const char *name)
+{
+	int			att = SPI_fnumber(desc, name);
+
+	if (att <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
+				 errmsg("column \"%s\" of an ordertrack table does not exist", name)));
+	return (AttrNumber) att;
+}
+
+/*
+ * Starts a scan of heap through its index named index, with the keys
+ * (index column, strategy, value); the leading columns must be given in
+ * order.  Only rows visible to snapshot are returned.
+ */
+void
+OtScanBegin(OtScan *s, Relation heap, const char *index, Snapshot snapshot,
+			int nkeys, const OtKey *keys)
+{
+	ScanKeyData sk[OT_MAX_KEYS];
+
+	Assert(nkeys <= OT_MAX_KEYS);
+	s->index = index_open(OtRelid(index), AccessShareLock);
+	for (int i = 0; i < nkeys; i++)
+	{
+		int			col = keys[i].column - 1;
+		Oid			type = s->index->rd_opcintype[col];
+		Oid			op = get_opfamily_member(s->index->rd_opfamily[col], type, type, keys[i].strategy);
+
+		if (!OidIsValid(op))
+			elog(ERROR, "no operator of strategy %d for column %d of index \"%s\"",
+				 keys[i].strategy, keys[i].column, index);
+		ScanKeyEntryInitialize(&sk[i], 0, keys[i].column, keys[i].strategy, InvalidOid,
+							   s->index->rd_indcollation[col], get_opcode(op), keys[i].value);
+	}
+	s->slot = table_slot_create(heap, NULL);
+	s->scan = index_beginscan(heap, s->index, snapshot, nkeys, 0);
+	index_rescan(s->scan, sk, nkeys, NULL, 0);
+}
+
+/* The next visible row, in s->slot; false at the end. */
+bool
+OtScanNext(OtScan *s)
+{
+	return index_getnext_slot(s->scan, ForwardScanDirection, s->slot);
+}
+
+void
+OtScanEnd(OtScan *s)
+{
+	index_endscan(s->scan);
+	ExecDropSingleTupleTableSlot(s->slot);
+	index_close(s->index, NoLock);
+}
+
+/* A column of the slot's row as a C string, NULL when null. */
+char *
+OtSlotText(TupleTableSlot *slot, AttrNumber att)
+{
+	bool		isnull;
+	Datum		d = slot_getattr(slot, att, &isnull);
+
+	return isnull ? NULL : TextDatumGetCString(d);
+}
+
+/*
+ * Column defaults, planned once per table and kept until the table's
+ * definition changes (a relcache invalidation).  Building reads catalogs,
+ * which may deliver invalidations: the cache is marked stale by the
+ * callback and rebuilt, never freed under the builder's feet.
+ */
+typedef struct TableDefaults
+{
+	Oid			relid;
+	int			n;
+	AttrNumber	atts[MaxHeapAttributeNumber];
+	Expr	   *exprs[MaxHeapAttributeNumber];
+} TableDefaults;
+
+#define MAX_DEFAULT_TABLES 8
+static MemoryContext defaults_cxt = NULL;
+static TableDefaults *defaults[MAX_DEFAULT_TABLES];
+static int	ndefaults = 0;
+static uint64 defaults_inval = 0;
+
+static void
+DefaultsRelcacheCallback(Datum arg pg_attribute_unused(), Oid relid)
+{
+	if (relid == InvalidOid)
+		defaults_inval++;
+	else
+		for (int i = 0; i < ndefaults; i++)
+			if (defaults[i]->relid == relid)
+				defaults_inval++;
+}
+
+static const TableDefaults *
+table_defaults(Relation rel)
+{
+	static uint64 built_at = 0;
+	Oid			relid = RelationGetRelid(rel);
+	TupleDesc	desc = RelationGetDescr(rel);
+
+	for (;;)
+	{
+		TableDefaults *d;
+		uint64		start;
+		MemoryContext old;
+
+		if (defaults_cxt != NULL && built_at != defaults_inval)
+		{
+			MemoryContextReset(defaults_cxt);
+			ndefaults = 0;
+		}
+		built_at = defaults_inval;
+		for (int i = 0; i < ndefaults; i++)
+			if (defaults[i]->relid == relid)
+				return defaults[i];
+		if (defaults_cxt == NULL)
+			defaults_cxt = AllocSetContextCreate(CacheMemoryContext, "ordertrack column defaults",
+												 ALLOCSET_SMALL_SIZES);
+		if (ndefaults == MAX_DEFAULT_TABLES)
+		{
+			MemoryContextReset(defaults_cxt);
+			ndefaults = 0;
+		}
+		start = defaults_inval;
+		old = MemoryContextSwitchTo(defaults_cxt);
+		d = palloc0(sizeof(TableDefaults));
+		d->relid = relid;
+		for (int att = 1; att <= desc->natts; att++)
+		{
+			Node	   *def;
+
+			if (TupleDescAttr(desc, att - 1)->attisdropped ||
+				TupleDescAttr(desc, att - 1)->attgenerated)
+				continue;
+			def = build_column_default(rel, att);
+			if (def == NULL)
+				continue;
+			d->atts[d->n] = att;
+			d->exprs[d->n] = expression_planner((Expr *) def);
+			d->n++;
+		}
+		MemoryContextSwitchTo(old);
+		if (start == defaults_inval)
+		{
+			defaults[ndefaults++] = d;
+			return d;
+		}
+		/* invalidated while building: start again */
+	}
+}
+
+/*
+ * Sets up single-row writes to the given tables (opened by the caller
+ * with RowExclusiveLock).  AFTER triggers they queue (foreign key checks)
+ * fire in OtWriterEnd.
+ */
+void
+OtWriterBegin(OtWriter *w, int nrels, Relation *rels, Snapshot snapshot)
+{
+	List	   *rtable = NIL;
+
+	Assert(nrels <= OT_MAX_WRITE_RELS);
+	w->estate = CreateExecutorState();
+	for (int i = 0; i < nrels; i++)
+	{
+		RangeTblEntry *rte = makeNode(RangeTblEntry);
+
+		rte->rtekind = RTE_RELATION;
+		rte->relid = RelationGetRelid(rels[i]);
+		rte->relkind = rels[i]->rd_rel->relkind;
+		rte->rellockmode = RowExclusiveLock;
+		rtable = lappend(rtable, rte);
+	}
+	ExecInitRangeTable(w->estate, rtable);
+	w->nrels = nrels;
+	for (int i = 0; i < nrels; i++)
+	{
+		ResultRelInfo *rri = makeNode(ResultRelInfo);
+
+		InitResultRelInfo(rri, rels[i], i + 1, NULL, 0);
+		ExecOpenIndices(rri, false);
+		/* so that the trigger machinery finds it (it is closed by us) */
+		w->estate->es_opened_result_relations = lappend(w->estate->es_opened_result_relations, rri);
+		w->rels[i] = rri;
+		w->slots[i] = ExecInitExtraTupleSlot(w->estate, RelationGetDescr(rels[i]), &TTSOpsVirtual);
+	}
+	w->estate->es_output_cid = GetCurrentCommandId(true);
+	w->estate->es_snapshot = snapshot;
+	EvalPlanQualInit(&w->epq, w->estate, NULL, NIL, -1);
+	AfterTriggerBeginQuery();
+}
+
+/*
+ * Inserts a row into table i of the writer: the named columns get the
+ * given values, the others their defaults.  Returns the slot holding the
+ * row as inserted (valid until the next insert into that table).
+ */
+TupleTableSlot *
+OtInsert(OtWriter *w, int i, int ncols, const char *const *names, const Datum *values, const bool *nulls)
+{
+	ResultRelInfo *rri = w->rels[i];
+	Relation	rel = rri->ri_RelationDesc;
+	TupleDesc	desc = RelationGetDescr(rel);
+	TupleTableSlot *slot = w->slots[i];
+	const TableDefaults *d = table_defaults(rel);
+	bool		given[MaxHeapAttributeNumber];
+	ExprContext *econtext = GetPerTupleExprContext(w->estate);
+
+	ExecClearTuple(slot);
+	memset(given, 0, sizeof(bool) * desc->natts);
+	for (int att = 0; att < desc->natts; att++)
+	{
+		slot->tts_values[att] = (Datum) 0;
+		slot->tts_isnull[att] = true;
+	}
+	for (int c = 0; c < ncols; c++)
+	{
+		AttrNumber	att = OtAttnum(desc, names[c]);
+
+		slot->tts_values[att - 1] = values[c];
+		slot->tts_isnull[att - 1] = nulls[c];
+		given[att - 1] = true;
+	}
+	for (int k = 0; k < d->n; k++)
+	{
+		AttrNumber	att = d->atts[k];
+
+		if (given[att - 1])
+			continue;
+		slot->tts_values[att - 1] =
+			ExecEvalExprSwitchContext(ExecInitExpr(d->exprs[k], NULL), econtext, &slot->tts_isnull[att - 1]);
+	}
+	ExecStoreVirtualTuple(slot);
+	ExecSimpleRelationInsert(rri, w->estate, slot);
+	return slot;
+}
+
+/*
+ * Updates the row that old holds (as read by a scan under the writer's
+ * snapshot) in table i: the named columns get the given values, the others
+ * keep theirs.
+ */
+void
+OtUpdate(OtWriter *w, int i, TupleTableSlot *old, int ncols, const char *const *names,
+		 const Datum *values, const bool *nulls)
+{
+	ResultRelInfo *rri = w->rels[i];
+	TupleDesc	desc = RelationGetDescr(rri->ri_RelationDesc);
+	TupleTableSlot *slot = w->slots[i];
+
+	ExecClearTuple(slot);
+	slot_getallattrs(old);
+	memcpy(slot->tts_values, old->tts_values, sizeof(Datum) * desc->natts);
+	memcpy(slot->tts_isnull, old->tts_isnull, sizeof(bool) * desc->natts);
+	for (int c = 0; c < ncols; c++)
+	{
+		AttrNumber	att = OtAttnum(desc, names[c]);
+
+		slot->tts_values[att - 1] = values[c];
+		slot->tts_isnull[att - 1] = nulls[c];
+	}
+	ExecStoreVirtualTuple(slot);
+	ExecSimpleRelationUpdate(rri, w->estate, &w->epq, old, slot);
+}
+
+/* Fires the queued AFTER triggers and releases the writer. */
+void
+OtWriterEnd(OtWriter *w)
+{
+	AfterTriggerEndQuery(w->estate);
+	EvalPlanQualEnd(&w->epq);
+	for (int i = 0; i < w->nrels; i++)
+		ExecCloseIndices(w->rels[i]);
+	ExecResetTupleTable(w->estate->es_tupleTable, false);
+	FreeExecutorState(w->estate);
+	w->estate = NULL;
+}
+
+void
+DirectInit(void)
+{
+	CacheRegisterRelcacheCallback(DefaultsRelcacheCallback, (Datum) 0);
+}
