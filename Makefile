@@ -1,12 +1,12 @@
 # ordertrack: PGXS build
 EXTENSION = ordertrack
-EXTVERSION = 0.2
+EXTVERSION = 0.3
 MODULE_big = ordertrack
 OBJS = src/ordertrack.o src/tracking_no.o src/intake.o \
-	src/orders.o src/direct.o src/tn_digits.o src/tn_permute.o src/ot_phone.o src/ot_text.o src/ot_ac.o src/ot_region.o
+	src/orders.o src/direct.o src/catalogue.o src/tn_digits.o src/tn_permute.o src/ot_phone.o src/ot_text.o src/ot_ac.o src/ot_region.o
 # 0.1 is the base install script; later versions are upgrade scripts, some
 # built from src/sql/*.in (CREATE EXTENSION runs the base and the chain).
-DATA = ordertrack--0.1.sql
+DATA = ordertrack--0.1.sql ordertrack--0.2--0.3.sql
 DATA_built = ordertrack--0.1--0.2.sql
 PGFILEDESC = "ordertrack - order tracking for e-commerce shops"
 
@@ -18,7 +18,7 @@ PG_CPPFLAGS += -isystem $(shell $(PG_CONFIG) --includedir-server)
 
 REGRESS = tracking_no intake_text
 REGRESS_OPTS = --inputdir=. --load-extension=ordertrack
-ISOLATION = tracking_issue settings_cache intake_duplicates
+ISOLATION = tracking_issue settings_cache intake_duplicates catalogue_cache
 ISOLATION_OPTS = --load-extension=ordertrack
 
 EXTRA_CLEAN = $(UNIT_TESTS) $(FUZZ_TARGETS) test/unit/check_numbers

@@ -47,16 +47,40 @@ OtRelid(const char *name)
 	return relid;
 }
 
-/* Attribute number of a column; an error when the table lacks it. */
+/*
+ * Attribute number of a column; an error when the table lacks it.  Callers
+ * pass column names as string constants: the answer is remembered per
+ * (table, name) and checked against the descriptor on every use, so a
+ * changed table is looked up again and never answered wrongly.
+ */
+#define ATTNUM_SLOTS 128
+typedef struct AttnumSlot
+{
+	Oid			relid;
+	const char *name;
+	AttrNumber	att;
+} AttnumSlot;
+static AttnumSlot attnums[ATTNUM_SLOTS];
+
 AttrNumber
 OtAttnum(TupleDesc desc, const char *name)
 {
-	int			att = SPI_fnumber(desc, name);
+	uint32		h = (uint32) ((uintptr_t) name >> 3) ^ (desc->tdtypeid * 2654435761u);
+	AttnumSlot *slot = &attnums[h % ATTNUM_SLOTS];
+	int			att;
 
+	if (slot->name == name && slot->relid == desc->tdtypeid && slot->att <= desc->natts &&
+		!TupleDescAttr(desc, slot->att - 1)->attisdropped &&
+		strcmp(NameStr(TupleDescAttr(desc, slot->att - 1)->attname), name) == 0)
+		return slot->att;
+	att = SPI_fnumber(desc, name);
 	if (att <= 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_COLUMN),
 				 errmsg("column \"%s\" of an ordertrack table does not exist", name)));
+	slot->relid = desc->tdtypeid;
+	slot->name = name;
+	slot->att = (AttrNumber) att;
 	return (AttrNumber) att;
 }
 
@@ -116,8 +140,9 @@ OtSlotText(TupleTableSlot *slot, AttrNumber att)
 }
 
 /*
- * Column defaults, planned once per table and kept until the table's
- * definition changes (a relcache invalidation).  Building reads catalogs,
+ * Column defaults and CHECK constraints, planned once per table and kept
+ * until the table's definition changes (a relcache invalidation); the
+ * executor would otherwise read and plan them for every writer.  Building reads catalogs,
  * which may deliver invalidations: the cache is marked stale by the
  * callback and rebuilt, never freed under the builder's feet.
  */
@@ -127,6 +152,8 @@ typedef struct TableDefaults
 	int			n;
 	AttrNumber	atts[MaxHeapAttributeNumber];
 	Expr	   *exprs[MaxHeapAttributeNumber];
+	int			nchecks;		/* CHECK constraints, in the relcache's order */
+	Expr	  **checks;
 } TableDefaults;
 
 #define MAX_DEFAULT_TABLES 8
@@ -194,6 +221,13 @@ table_defaults(Relation rel)
 			d->exprs[d->n] = expression_planner((Expr *) def);
 			d->n++;
 		}
+		if (desc->constr != NULL && desc->constr->num_check > 0)
+		{
+			d->nchecks = desc->constr->num_check;
+			d->checks = palloc(sizeof(Expr *) * d->nchecks);
+			for (int i = 0; i < d->nchecks; i++)
+				d->checks[i] = expression_planner(stringToNode(desc->constr->check[i].ccbin));
+		}
 		MemoryContextSwitchTo(old);
 		if (start == defaults_inval)
 		{
@@ -232,8 +266,20 @@ OtWriterBegin(OtWriter *w, int nrels, Relation *rels, Snapshot snapshot)
 	{
 		ResultRelInfo *rri = makeNode(ResultRelInfo);
 
+		const TableDefaults *d = table_defaults(rels[i]);
+
 		InitResultRelInfo(rri, rels[i], i + 1, NULL, 0);
 		ExecOpenIndices(rri, false);
+		/* the CHECK constraints, from the cache (ExecConstraints would build them) */
+		if (d->nchecks > 0 && d->nchecks == RelationGetDescr(rels[i])->constr->num_check)
+		{
+			MemoryContext old = MemoryContextSwitchTo(w->estate->es_query_cxt);
+
+			rri->ri_ConstraintExprs = palloc(sizeof(ExprState *) * d->nchecks);
+			for (int c = 0; c < d->nchecks; c++)
+				rri->ri_ConstraintExprs[c] = ExecInitExpr(d->checks[c], NULL);
+			MemoryContextSwitchTo(old);
+		}
 		/* so that the trigger machinery finds it (it is closed by us) */
 		w->estate->es_opened_result_relations = lappend(w->estate->es_opened_result_relations, rri);
 		w->rels[i] = rri;

@@ -33,7 +33,6 @@
 #include "utils/syscache.h"
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
-#include "utils/json.h"
 #include "utils/jsonb.h"
 #include "utils/rel.h"
 #include "access/table.h"
@@ -626,14 +625,13 @@ typedef struct Direct
 {
 	Relation	orders;
 	Relation	lines;
-	Relation	products;
 	Relation	flags;
 	Relation	events;
-	Relation	flag_codes;
 	Relation	notes;
-	Relation	blacklist;
 	Snapshot	snapshot;		/* the order and its lines */
-	OtScan		order_scan;		/* holds the order's row until it is updated */
+	TupleTableSlot *order_row;	/* the order's row, kept until it is updated */
+	bool		scanned;		/* ... held by order_scan */
+	OtScan		order_scan;
 	Oid			stage_type;
 	Datum		stage;			/* the order's stage as read */
 } Direct;
@@ -643,12 +641,9 @@ direct_open(Direct *d, Relation orders)
 {
 	d->orders = orders;
 	d->lines = table_open(OtRelid("order_lines"), AccessShareLock);
-	d->products = table_open(OtRelid("products"), AccessShareLock);
 	d->flags = table_open(OtRelid("flags"), RowExclusiveLock);
 	d->events = table_open(OtRelid("events"), RowExclusiveLock);
-	d->flag_codes = table_open(OtRelid("flag_codes"), AccessShareLock);
 	d->notes = table_open(OtRelid("customer_notes"), AccessShareLock);
-	d->blacklist = table_open(OtRelid("blacklist"), AccessShareLock);
 	d->stage_type = TupleDescAttr(RelationGetDescr(orders), OtAttnum(RelationGetDescr(orders), "stage") - 1)->atttypid;
 }
 
@@ -656,12 +651,9 @@ static void
 direct_close(Direct *d)
 {
 	table_close(d->lines, NoLock);
-	table_close(d->products, NoLock);
 	table_close(d->flags, NoLock);
 	table_close(d->events, NoLock);
-	table_close(d->flag_codes, NoLock);
 	table_close(d->notes, NoLock);
-	table_close(d->blacklist, NoLock);
 }
 
 static int
@@ -673,33 +665,29 @@ line_cmp(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* A line's catalogue entry. */
+/* A line's catalogue entry (cached per session). */
 static void
-read_product(Direct *d, IntakeLine *l)
+read_product(IntakeLine *l)
 {
-	OtScan		s;
-	OtKey		k = {1, BTEqualStrategyNumber, CStringGetTextDatum(l->sku)};
-	TupleDesc	desc = RelationGetDescr(d->products);
+	const OtProduct *p = CatalogueProduct(l->sku);
 
-	OtScanBegin(&s, d->products, "products_pkey", d->snapshot, 1, &k);
-	if (OtScanNext(&s))
-	{
-		bool		isnull;
-
-		l->known = true;
-		l->active = DatumGetBool(slot_getattr(s.slot, OtAttnum(desc, "active"), &isnull));
-		l->fragile = DatumGetBool(slot_getattr(s.slot, OtAttnum(desc, "fragile"), &isnull));
-		l->cold_chain = DatumGetBool(slot_getattr(s.slot, OtAttnum(desc, "cold_chain"), &isnull));
-		l->cat_title = OtSlotText(s.slot, OtAttnum(desc, "title"));
-		l->cat_spec = OtSlotText(s.slot, OtAttnum(desc, "spec"));
-		l->cat_colour = OtSlotText(s.slot, OtAttnum(desc, "colour"));
-	}
-	OtScanEnd(&s);
+	l->known = p->known;
+	l->active = p->active;
+	l->fragile = p->fragile;
+	l->cold_chain = p->cold_chain;
+	l->cat_title = p->title ? pstrdup(p->title) : NULL;
+	l->cat_spec = p->spec ? pstrdup(p->spec) : NULL;
+	l->cat_colour = p->colour ? pstrdup(p->colour) : NULL;
 }
 
-/* The order (kept in d->order_scan) and its lines; false when gone or already checked. */
+/*
+ * The order (kept in d->order_row) and its lines; false when it is gone or
+ * already checked.  The row the trigger was fired for is the order's row
+ * unless something updated or deleted it since (locks from foreign key
+ * checks of its lines do not count); then it is looked up again.
+ */
 static bool
-read_direct(Direct *d, IntakeOrder *o)
+read_direct(Direct *d, IntakeOrder *o, HeapTuple fired)
 {
 	TupleDesc	desc = RelationGetDescr(d->orders);
 	TupleDesc	ldesc = RelationGetDescr(d->lines);
@@ -709,11 +697,22 @@ read_direct(Direct *d, IntakeOrder *o)
 	bool		isnull;
 	OtScan		s;
 	int			cap = 4;
+	uint16		infomask = fired->t_data->t_infomask;
 
-	OtScanBegin(&d->order_scan, d->orders, "orders_pkey", d->snapshot, 2, k);
-	if (!OtScanNext(&d->order_scan))
-		return false;
-	row = d->order_scan.slot;
+	if ((infomask & HEAP_XMAX_INVALID) || HEAP_XMAX_IS_LOCKED_ONLY(infomask))
+	{
+		d->order_row = MakeSingleTupleTableSlot(desc, &TTSOpsHeapTuple);
+		ExecStoreHeapTuple(heap_copytuple(fired), d->order_row, true);
+	}
+	else
+	{
+		d->scanned = true;
+		OtScanBegin(&d->order_scan, d->orders, "orders_pkey", d->snapshot, 2, k);
+		if (!OtScanNext(&d->order_scan))
+			return false;
+		d->order_row = d->order_scan.slot;
+	}
+	row = d->order_row;
 	(void) slot_getattr(row, OtAttnum(desc, "intake_checked_at"), &isnull);
 	if (!isnull)
 		return false;
@@ -753,7 +752,7 @@ read_direct(Direct *d, IntakeOrder *o)
 	OtScanEnd(&s);
 	qsort(o->lines, o->nlines, sizeof(IntakeLine), line_cmp);
 	for (int i = 0; i < o->nlines; i++)
-		read_product(d, &o->lines[i]);
+		read_product(&o->lines[i]);
 	return true;
 }
 
@@ -890,23 +889,13 @@ history_direct(Direct *d, Snapshot snap, IntakeOrder *o)
 
 /* Appends the blacklist entry (kind, value) to out, when there is one. */
 static void
-blacklist_probe(Direct *d, Snapshot snap, const IntakeOrder *o, const char *kind, const char *value,
-				StringInfo out)
+blacklist_probe(const IntakeOrder *o, const char *kind, const char *value, StringInfo out)
 {
-	OtKey		k[3] = {{1, BTEqualStrategyNumber, o->shop},
-	{2, BTEqualStrategyNumber, CStringGetTextDatum(kind)},
-	{3, BTEqualStrategyNumber, CStringGetTextDatum(value)}};
-	OtScan		s;
+	const char *reason = CatalogueBlacklisted(TextDatumGetCString(o->shop), kind, value);
 
-	OtScanBegin(&s, d->blacklist, "blacklist_shop_kind_value_key", snap, 3, k);
-	if (OtScanNext(&s))
-	{
-		char	   *reason = OtSlotText(s.slot, OtAttnum(RelationGetDescr(d->blacklist), "reason"));
-
+	if (reason != NULL)
 		appendStringInfo(out, "%s%s %s%s%s", out->len ? "; " : "", kind, value,
-						 reason ? ": " : "", reason ? reason : "");
-	}
-	OtScanEnd(&s);
+						 reason[0] ? ": " : "", reason);
 }
 
 /* Duplicates, history and blacklist, with the latest snapshot. */
@@ -919,68 +908,104 @@ lookups_direct(Direct *d, IntakeOrder *o)
 	duplicates_direct(d, snap, o);
 	history_direct(d, snap, o);
 	initStringInfo(&bl);
-	blacklist_probe(d, snap, o, "account", o->account, &bl);
+	blacklist_probe(o, "account", o->account, &bl);
 	if (o->phone_normalized)
-		blacklist_probe(d, snap, o, "phone", o->phone_normalized, &bl);
+		blacklist_probe(o, "phone", o->phone_normalized, &bl);
 	if (o->phone && (!o->phone_normalized || strcmp(o->phone, o->phone_normalized) != 0))
-		blacklist_probe(d, snap, o, "phone", o->phone, &bl);
+		blacklist_probe(o, "phone", o->phone, &bl);
 	if (o->address)
-		blacklist_probe(d, snap, o, "address", o->address, &bl);
+		blacklist_probe(o, "address", o->address, &bl);
 	if (bl.len > 0)
 		o->blacklisted = bl.data;
 	UnregisterSnapshot(snap);
 }
 
-/* Severity of a flag code, from ordertrack.flag_codes. */
-static char *
-flag_severity(Direct *d, const char *code)
+/* Severity of a flag code, from ordertrack.flag_codes (cached per session). */
+static const char *
+flag_severity(const char *code)
 {
-	OtKey		k = {1, BTEqualStrategyNumber, CStringGetTextDatum(code)};
-	OtScan		s;
-	char	   *severity;
+	const char *severity = CatalogueFlagSeverity(code);
 
-	OtScanBegin(&s, d->flag_codes, "flag_codes_pkey", d->snapshot, 1, &k);
-	if (!OtScanNext(&s))
+	if (severity == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("flag code \"%s\" is missing from ordertrack.flag_codes", code)));
-	severity = OtSlotText(s.slot, OtAttnum(RelationGetDescr(d->flag_codes), "severity"));
-	OtScanEnd(&s);
 	return severity;
 }
 
-static void
-json_key(StringInfo s, const char *key)
+/*
+ * Event payloads are built as jsonb directly (no JSON text to parse).  A
+ * Payload is an object under construction.
+ */
+typedef struct Payload
 {
-	appendStringInfoString(s, s->len > 1 ? ", " : "");
-	escape_json(s, key);
-	appendStringInfoString(s, ": ");
+	JsonbParseState *state;
+} Payload;
+
+static void
+jb_begin(Payload *p)
+{
+	p->state = NULL;
+	(void) pushJsonbValue(&p->state, WJB_BEGIN_OBJECT, NULL);
 }
 
 static void
-json_text(StringInfo s, const char *key, const char *value)
+jb_string_value(Payload *p, JsonbIteratorToken token, const char *value)
 {
-	json_key(s, key);
-	if (value)
-		escape_json(s, value);
+	JsonbValue	v;
+
+	if (value == NULL)
+		v.type = jbvNull;
 	else
-		appendStringInfoString(s, "null");
+	{
+		v.type = jbvString;
+		v.val.string.val = (char *) value;
+		v.val.string.len = strlen(value);
+	}
+	(void) pushJsonbValue(&p->state, token, &v);
 }
 
-/* Writes an outbox row. */
 static void
-publish(OtWriter *w, const IntakeOrder *o, const char *topic, const char *kind, StringInfo payload)
+jb_text(Payload *p, const char *key, const char *value)
+{
+	jb_string_value(p, WJB_KEY, key);
+	jb_string_value(p, WJB_VALUE, value);
+}
+
+static void
+jb_int8(Payload *p, const char *key, int64 value)
+{
+	JsonbValue	v;
+
+	jb_string_value(p, WJB_KEY, key);
+	v.type = jbvNumeric;
+	v.val.numeric = DatumGetNumeric(DirectFunctionCall1(int8_numeric, Int64GetDatum(value)));
+	(void) pushJsonbValue(&p->state, WJB_VALUE, &v);
+}
+
+static void
+jb_texts(Payload *p, const char *key, const char *const *values, int n)
+{
+	jb_string_value(p, WJB_KEY, key);
+	(void) pushJsonbValue(&p->state, WJB_BEGIN_ARRAY, NULL);
+	for (int i = 0; i < n; i++)
+		jb_string_value(p, WJB_ELEM, values[i]);
+	(void) pushJsonbValue(&p->state, WJB_END_ARRAY, NULL);
+}
+
+/* Writes an outbox row with the payload. */
+static void
+publish(OtWriter *w, const IntakeOrder *o, const char *topic, const char *kind, Payload *payload)
 {
 	static const char *const cols[5] = {"shop", "topic", "kind", "order_id", "payload"};
 	Datum		vals[5];
 	bool		nulls[5] = {false, false, false, false, false};
 
-	appendStringInfoChar(payload, '}');
 	vals[0] = o->shop;
 	vals[1] = CStringGetTextDatum(topic);
 	vals[2] = CStringGetTextDatum(kind);
 	vals[3] = Int64GetDatum(o->order_id);
-	vals[4] = DirectFunctionCall1(jsonb_in, CStringGetDatum(payload->data));
+	vals[4] = JsonbPGetDatum(JsonbValueToJsonb(pushJsonbValue(&payload->state, WJB_END_OBJECT, NULL)));
 	(void) OtInsert(w, 1, 5, cols, vals, nulls);
 }
 
@@ -994,19 +1019,18 @@ record_direct(Direct *d, const IntakeOrder *o, const Findings *f)
 	AttrNumber	flag_id_att = OtAttnum(RelationGetDescr(d->flags), "flag_id");
 	OtWriter	w;
 	bool		block = false;
-	StringInfoData codes;
-	StringInfoData p;
+	const char **codes = palloc(sizeof(char *) * Max(f->n, 1));
+	const char *tags[MAX_TAGS];
+	int			ntags = 0;
+	Payload		p;
 	Datum		vals[5];
 	bool		nulls[5] = {false, false, false, false, false};
-	Datum		reqs = service_requirements(f);
 	Datum		stage;
 
 	OtWriterBegin(&w, 3, rels, d->snapshot);
-	initStringInfo(&codes);
-	appendStringInfoChar(&codes, '[');
 	for (int i = 0; i < f->n; i++)
 	{
-		char	   *severity = flag_severity(d, f->flags[i].code);
+		const char *severity = flag_severity(f->flags[i].code);
 		TupleTableSlot *row;
 		bool		isnull;
 
@@ -1018,51 +1042,33 @@ record_direct(Direct *d, const IntakeOrder *o, const Findings *f)
 		vals[4] = CStringGetTextDatum(f->flags[i].detail);
 		row = OtInsert(&w, 0, 5, flag_cols, vals, nulls);
 
-		initStringInfo(&p);
-		appendStringInfoChar(&p, '{');
-		json_key(&p, "flag_id");
-		appendStringInfo(&p, INT64_FORMAT, DatumGetInt64(slot_getattr(row, flag_id_att, &isnull)));
-		json_text(&p, "code", f->flags[i].code);
-		json_text(&p, "severity", severity);
-		json_text(&p, "detail", f->flags[i].detail);
+		jb_begin(&p);
+		jb_int8(&p, "flag_id", DatumGetInt64(slot_getattr(row, flag_id_att, &isnull)));
+		jb_text(&p, "code", f->flags[i].code);
+		jb_text(&p, "severity", severity);
+		jb_text(&p, "detail", f->flags[i].detail);
 		publish(&w, o, "alerts", "flag_raised", &p);
-		if (i > 0)
-			appendStringInfoString(&codes, ", ");
-		escape_json(&codes, f->flags[i].code);
+		codes[i] = f->flags[i].code;
 	}
-	appendStringInfoChar(&codes, ']');
 
 	stage = block ? DirectFunctionCall2(enum_in, CStringGetDatum("review"), ObjectIdGetDatum(d->stage_type))
 		: d->stage;
-	vals[0] = reqs;
+	vals[0] = service_requirements(f);
 	vals[1] = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
 	vals[2] = stage;
-	OtUpdate(&w, 2, d->order_scan.slot, 3, order_cols, vals, nulls);
+	OtUpdate(&w, 2, d->order_row, 3, order_cols, vals, nulls);
 
-	initStringInfo(&p);
-	appendStringInfoChar(&p, '{');
-	json_key(&p, "order_id");
-	appendStringInfo(&p, INT64_FORMAT, o->order_id);
-	json_text(&p, "external_ref", o->external_ref);
-	json_text(&p, "stage", DatumGetCString(DirectFunctionCall1(enum_out, stage)));
-	json_key(&p, "service_requirements");
-	{
-		ArrayType  *a = DatumGetArrayTypeP(reqs);
-		Datum	   *elems;
-		int			n;
-
-		deconstruct_array(a, TEXTOID, -1, false, TYPALIGN_INT, &elems, NULL, &n);
-		appendStringInfoChar(&p, '[');
-		for (int i = 0; i < n; i++)
-		{
-			if (i > 0)
-				appendStringInfoString(&p, ", ");
-			escape_json(&p, TextDatumGetCString(elems[i]));
-		}
-		appendStringInfoChar(&p, ']');
-	}
-	json_key(&p, "flags");
-	appendStringInfoString(&p, codes.data);
+	for (int t = 0; IntakeServiceTag(t) && ntags < MAX_TAGS; t++)
+		if (f->tags & ((uint32) 1 << t))
+			tags[ntags++] = IntakeServiceTag(t);
+	if (ntags == 0)
+		tags[ntags++] = "none";
+	jb_begin(&p);
+	jb_int8(&p, "order_id", o->order_id);
+	jb_text(&p, "external_ref", o->external_ref);
+	jb_text(&p, "stage", DatumGetCString(DirectFunctionCall1(enum_out, stage)));
+	jb_texts(&p, "service_requirements", tags, ntags);
+	jb_texts(&p, "flags", codes, f->n);
 	publish(&w, o, "intake", "order_received", &p);
 	OtWriterEnd(&w);
 }
@@ -1102,7 +1108,7 @@ order_intake_check(PG_FUNCTION_ARGS)
 		/* see what this transaction wrote so far, as a statement would */
 		CommandCounterIncrement();
 		d.snapshot = RegisterSnapshot(GetLatestSnapshot());
-		if (read_direct(&d, &o))
+		if (read_direct(&d, &o, tup))
 		{
 			check_order(&o, &f);
 			lock_account(&o);
@@ -1110,7 +1116,10 @@ order_intake_check(PG_FUNCTION_ARGS)
 			check_lookups(&o, &f);
 			record_direct(&d, &o, &f);
 		}
-		OtScanEnd(&d.order_scan);
+		if (d.scanned)
+			OtScanEnd(&d.order_scan);
+		else if (d.order_row != NULL)
+			ExecDropSingleTupleTableSlot(d.order_row);
 		UnregisterSnapshot(d.snapshot);
 		direct_close(&d);
 	}

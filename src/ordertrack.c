@@ -25,6 +25,7 @@ _PG_init(void)
 	IntakeInit();
 	OrdersInit();
 	DirectInit();
+	CatalogueInit();
 	MarkGUCPrefixReserved(OT_SCHEMA);
 }
 

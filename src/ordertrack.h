@@ -100,4 +100,21 @@ extern void OtUpdate(OtWriter *w, int i, TupleTableSlot *old, int ncols, const c
 					 const Datum *values, const bool *nulls);
 extern void OtWriterEnd(OtWriter *w);
 
+/* catalogue.c: per-backend caches of products, flag codes and blacklist */
+typedef struct OtProduct
+{
+	bool		known;			/* the SKU is in the catalogue */
+	bool		active;
+	bool		fragile;
+	bool		cold_chain;
+	char	   *title;
+	char	   *spec;
+	char	   *colour;
+} OtProduct;
+
+extern void CatalogueInit(void);
+extern const OtProduct *CatalogueProduct(const char *sku);
+extern const char *CatalogueFlagSeverity(const char *code);
+extern const char *CatalogueBlacklisted(const char *shop, const char *kind, const char *value);
+
 #endif							/* ORDERTRACK_H */

@@ -9,11 +9,13 @@
 # triggers).  Each holds 200,000 orders of the last 24 hours from 50,000
 # repeat buyers, so duplicate look-ups hit a realistic index.  pgbench then
 # inserts orders of 3 lines (one transaction each) into both, in the same
-# run, in two modes:
+# run, and into a third schema, plpgsql, where the same rules are PL/pgSQL
+# triggers (test/bench/intake_plpgsql.sql), in two modes:
 #   - synchronous_commit=off, 2 clients (CPU-bound);
 #   - synchronous_commit=on, 8 clients.
-# It prints transactions per second and the ratio ordertrack / plain
-# (target: at least 0.8).  OT_BENCH_SECONDS sets each run's length (20).
+# It prints transactions per second and the ratios ordertrack / plain
+# (target: at least 0.8) and ordertrack / plpgsql (target: at least 1.5).
+# OT_BENCH_SECONDS sets each run's length (20).
 # Exits 0 whatever the ratios; non-zero only if something failed to run.
 set -eu
 cd "$(dirname "$0")/../.."
@@ -52,9 +54,9 @@ INSERT INTO plain.orders SELECT * FROM ordertrack.orders;
 INSERT INTO plain.order_lines SELECT * FROM ordertrack.order_lines;
 SELECT setval(pg_get_serial_sequence('plain.orders', 'order_id'), (SELECT max(order_id) FROM plain.orders));
 SELECT setval(pg_get_serial_sequence('plain.order_lines', 'line_id'), (SELECT max(line_id) FROM plain.order_lines));
-VACUUM ANALYZE;
-CHECKPOINT;
 SQL
+ot_psql -d $db -f test/bench/intake_plpgsql.sql >/dev/null
+ot_psql -d $db -c "VACUUM ANALYZE" -c "CHECKPOINT"
 
 # One order of three lines per transaction; the schema is a pgbench variable
 # (substituted as text: simple query mode for both sides).
@@ -81,13 +83,15 @@ run() {		# schema sync clients -> tps
 		sed -n 's/^tps = \([0-9.]*\).*/\1/p'
 }
 
-printf '\n%-34s %12s %12s %8s %8s\n' "mode" "ordertrack" "plain" "ratio" "target"
+printf '\n%-34s %10s %10s %10s %14s %16s\n' "mode (transactions/s)" "ordertrack" "plain" "plpgsql" \
+	"ot/plain >=0.8" "ot/plpgsql >=1.5"
 for mode in "off 2" "on 8"; do
 	set -- $mode
-	plain1=$(run plain "$1" "$2"); ot1=$(run ordertrack "$1" "$2")
-	ot2=$(run ordertrack "$1" "$2"); plain2=$(run plain "$1" "$2")
+	plain1=$(run plain "$1" "$2"); ot1=$(run ordertrack "$1" "$2"); pl1=$(run plpgsql "$1" "$2")
+	ot2=$(run ordertrack "$1" "$2"); pl2=$(run plpgsql "$1" "$2"); plain2=$(run plain "$1" "$2")
 	awk -v m="synchronous_commit=$1, $2 clients" -v a="$ot1" -v b="$ot2" -v c="$plain1" -v d="$plain2" \
-		'BEGIN { ot = (a + b) / 2; pl = (c + d) / 2; printf "%-34s %12.0f %12.0f %8.2f %8s\n", m, ot, pl, ot / pl, ">= 0.8" }'
+		-v e="$pl1" -v f="$pl2" 'BEGIN { ot = (a + b) / 2; pl = (c + d) / 2; pg = (e + f) / 2;
+		printf "%-34s %10.0f %10.0f %10.0f %14.2f %16.2f\n", m, ot, pl, pg, ot / pl, ot / pg }'
 done
 echo "# intake took $(ot_val $db "SELECT count(*) FROM ordertrack.events WHERE kind = 'order_received'") orders" \
 	"and raised $(ot_val $db "SELECT count(*) FROM ordertrack.flags") flags"

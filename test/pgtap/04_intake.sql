@@ -3,7 +3,7 @@
 -- provoke, restored rows, settings (GUCs), resolve_flag, and hostile input.
 BEGIN;
 SET search_path = ordertrack, public;
-SELECT plan(64);
+SELECT plan(71);
 
 INSERT INTO products (sku, title, spec, colour, active, fragile, cold_chain, customizable) VALUES
 	('HD-1', 'hoodie', 'L', 'grey', true, false, false, false),
@@ -192,6 +192,30 @@ SELECT lives_ok($$SELECT pg_temp.intake(jsonb_build_object('shop', 's1', 'extern
 	'lines', jsonb_build_array(jsonb_build_object('sku', 'HD-1', 'quantity', 1))))$$, 'NULL in every nullable column is taken');
 SELECT is(pg_temp.codes('nulls'), '{address_incomplete,name_missing,phone_invalid,region_unknown}'::text[],
 	'and flagged for a person');
+
+-- Flag codes are added and retuned, never removed or renamed (flags keep them).
+SELECT throws_ok($$DELETE FROM ordertrack.flag_codes WHERE code = 'name_missing'$$, '55006',
+	'flag codes are not removed or renamed', 'a flag code is not deleted');
+SELECT throws_ok($$UPDATE ordertrack.flag_codes SET code = 'no_name' WHERE code = 'name_missing'$$, '55006',
+	'flag codes are not removed or renamed', 'nor renamed');
+SELECT throws_ok($$TRUNCATE ordertrack.flag_codes$$, '55006', 'flag codes are not removed or renamed', 'nor truncated');
+UPDATE flag_codes SET severity = 'warn' WHERE code = 'name_missing';
+SELECT pg_temp.intake(pg_temp.o('warn-name', '{"recipient": "  "}'));
+SELECT is((SELECT stage || ' ' || f.severity FROM orders o JOIN flags f USING (shop, order_id)
+		   WHERE o.external_ref = 'warn-name' AND f.code = 'name_missing'), 'received warn',
+	'a code''s severity may change, and intake uses the new one at once');
+UPDATE flag_codes SET severity = 'block' WHERE code = 'name_missing';
+
+-- Deleting orders deletes their lines and flags.
+SELECT ok((SELECT count(*) FROM flags f JOIN orders o USING (shop, order_id) WHERE o.external_ref = 'nulls') > 0,
+	'an order with flags');
+DELETE FROM orders WHERE external_ref IN ('nulls', 'warn-name');
+SELECT is((SELECT count(*)::int FROM flags f WHERE NOT EXISTS
+		   (SELECT 1 FROM orders o WHERE o.shop = f.shop AND o.order_id = f.order_id)), 0,
+	'deleting it deletes its flags');
+SELECT is((SELECT count(*)::int FROM order_lines l WHERE NOT EXISTS
+		   (SELECT 1 FROM orders o WHERE o.shop = l.shop AND o.order_id = l.order_id)), 0,
+	'and its lines');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -44,7 +44,8 @@ for script in ordertrack--*.sql; do
 	v=${script#ordertrack--}; v=${v%.sql}
 	case $v in *--*) continue ;; esac		# an upgrade script, not an install script
 	[ "$v" = "$default" ] && continue
-	# this install script and the chain after it must equal a fresh install	"$PGBIN/dropdb" --if-exists ot_upgrade
+	# this install script and the chain after it must equal a fresh install
+	"$PGBIN/dropdb" --if-exists ot_upgrade
 	"$PGBIN/createdb" ot_upgrade
 	ot_psql -d ot_upgrade -c "CREATE EXTENSION ordertrack VERSION '$v'" -c "ALTER EXTENSION ordertrack UPDATE"
 	ot_is "$(ot_val ot_upgrade "SELECT extversion FROM pg_extension WHERE extname = 'ordertrack'")" "$default" \

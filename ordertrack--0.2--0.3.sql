@@ -1,0 +1,67 @@
+-- ordertrack 0.2 -> 0.3: intake keeps the catalogue, the flag codes and the
+-- blacklist in per-session caches, dropped by every committed change.
+\echo Use "ALTER EXTENSION ordertrack UPDATE TO '0.3'" to load this file. \quit
+
+-- Every session drops its cached copy of these tables when a change commits.
+CREATE TRIGGER catalogue_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON ordertrack.products
+	FOR EACH STATEMENT EXECUTE FUNCTION ordertrack.settings_changed();
+CREATE TRIGGER catalogue_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON ordertrack.flag_codes
+	FOR EACH STATEMENT EXECUTE FUNCTION ordertrack.settings_changed();
+CREATE TRIGGER catalogue_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON ordertrack.blacklist
+	FOR EACH STATEMENT EXECUTE FUNCTION ordertrack.settings_changed();
+
+-- A flag's code is checked by intake when it raises the flag, and flag codes
+-- are never removed or renamed: a foreign key from every flag to one of a
+-- handful of rows made every intake lock that row, which concurrent intakes
+-- then share through multixacts.
+ALTER TABLE ordertrack.flags DROP CONSTRAINT flags_code_fkey;
+
+CREATE FUNCTION ordertrack.flag_codes_guard() RETURNS trigger
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF TG_OP = 'UPDATE' THEN
+		IF NEW.code = OLD.code THEN
+			RETURN NEW;
+		END IF;
+	END IF;
+	RAISE EXCEPTION 'flag codes are not removed or renamed'
+		USING ERRCODE = 'object_in_use',
+			  DETAIL = 'Flags keep their code for as long as they are kept.',
+			  HINT = 'Change the code''s severity or description instead.';
+END
+$$;
+COMMENT ON FUNCTION ordertrack.flag_codes_guard() IS
+	'Trigger on flag_codes: codes are added, and their severity and description changed, but never removed or renamed';
+CREATE TRIGGER flag_codes_guard BEFORE UPDATE OR DELETE ON ordertrack.flag_codes
+	FOR EACH ROW EXECUTE FUNCTION ordertrack.flag_codes_guard();
+CREATE TRIGGER flag_codes_no_truncate BEFORE TRUNCATE ON ordertrack.flag_codes
+	FOR EACH STATEMENT EXECUTE FUNCTION ordertrack.flag_codes_guard();
+
+-- Flags belong to their order as before, but without a foreign key: only
+-- intake and resolve_flag write flags, for an order they have just read, and
+-- a key check per flag cost intake a statement each.  Deleting orders
+-- deletes their flags, as ON DELETE CASCADE did.
+ALTER TABLE ordertrack.flags DROP CONSTRAINT flags_shop_order_id_fkey;
+
+CREATE FUNCTION ordertrack.order_deleted() RETURNS trigger
+	LANGUAGE plpgsql
+	SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	DELETE FROM ordertrack.flags f USING gone g WHERE f.shop = g.shop AND f.order_id = g.order_id;
+	RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION ordertrack.order_deleted() IS
+	'Trigger AFTER DELETE on orders: deletes the flags of the deleted orders';
+REVOKE ALL ON FUNCTION ordertrack.order_deleted() FROM PUBLIC;
+CREATE TRIGGER order_deleted AFTER DELETE ON ordertrack.orders
+	REFERENCING OLD TABLE AS gone
+	FOR EACH STATEMENT EXECUTE FUNCTION ordertrack.order_deleted();
+
+-- The outbox is read by position (event_id); an order's story is in its
+-- flags and stage history.  One index fewer to maintain per event.
+DROP INDEX ordertrack.events_order;
