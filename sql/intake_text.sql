@@ -31,7 +31,8 @@ SELECT r AS remarks, special_requests(r)
 	'请周末配送', '放快递柜，谢谢', '红色包装，送女朋友', '泡沫箱+冰袋', '需要开箱验货',
 	'不要打电话，短信通知', '易碎品轻拿轻放', '加急！', 'Please leave in parcel locker',
 	'DON''T CALL, text me', 'Weekend delivery; GIFT WRAP', '周末配送 加急 冰袋 易碎 验货 礼品包装 快递柜 短信通知',
-	'', 'nothing special', NULL]) AS r;
+	'', 'nothing special', NULL,
+	'不要礼品包装', '周末配送，不要加冰袋', '请勿放快递柜，放门口', 'No gift wrap please', '特别易碎']) AS r;
 
 -- Regions: official names, short forms, municipalities, look-alike streets,
 -- ambiguous district names, and nothing at all.

@@ -389,10 +389,20 @@ address_needs_unit(PG_FUNCTION_ARGS)
 	PG_RETURN_BOOL(!found);
 }
 
-static bool
-mark_tag(int id, size_t start pg_attribute_unused(), size_t end pg_attribute_unused(), void *arg)
+/* Marks the tag of a remarks keyword unless the remarks say not to. */
+typedef struct TagScan
 {
-	((bool *) arg)[id] = true;
+	const char *text;
+	bool		seen[NUM_SERVICE_TAGS];
+} TagScan;
+
+static bool
+mark_tag(int id, size_t start, size_t end pg_attribute_unused(), void *arg)
+{
+	TagScan    *scan = (TagScan *) arg;
+
+	if (!ot_text_negated(scan->text, start))
+		scan->seen[id] = true;
 	return true;
 }
 
@@ -400,20 +410,20 @@ mark_tag(int id, size_t start pg_attribute_unused(), size_t end pg_attribute_unu
 Datum
 special_requests(PG_FUNCTION_ARGS)
 {
-	bool		seen[NUM_SERVICE_TAGS] = {false};
+	TagScan		scan = {NULL, {false}};
 	Datum		elems[NUM_SERVICE_TAGS];
 	int			n = 0;
 
 	if (!PG_ARGISNULL(0))
 	{
 		size_t		len;
-		char	   *f = IntakeFold(PG_GETARG_TEXT_PP(0), &len);
 
+		scan.text = IntakeFold(PG_GETARG_TEXT_PP(0), &len);
 		LoadSettings();
-		ot_ac_scan(settings.special_words, f, len, mark_tag, seen);
+		ot_ac_scan(settings.special_words, scan.text, len, mark_tag, &scan);
 	}
 	for (int t = 0; t < (int) NUM_SERVICE_TAGS; t++)
-		if (seen[t])
+		if (scan.seen[t])
 			elems[n++] = CStringGetTextDatum(service_tags[t]);
 	if (n == 0)
 		elems[n++] = CStringGetTextDatum("none");
@@ -649,13 +659,13 @@ IntakeNeedsUnit(const char *folded, size_t len)
 uint32
 IntakeRequestMask(const char *folded, size_t len)
 {
-	bool		seen[NUM_SERVICE_TAGS] = {false};
+	TagScan		scan = {folded, {false}};
 	uint32		mask = 0;
 
 	LoadSettings();
-	ot_ac_scan(settings.special_words, folded, len, mark_tag, seen);
+	ot_ac_scan(settings.special_words, folded, len, mark_tag, &scan);
 	for (int t = 0; t < (int) NUM_SERVICE_TAGS; t++)
-		if (seen[t])
+		if (scan.seen[t])
 			mask |= (uint32) 1 << t;
 	return mask;
 }

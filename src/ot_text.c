@@ -161,3 +161,44 @@ ot_text_contains(const char *folded, size_t len, const char *folded_kw, size_t k
 	}
 	return false;
 }
+
+/* Negation words, folded; English ones match as whole words. */
+static const char *const negations[] = {
+	"不要", "不需要", "不用", "无需", "勿", "不必",
+	"no", "not", "don't", "dont", "without", "never"
+};
+
+/* True at a byte that ends a clause: ASCII , . ! ? ; : and newline, 。 and 、. */
+static size_t
+clause_end(const char *s, size_t i, size_t len)
+{
+	unsigned char c = (unsigned char) s[i];
+
+	if (c == ',' || c == '.' || c == '!' || c == '?' || c == ';' || c == ':' || c == '\n')
+		return 1;
+	if (c == 0xE3 && i + 2 < len && (unsigned char) s[i + 1] == 0x80 &&
+		((unsigned char) s[i + 2] == 0x82 || (unsigned char) s[i + 2] == 0x81))
+		return 3;
+	return 0;
+}
+
+bool
+ot_text_negated(const char *folded, size_t start)
+{
+	size_t		from = start > OT_NEGATION_WINDOW ? start - OT_NEGATION_WINDOW : 0;
+
+	/* begin at a character boundary, after the last clause end */
+	while (from < start && ((unsigned char) folded[from] & 0xC0) == 0x80)
+		from++;
+	for (size_t i = from; i < start; i++)
+	{
+		size_t		n = clause_end(folded, i, start);
+
+		if (n > 0)
+			from = i + n;
+	}
+	for (size_t k = 0; k < sizeof(negations) / sizeof(negations[0]); k++)
+		if (ot_text_contains(folded + from, start - from, negations[k], strlen(negations[k])))
+			return true;
+	return false;
+}

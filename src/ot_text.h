@@ -43,4 +43,15 @@ extern size_t ot_text_significant(const char *s, size_t len);
 extern bool ot_text_contains(const char *folded, size_t len,
 							 const char *folded_kw, size_t kwlen);
 
+/*
+ * True when a keyword match that starts at byte start of the folded text is
+ * negated: within the OT_NEGATION_WINDOW bytes before it, and after the last
+ * clause end (, . ! ? ; : 。 、), the text has a negation word (不要, 不需要,
+ * 不用, 无需, 勿, 不必; English no, not, don't, without, never as whole
+ * words).  "不要礼品包装" and "no gift wrap" ask for no gift wrap;
+ * "不要打电话，短信通知" still asks for a text message.
+ */
+#define OT_NEGATION_WINDOW 24
+extern bool ot_text_negated(const char *folded, size_t start);
+
 #endif							/* OT_TEXT_H */

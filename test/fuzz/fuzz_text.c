@@ -42,6 +42,9 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	wide[nt + 1] = ' ';
 	if (ot_text_contains(ft, nt, fk, nk) && !ot_text_contains(wide, nt + 2, fk, nk))
 		abort();
+	/* negation looks only before the position, at any position */
+	for (size_t i = 0; i <= nt; i++)
+		(void) ot_text_negated(ft, i);
 	free(ft);
 	free(ft2);
 	free(fk);

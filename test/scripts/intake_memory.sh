@@ -20,9 +20,16 @@ db=ot_memory
 ot_fresh_db $db
 ot_psql -d $db -c "INSERT INTO ordertrack.products (sku, title, fragile) SELECT 'SKU-' || g, 'product ' || g, g % 7 = 0
 	FROM generate_series(1, 1000) g" \
-	-c "INSERT INTO ordertrack.customer_notes (shop, account, note) SELECT 's1', 'acc' || g, 'too thin' FROM generate_series(1, 100) g"
+	-c "INSERT INTO ordertrack.customer_notes (shop, account, note) SELECT 's1', 'acc' || g, 'too thin' FROM generate_series(1, 100) g" \
+	-c "INSERT INTO ordertrack.orders (shop, external_ref, account, created_at, intake_checked_at)
+		SELECT 's' || g % 2, 'h' || g, 'acc' || g % 100000, now() - g * interval '10 seconds', now() FROM generate_series(1, 50000) g" \
+	-c "INSERT INTO ordertrack.order_lines (shop, order_id, sku, quantity) SELECT shop, order_id, 'SKU-1', 1 FROM ordertrack.orders" \
+	-c "ANALYZE"
 
-# One psql session: ten chunks of orders, a memory report after each.
+# One psql session: ten chunks of orders, a memory report after each.  The
+# orders come from 100,000 accounts over 30 days, so that duplicate look-ups
+# meet a realistic number of earlier orders; 50,000 orders of history are
+# there (and analysed) before the session starts.
 report="SELECT (SELECT sum(total_bytes) FROM pg_backend_memory_contexts)
 	|| ' ' || (SELECT (regexp_match(pg_read_file('/proc/self/smaps_rollup'), 'Anonymous:\s+(\d+) kB'))[1]::bigint * 1024);"
 {
@@ -31,9 +38,10 @@ report="SELECT (SELECT sum(total_bytes) FROM pg_backend_memory_contexts)
 DO \$\$
 BEGIN
 	FOR i IN $(((chunk - 1) * step + 1))..$((chunk * step)) LOOP
-		INSERT INTO ordertrack.orders (shop, external_ref, account, recipient, phone, address, remarks)
-		VALUES ('s1', 'm' || i, 'acc' || i % 5000, '张三' || i, '138 1234 ' || lpad((i % 10000)::text, 4, '0'),
-				'北京市朝阳区建国路' || i || '号3号楼2单元501室', CASE WHEN i % 3 = 0 THEN '周末配送，加冰袋' END);
+		INSERT INTO ordertrack.orders (shop, external_ref, account, recipient, phone, address, remarks, created_at)
+		VALUES ('s1', 'm' || i, 'acc' || i % 100000, '张三' || i, '138 1234 ' || lpad((i % 10000)::text, 4, '0'),
+				'北京市朝阳区建国路' || i || '号3号楼2单元501室', CASE WHEN i % 3 = 0 THEN '周末配送，加冰袋' END,
+				now() - (i::bigint * 7919 % 2592000) * interval '1 second');
 		INSERT INTO ordertrack.order_lines (shop, order_id, sku, quantity)
 		VALUES ('s1', currval('ordertrack.orders_order_id_seq'), 'SKU-' || (i % 1000 + 1), 1),
 			   ('s1', currval('ordertrack.orders_order_id_seq'), 'SKU-' || ((i * 7) % 1000 + 1), 2);

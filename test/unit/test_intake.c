@@ -99,6 +99,23 @@ fold_str(const char *s, char *out)
 	return n;
 }
 
+/* True if the first occurrence of kw in text is negated (both folded). */
+static int
+negated(const char *text, const char *kw)
+{
+	char		ft[1024],
+				fk[256];
+	size_t		nt = fold_str(text, ft);
+	char	   *at;
+
+	(void) nt;
+	fold_str(kw, fk);
+	at = strstr(ft, fk);
+	if (at == NULL)
+		return -1;
+	return ot_text_negated(ft, (size_t) (at - ft));
+}
+
 /* True if keyword kw is found in text, both folded. */
 static int
 has(const char *text, const char *kw)
@@ -141,6 +158,23 @@ test_text(void)
 	ok(has("88 Main St #5", "#"), "# is found");
 	ok(has("No. 3 Xinhua Rd", "no."), "No. is found");
 	ok(!has("Casino. Main St", "no."), "no. is not found at the end of Casino.");
+
+	ok(negated("不要礼品包装", "礼品包装") == 1, "不要礼品包装 negates gift wrap");
+	ok(negated("周末配送，不要加冰袋", "冰袋") == 1, "不要加冰袋 negates ice packs a few characters on");
+	ok(negated("周末配送，不要加冰袋", "周末配送") == 0, "the clause before a negation is not negated");
+	ok(negated("不要打电话，短信通知", "短信通知") == 0, "a negation ends at the comma (full width)");
+	ok(negated("不要打电话。短信通知", "短信通知") == 0, "and at 。");
+	ok(negated("无需开箱验货", "开箱验货") == 1, "无需 negates");
+	ok(negated("请勿放快递柜", "快递柜") == 1, "请勿 negates");
+	ok(negated("No gift wrap please", "gift wrap") == 1, "No negates gift wrap");
+	ok(negated("Please don't leave in parcel locker", "parcel locker") == 1, "don't negates two words on");
+	ok(negated("Casino gift wrap", "gift wrap") == 0, "no inside Casino is not a negation");
+	ok(negated("Weekend delivery, no calls", "weekend delivery") == 0, "a negation after the keyword does not count");
+	ok(negated("特别易碎", "易碎") == 0, "特别 is not a negation");
+	ok(negated("免费礼品包装", "礼品包装") == 0, "免费 is not a negation");
+	ok(negated("不要不要不要不要不要 这里写了很多很多很多字 礼品包装", "礼品包装") == 0,
+	   "a negation further back than the window does not count");
+	ok(negated("\x80\x80不要礼品包装", "礼品包装") == 1, "stray continuation bytes before are skipped");
 	ok(!has("some residential compound", "室"), "an address with no unit word has none");
 	ok(!has("abc", ""), "the empty keyword matches nothing");
 	ok(!has("ab", "abc"), "a keyword longer than the text matches nothing");
