@@ -3,7 +3,7 @@
 -- provoke, restored rows, settings (GUCs), resolve_flag, and hostile input.
 BEGIN;
 SET search_path = ordertrack, public;
-SELECT plan(71);
+SELECT plan(74);
 
 INSERT INTO products (sku, title, spec, colour, active, fragile, cold_chain, customizable) VALUES
 	('HD-1', 'hoodie', 'L', 'grey', true, false, false, false),
@@ -45,6 +45,20 @@ SELECT is((SELECT phone_normalized || ' ' || province || city || district || ' '
 SELECT is((SELECT count(*)::int FROM events e JOIN orders o USING (shop, order_id)
 		   WHERE o.external_ref = 'clean' AND e.kind = 'order_received' AND e.topic = 'intake'), 1,
 	'exactly one order_received event on topic intake');
+
+-- An order changed or deleted before its transaction commits: the check
+-- reads the order as it is at commit.
+SELECT submit_order(pg_temp.o('changed'));
+UPDATE orders SET remarks = '请周末配送' WHERE external_ref = 'changed';
+SET CONSTRAINTS ALL IMMEDIATE;
+SET CONSTRAINTS ALL DEFERRED;
+SELECT is((SELECT service_requirements FROM orders WHERE external_ref = 'changed'), '{weekend_delivery}'::text[],
+	'an order changed before commit is checked as it is at commit');
+SELECT is(pg_temp.codes('changed'), '{special_request}'::text[], 'with the flags of its final version');
+SELECT submit_order(pg_temp.o('gone'));
+DELETE FROM orders WHERE external_ref = 'gone';
+SELECT lives_ok('SET CONSTRAINTS ALL IMMEDIATE', 'an order deleted before commit is not checked, and no error');
+SET CONSTRAINTS ALL DEFERRED;
 
 -- 1. The customer.
 SELECT pg_temp.intake(pg_temp.o('noname', '{"recipient": " 。。 "}'));
