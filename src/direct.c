@@ -56,7 +56,7 @@ OtRelid(const char *name)
 #define ATTNUM_SLOTS 128
 typedef struct AttnumSlot
 {
-	Oid			relid;
+	Oid			typid;			/* the table's row type */
 	const char *name;
 	AttrNumber	att;
 } AttnumSlot;
@@ -69,7 +69,7 @@ OtAttnum(TupleDesc desc, const char *name)
 	AttnumSlot *slot = &attnums[h % ATTNUM_SLOTS];
 	int			att;
 
-	if (slot->name == name && slot->relid == desc->tdtypeid && slot->att <= desc->natts &&
+	if (slot->name == name && slot->typid == desc->tdtypeid && slot->att <= desc->natts &&
 		!TupleDescAttr(desc, slot->att - 1)->attisdropped &&
 		strcmp(NameStr(TupleDescAttr(desc, slot->att - 1)->attname), name) == 0)
 		return slot->att;
@@ -78,7 +78,7 @@ OtAttnum(TupleDesc desc, const char *name)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_COLUMN),
 				 errmsg("column \"%s\" of an ordertrack table does not exist", name)));
-	slot->relid = desc->tdtypeid;
+	slot->typid = desc->tdtypeid;
 	slot->name = name;
 	slot->att = (AttrNumber) att;
 	return (AttrNumber) att;
@@ -142,9 +142,10 @@ OtSlotText(TupleTableSlot *slot, AttrNumber att)
 /*
  * Column defaults and CHECK constraints, planned once per table and kept
  * until the table's definition changes (a relcache invalidation); the
- * executor would otherwise read and plan them for every writer.  Building reads catalogs,
- * which may deliver invalidations: the cache is marked stale by the
- * callback and rebuilt, never freed under the builder's feet.
+ * executor would otherwise read and plan them for every writer.  The
+ * callback only counts invalidations; the cache is dropped at the start of
+ * the next writer, never under one (executor state built from an entry
+ * points into it).
  */
 typedef struct TableDefaults
 {
@@ -173,69 +174,71 @@ DefaultsRelcacheCallback(Datum arg pg_attribute_unused(), Oid relid)
 				defaults_inval++;
 }
 
+/*
+ * Drops the cached defaults if an invalidation arrived since they were
+ * built.  Called only when no writer is using them: an entry stays valid
+ * for a writer's whole life (its tables are locked, so their definitions
+ * cannot change meanwhile; invalidations that arrive then concern other
+ * tables or are blanket resets).
+ */
+static uint64 defaults_built_at = 0;
+
+static void
+defaults_refresh(void)
+{
+	if (defaults_cxt != NULL && defaults_built_at != defaults_inval)
+	{
+		MemoryContextReset(defaults_cxt);
+		ndefaults = 0;
+	}
+	defaults_built_at = defaults_inval;
+}
+
+/* The planned defaults and CHECK constraints of a table locked by the caller. */
 static const TableDefaults *
 table_defaults(Relation rel)
 {
-	static uint64 built_at = 0;
 	Oid			relid = RelationGetRelid(rel);
 	TupleDesc	desc = RelationGetDescr(rel);
+	TableDefaults *d;
+	MemoryContext old;
 
-	for (;;)
+	for (int i = 0; i < ndefaults; i++)
+		if (defaults[i]->relid == relid)
+			return defaults[i];
+	if (defaults_cxt == NULL)
+		defaults_cxt = AllocSetContextCreate(CacheMemoryContext, "ordertrack column defaults",
+											 ALLOCSET_SMALL_SIZES);
+	old = MemoryContextSwitchTo(defaults_cxt);
+	d = palloc0(sizeof(TableDefaults));
+	d->relid = relid;
+	for (int att = 1; att <= desc->natts; att++)
 	{
-		TableDefaults *d;
-		uint64		start;
-		MemoryContext old;
+		Node	   *def;
 
-		if (defaults_cxt != NULL && built_at != defaults_inval)
-		{
-			MemoryContextReset(defaults_cxt);
-			ndefaults = 0;
-		}
-		built_at = defaults_inval;
-		for (int i = 0; i < ndefaults; i++)
-			if (defaults[i]->relid == relid)
-				return defaults[i];
-		if (defaults_cxt == NULL)
-			defaults_cxt = AllocSetContextCreate(CacheMemoryContext, "ordertrack column defaults",
-												 ALLOCSET_SMALL_SIZES);
-		if (ndefaults == MAX_DEFAULT_TABLES)
-		{
-			MemoryContextReset(defaults_cxt);
-			ndefaults = 0;
-		}
-		start = defaults_inval;
-		old = MemoryContextSwitchTo(defaults_cxt);
-		d = palloc0(sizeof(TableDefaults));
-		d->relid = relid;
-		for (int att = 1; att <= desc->natts; att++)
-		{
-			Node	   *def;
-
-			if (TupleDescAttr(desc, att - 1)->attisdropped ||
-				TupleDescAttr(desc, att - 1)->attgenerated)
-				continue;
-			def = build_column_default(rel, att);
-			if (def == NULL)
-				continue;
-			d->atts[d->n] = att;
-			d->exprs[d->n] = expression_planner((Expr *) def);
-			d->n++;
-		}
-		if (desc->constr != NULL && desc->constr->num_check > 0)
-		{
-			d->nchecks = desc->constr->num_check;
-			d->checks = palloc(sizeof(Expr *) * d->nchecks);
-			for (int i = 0; i < d->nchecks; i++)
-				d->checks[i] = expression_planner(stringToNode(desc->constr->check[i].ccbin));
-		}
-		MemoryContextSwitchTo(old);
-		if (start == defaults_inval)
-		{
-			defaults[ndefaults++] = d;
-			return d;
-		}
-		/* invalidated while building: start again */
+		if (TupleDescAttr(desc, att - 1)->attisdropped ||
+			TupleDescAttr(desc, att - 1)->attgenerated)
+			continue;
+		def = build_column_default(rel, att);
+		if (def == NULL)
+			continue;
+		d->atts[d->n] = att;
+		d->exprs[d->n] = expression_planner((Expr *) def);
+		d->n++;
 	}
+	if (desc->constr != NULL && desc->constr->num_check > 0)
+	{
+		d->nchecks = desc->constr->num_check;
+		d->checks = palloc(sizeof(Expr *) * d->nchecks);
+		for (int i = 0; i < d->nchecks; i++)
+			d->checks[i] = expression_planner(stringToNode(desc->constr->check[i].ccbin));
+	}
+	MemoryContextSwitchTo(old);
+	if (ndefaults < MAX_DEFAULT_TABLES)
+		defaults[ndefaults++] = d;
+	else
+		defaults_inval++;		/* full: start afresh at the next writer */
+	return d;
 }
 
 /*
@@ -249,6 +252,7 @@ OtWriterBegin(OtWriter *w, int nrels, Relation *rels, Snapshot snapshot)
 	List	   *rtable = NIL;
 
 	Assert(nrels <= OT_MAX_WRITE_RELS);
+	defaults_refresh();
 	w->estate = CreateExecutorState();
 	for (int i = 0; i < nrels; i++)
 	{

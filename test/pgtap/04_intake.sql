@@ -3,7 +3,7 @@
 -- provoke, restored rows, settings (GUCs), resolve_flag, and hostile input.
 BEGIN;
 SET search_path = ordertrack, public;
-SELECT plan(74);
+SELECT plan(76);
 
 INSERT INTO products (sku, title, spec, colour, active, fragile, cold_chain, customizable) VALUES
 	('HD-1', 'hoodie', 'L', 'grey', true, false, false, false),
@@ -219,6 +219,18 @@ SELECT is((SELECT stage || ' ' || f.severity FROM orders o JOIN flags f USING (s
 		   WHERE o.external_ref = 'warn-name' AND f.code = 'name_missing'), 'received warn',
 	'a code''s severity may change, and intake uses the new one at once');
 UPDATE flag_codes SET severity = 'block' WHERE code = 'name_missing';
+
+-- Intake writes flags and events as INSERTs would: a column default or a
+-- CHECK constraint added to them applies to the next order at once.
+ALTER TABLE events ADD COLUMN written_by text DEFAULT 'intake-test';
+SELECT pg_temp.intake(pg_temp.o('newcol'));
+SELECT is((SELECT string_agg(DISTINCT e.written_by, ',') FROM events e JOIN orders o USING (shop, order_id)
+		   WHERE o.external_ref = 'newcol'), 'intake-test', 'a default added to events is used');
+ALTER TABLE events DROP COLUMN written_by;
+ALTER TABLE flags ADD CONSTRAINT short_detail CHECK (length(detail) < 5) NOT VALID;
+SELECT throws_ok($$SELECT pg_temp.intake(pg_temp.o('longdetail', '{"recipient": ""}'))$$, '23514', NULL,
+	'a CHECK constraint added to flags is enforced');
+ALTER TABLE flags DROP CONSTRAINT short_detail;
 
 -- Deleting orders deletes their lines and flags.
 SELECT ok((SELECT count(*) FROM flags f JOIN orders o USING (shop, order_id) WHERE o.external_ref = 'nulls') > 0,
