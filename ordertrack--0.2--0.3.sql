@@ -65,3 +65,9 @@ CREATE TRIGGER order_deleted AFTER DELETE ON ordertrack.orders
 -- The outbox is read by position (event_id); an order's story is in its
 -- flags and stage history.  One index fewer to maintain per event.
 DROP INDEX ordertrack.events_order;
+
+-- The SKUs of an order, kept on it by intake: the duplicate check of a later
+-- order of the account reads them from the order's row instead of its lines.
+ALTER TABLE ordertrack.orders ADD COLUMN skus text[];
+COMMENT ON COLUMN ordertrack.orders.skus IS
+	'The distinct SKUs of the order''s lines when intake checked it (for the duplicate check); NULL on rows that arrived checked without it';

@@ -413,6 +413,29 @@ service_requirements(const Findings *f)
 	return PointerGetDatum(construct_array(tags, n, TEXTOID, -1, false, TYPALIGN_INT));
 }
 
+/* The SKUs of the order's lines, distinct and sorted, as a text[]. */
+static int
+cstring_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+static Datum
+order_skus(const IntakeOrder *o)
+{
+	char	  **sorted = palloc(sizeof(char *) * Max(o->nlines, 1));
+	Datum	   *elems = palloc(sizeof(Datum) * Max(o->nlines, 1));
+	int			n = 0;
+
+	for (int i = 0; i < o->nlines; i++)
+		sorted[i] = o->lines[i].sku;
+	qsort(sorted, o->nlines, sizeof(char *), cstring_cmp);
+	for (int i = 0; i < o->nlines; i++)
+		if (i == 0 || strcmp(sorted[i], sorted[i - 1]) != 0)
+			elems[n++] = CStringGetTextDatum(sorted[i]);
+	return PointerGetDatum(construct_array(elems, n, TEXTOID, -1, false, TYPALIGN_INT));
+}
+
 /*
  * ------------------------------------------------------------------------
  * The SQL path: three statements through SPI.  Used where the trigger's
@@ -573,8 +596,8 @@ record_sql(const IntakeOrder *o, const Findings *f)
 {
 	Datum	   *codes = palloc(sizeof(Datum) * Max(f->n, 1));
 	Datum	   *details = palloc(sizeof(Datum) * Max(f->n, 1));
-	Datum		args[5];
-	Oid			types[5] = {TEXTOID, INT8OID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID};
+	Datum		args[6];
+	Oid			types[6] = {TEXTOID, INT8OID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID};
 
 	for (int i = 0; i < f->n; i++)
 	{
@@ -586,6 +609,7 @@ record_sql(const IntakeOrder *o, const Findings *f)
 	args[2] = PointerGetDatum(construct_array(codes, f->n, TEXTOID, -1, false, TYPALIGN_INT));
 	args[3] = PointerGetDatum(construct_array(details, f->n, TEXTOID, -1, false, TYPALIGN_INT));
 	args[4] = service_requirements(f);
+	args[5] = order_skus(o);
 	if (SPI_execute_plan(prepare(&plans.record,
 								 "WITH raised AS ("
 								 " INSERT INTO ordertrack.flags (shop, order_id, code, severity, detail)"
@@ -599,7 +623,7 @@ record_sql(const IntakeOrder *o, const Findings *f)
 								 " 'flag_id', flag_id, 'code', code, 'severity', severity, 'detail', detail)"
 								 " FROM raised ORDER BY flag_id),"
 								 " verdict AS ("
-								 " UPDATE ordertrack.orders o SET service_requirements = $5,"
+								 " UPDATE ordertrack.orders o SET service_requirements = $5, skus = $6,"
 								 " intake_checked_at = pg_catalog.now(),"
 								 " stage = CASE WHEN EXISTS (SELECT 1 FROM raised WHERE severity = 'block')"
 								 " THEN 'review'::ordertrack.stage ELSE o.stage END"
@@ -611,7 +635,7 @@ record_sql(const IntakeOrder *o, const Findings *f)
 								 " 'service_requirements', v.service_requirements,"
 								 " 'flags', (SELECT coalesce(pg_catalog.jsonb_agg(code ORDER BY flag_id), '[]') FROM raised))"
 								 " FROM verdict v",
-								 5, types), args, NULL, false, 0) != SPI_OK_INSERT)
+								 6, types), args, NULL, false, 0) != SPI_OK_INSERT)
 		elog(ERROR, "could not record the intake of the order");
 }
 
@@ -756,13 +780,30 @@ read_direct(Direct *d, IntakeOrder *o, HeapTuple fired)
 	return true;
 }
 
-static int
-str_cmp(const void *a, const void *b)
+/* Whether a checked order's SKUs (its skus column) include one of the order's. */
+static bool
+has_any_sku(const IntakeOrder *o, ArrayType *skus)
 {
-	return strcmp(*(char *const *) a, *(char *const *) b);
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n;
+
+	deconstruct_array(skus, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
+	for (int k = 0; k < n; k++)
+	{
+		char	   *sku;
+
+		if (nulls[k])
+			continue;
+		sku = TextDatumGetCString(elems[k]);
+		for (int i = 0; i < o->nlines; i++)
+			if (strcmp(sku, o->lines[i].sku) == 0)
+				return true;
+	}
+	return false;
 }
 
-/* Whether order other_id has a line with one of the order's SKUs. */
+/* Whether order other_id has a line with one of the order's SKUs (read from its lines). */
 static bool
 shares_sku(Direct *d, Snapshot snap, const IntakeOrder *o, Datum other_id)
 {
@@ -797,6 +838,7 @@ duplicates_direct(Direct *d, Snapshot snap, IntakeOrder *o)
 	AttrNumber	id_att = OtAttnum(desc, "order_id");
 	AttrNumber	stage_att = OtAttnum(desc, "stage");
 	AttrNumber	ref_att = OtAttnum(desc, "external_ref");
+	AttrNumber	skus_att = OtAttnum(desc, "skus");
 	char	  **found = NULL;
 	int			n = 0,
 				cap = 0;
@@ -809,9 +851,13 @@ duplicates_direct(Direct *d, Snapshot snap, IntakeOrder *o)
 		bool		isnull;
 		Datum		id = slot_getattr(s.slot, id_att, &isnull);
 
+		Datum		skus;
+
 		if (DatumGetInt64(id) == o->order_id ||
-			DatumGetObjectId(slot_getattr(s.slot, stage_att, &isnull)) == DatumGetObjectId(cancelled) ||
-			!shares_sku(d, snap, o, id))
+			DatumGetObjectId(slot_getattr(s.slot, stage_att, &isnull)) == DatumGetObjectId(cancelled))
+			continue;
+		skus = slot_getattr(s.slot, skus_att, &isnull);
+		if (isnull ? !shares_sku(d, snap, o, id) : !has_any_sku(o, DatumGetArrayTypeP(skus)))
 			continue;
 		if (n == cap)
 		{
@@ -823,7 +869,7 @@ duplicates_direct(Direct *d, Snapshot snap, IntakeOrder *o)
 	OtScanEnd(&s);
 	if (n == 0)
 		return;
-	qsort(found, n, sizeof(char *), str_cmp);
+	qsort(found, n, sizeof(char *), cstring_cmp);
 	initStringInfo(&out);
 	for (int i = 0; i < n; i++)
 		if (i == 0 || strcmp(found[i], found[i - 1]) != 0)
@@ -1014,7 +1060,7 @@ static void
 record_direct(Direct *d, const IntakeOrder *o, const Findings *f)
 {
 	static const char *const flag_cols[5] = {"shop", "order_id", "code", "severity", "detail"};
-	static const char *const order_cols[3] = {"service_requirements", "intake_checked_at", "stage"};
+	static const char *const order_cols[4] = {"service_requirements", "intake_checked_at", "stage", "skus"};
 	Relation	rels[3] = {d->flags, d->events, d->orders};
 	AttrNumber	flag_id_att = OtAttnum(RelationGetDescr(d->flags), "flag_id");
 	OtWriter	w;
@@ -1056,7 +1102,8 @@ record_direct(Direct *d, const IntakeOrder *o, const Findings *f)
 	vals[0] = service_requirements(f);
 	vals[1] = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
 	vals[2] = stage;
-	OtUpdate(&w, 2, d->order_row, 3, order_cols, vals, nulls);
+	vals[3] = order_skus(o);
+	OtUpdate(&w, 2, d->order_row, 4, order_cols, vals, nulls);
 
 	for (int t = 0; IntakeServiceTag(t) && ntags < MAX_TAGS; t++)
 		if (f->tags & ((uint32) 1 << t))

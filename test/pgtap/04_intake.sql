@@ -3,7 +3,7 @@
 -- provoke, restored rows, settings (GUCs), resolve_flag, and hostile input.
 BEGIN;
 SET search_path = ordertrack, public;
-SELECT plan(76);
+SELECT plan(79);
 
 INSERT INTO products (sku, title, spec, colour, active, fragile, cold_chain, customizable) VALUES
 	('HD-1', 'hoodie', 'L', 'grey', true, false, false, false),
@@ -130,6 +130,18 @@ SET ordertrack.duplicate_window = '1s';
 SELECT pg_temp.intake(pg_temp.o('dup5', '{"account": "repeat", "created_at": "2020-01-01 10:00:05+00"}'));
 SELECT is(pg_temp.codes('dup5'), '{}'::text[], 'ordertrack.duplicate_window is a setting');
 RESET ordertrack.duplicate_window;
+SELECT is((SELECT skus FROM orders WHERE external_ref = 'dup1'), '{HD-1}'::text[], 'intake keeps the order''s SKUs on it');
+-- an earlier order that arrived checked, without skus (a copy): its lines are read
+INSERT INTO orders (shop, external_ref, account, intake_checked_at) VALUES ('s1', 'copied', 'copier', now());
+INSERT INTO order_lines (shop, order_id, sku, quantity)
+	SELECT shop, order_id, 'HD-1', 1 FROM orders WHERE external_ref = 'copied';
+SELECT pg_temp.intake(pg_temp.o('after-copy', '{"account": "copier"}'));
+SELECT is(pg_temp.codes('after-copy'), '{duplicate_suspect}'::text[],
+	'an earlier order without skus is compared by its lines');
+DELETE FROM orders WHERE external_ref = 'copied';	-- it has no order_received event
+SELECT pg_temp.intake(pg_temp.o('other-sku', jsonb_build_object('account', 'repeat',
+	'lines', jsonb_build_array(jsonb_build_object('sku', 'CUP-1', 'quantity', 1)))));
+SELECT ok(NOT ('duplicate_suspect' = ANY (pg_temp.codes('other-sku'))), 'the same account with another SKU is not a duplicate');
 
 -- 5. History and 6. blacklist.
 INSERT INTO customer_notes (shop, account, note) VALUES ('s1', 'picky', 'last time the packaging was too thin');
