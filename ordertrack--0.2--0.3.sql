@@ -71,3 +71,9 @@ DROP INDEX ordertrack.events_order;
 ALTER TABLE ordertrack.orders ADD COLUMN skus text[];
 COMMENT ON COLUMN ordertrack.orders.skus IS
 	'The distinct SKUs of the order''s lines when intake checked it (for the duplicate check); NULL on rows that arrived checked without it';
+
+-- A remarks keyword that the remarks negate (不要礼品包装, no gift wrap) asks for nothing.
+COMMENT ON TABLE ordertrack.special_request_keywords IS
+	'Remarks that contain an enabled keyword get its service requirement tag, unless a negation (不要, 无需, 勿, no, don''t ...) comes shortly before it in its clause; matched ignoring case and full width, English words as whole words';
+COMMENT ON FUNCTION ordertrack.special_requests(text) IS
+	'The service requirement tags that the remarks ask for (ordertrack.special_request_keywords; negated keywords do not count), in a fixed order; {none} when none (or NULL remarks)';

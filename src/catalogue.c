@@ -167,7 +167,7 @@ load_table(Cache *c, char *(*keyfn) (TupleTableSlot *, TupleDesc),
 			string_store(c, keyfn(slot, RelationGetDescr(rel)), valuefn(slot, RelationGetDescr(rel)));
 		table_endscan(scan);
 		ExecDropSingleTupleTableSlot(slot);
-		table_close(rel, AccessShareLock);
+		table_close(rel, NoLock);
 		UnregisterSnapshot(snap);
 		if (c->inval != start)
 			c->valid = false;	/* changed while loading: again */
@@ -283,7 +283,7 @@ CatalogueProduct(const char *sku)
 		p.colour = copy_text(s.slot, desc, "colour", products.cxt);
 	}
 	OtScanEnd(&s);
-	table_close(rel, AccessShareLock);
+	table_close(rel, NoLock);
 	UnregisterSnapshot(snap);
 
 	/* store it unless the catalogue changed meanwhile (the strings stay in cxt till the next reset) */
