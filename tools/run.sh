@@ -48,6 +48,23 @@ SELECT t AS input, tracking_no_valid(t) AS valid
                        (regexp_replace(n, '(\d{4})(\d{4})(\d{4})(\d{4})', '\1 \2 \3 \4')),
                        (regexp_replace(n, '(\d{4})(\d{4})(\d{4})(\d{4})', '\1-\2-\3-\4')),
                        (overlay(n PLACING substr(n, 6, 1) || substr(n, 5, 1) FROM 5 FOR 2))) v(t);
+\echo == order intake: three orders from an ERP, checked as they commit
+INSERT INTO products (sku, title, spec, colour, fragile) VALUES
+	('HD-1', 'hoodie', 'L', 'grey', false), ('CUP-1', 'mug', '350ml', 'white', true);
+INSERT INTO customer_notes (shop, account, note) VALUES ('demo', 'u2', 'last time the packaging was too thin');
+SELECT submit_order('{"shop": "demo", "external_ref": "T1", "account": "u1", "recipient": "张三",
+  "phone": "138 1234 5678", "address": "北京市朝阳区建国路88号3号楼2单元501室",
+  "remarks": "周末配送，不要礼品包装", "lines": [{"sku": "HD-1", "title": "hoodie", "quantity": 1}]}') AS order_id;
+SELECT submit_order('{"shop": "demo", "external_ref": "T2", "account": "u2", "recipient": "李四",
+  "phone": "+86 139-0000-1111", "address": "新疆乌鲁木齐天山区解放北路", "remarks": "易碎，加急",
+  "lines": [{"sku": "CUP-1", "quantity": 2, "customization": "生日快乐"}]}') AS order_id;
+SELECT submit_order('{"shop": "demo", "external_ref": "T3", "account": "u3", "recipient": "...",
+  "phone": "12345", "address": "somewhere", "lines": [{"sku": "HD-1", "title": "sweater", "quantity": 1}]}') AS order_id;
+SELECT external_ref, stage, service_requirements, province, district, remote, phone_normalized
+  FROM orders WHERE shop = 'demo' ORDER BY order_id;
+SELECT o.external_ref, f.code, f.severity, f.detail
+  FROM flags f JOIN orders o USING (shop, order_id) WHERE o.shop = 'demo' ORDER BY f.flag_id;
+SELECT event_id, topic, kind, payload FROM events WHERE shop = 'demo' ORDER BY event_id LIMIT 4;
 \echo == a mistyped number is refused with the reason
 \set ON_ERROR_STOP 0
 SELECT '1722836735402223'::tracking_no;
