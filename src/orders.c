@@ -11,8 +11,13 @@
  * (review when a blocking flag is open) and the order_received event.  A row
  * that arrives with intake_checked_at set (a restore, a copy) is left alone.
  *
- * Every query filters on the order's shop; table names are fixed, never
- * taken from the trigger's relation (which on a shard is orders_102011).
+ * The check reads and writes in one of two ways with the same rules: the
+ * direct path (index scans and the executor's single-row writes, direct.c)
+ * on ordertrack.orders itself, and the SQL path (three SPI statements) on
+ * any other table with the trigger, i.e. a shard of a distributed table,
+ * whose statements the distributed planner must route.  Every look-up
+ * filters on the order's shop; table names are fixed, never taken from the
+ * trigger's relation (which on a shard is orders_102011).
  */
 #include "postgres.h"
 
@@ -642,7 +647,8 @@ record_sql(const IntakeOrder *o, const Findings *f)
 /*
  * ------------------------------------------------------------------------
  * The direct path: index scans and single-row writes (direct.c).  Used
- * when the trigger's table is ordertrack.orders.
+ * when the trigger's table is ordertrack.orders and ordertrack.intake_sql
+ * is off.
  * ------------------------------------------------------------------------
  */
 typedef struct Direct

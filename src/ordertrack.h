@@ -5,6 +5,12 @@
 #ifndef ORDERTRACK_H
 #define ORDERTRACK_H
 
+#include "access/genam.h"
+#include "executor/execdesc.h"
+#include "nodes/execnodes.h"
+#include "utils/relcache.h"
+#include "utils/snapshot.h"
+
 /* Schema that holds every ordertrack object (the extension is not relocatable). */
 #define OT_SCHEMA "ordertrack"
 
@@ -53,11 +59,6 @@ extern void OrdersInit(void);
 extern bool ot_intake_sql;
 
 /* direct.c: table access without SQL statements */
-#include "access/genam.h"
-#include "executor/execdesc.h"
-#include "nodes/execnodes.h"
-#include "utils/relcache.h"
-#include "utils/snapshot.h"
 
 #define OT_MAX_KEYS 4
 #define OT_MAX_WRITE_RELS 4
