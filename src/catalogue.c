@@ -194,11 +194,18 @@ CatalogueFlagSeverity(const char *code)
 	return string_lookup(&flag_codes, code);
 }
 
+/* The cache key of (shop, kind, value): the shop's length first, so that no two triples share one. */
+static char *
+blacklist_triple(const char *shop, const char *kind, const char *value)
+{
+	return psprintf("%zu:%s\x1f%s\x1f%s", strlen(shop), shop, kind, value);
+}
+
 static char *
 blacklist_key(TupleTableSlot *slot, TupleDesc desc)
 {
-	return psprintf("%s\x1f%s\x1f%s", OtSlotText(slot, OtAttnum(desc, "shop")),
-					OtSlotText(slot, OtAttnum(desc, "kind")), OtSlotText(slot, OtAttnum(desc, "value")));
+	return blacklist_triple(OtSlotText(slot, OtAttnum(desc, "shop")), OtSlotText(slot, OtAttnum(desc, "kind")),
+							OtSlotText(slot, OtAttnum(desc, "value")));
 }
 
 static char *
@@ -216,7 +223,7 @@ blacklist_value(TupleTableSlot *slot, TupleDesc desc)
 const char *
 CatalogueBlacklisted(const char *shop, const char *kind, const char *value)
 {
-	char	   *full = psprintf("%s\x1f%s\x1f%s", shop, kind, value);
+	char	   *full = blacklist_triple(shop, kind, value);
 	const char *reason;
 
 	load_table(&blacklist, blacklist_key, blacklist_value);

@@ -851,6 +851,9 @@ duplicates_direct(Direct *d, Snapshot snap, IntakeOrder *o)
 	OtScan		s;
 	StringInfoData out;
 
+	/* an order of infinite date has no window (as infinity plus 2h is infinity) */
+	if (TIMESTAMP_NOT_FINITE(o->created_at))
+		return;
 	OtScanBegin(&s, d->orders, "orders_account", snap, 4, k);
 	while (OtScanNext(&s))
 	{

@@ -3,7 +3,7 @@
 -- provoke, restored rows, settings (GUCs), resolve_flag, and hostile input.
 BEGIN;
 SET search_path = ordertrack, public;
-SELECT plan(79);
+SELECT plan(81);
 
 INSERT INTO products (sku, title, spec, colour, active, fragile, cold_chain, customizable) VALUES
 	('HD-1', 'hoodie', 'L', 'grey', true, false, false, false),
@@ -218,6 +218,9 @@ SELECT lives_ok($$SELECT pg_temp.intake(jsonb_build_object('shop', 's1', 'extern
 	'lines', jsonb_build_array(jsonb_build_object('sku', 'HD-1', 'quantity', 1))))$$, 'NULL in every nullable column is taken');
 SELECT is(pg_temp.codes('nulls'), '{address_incomplete,name_missing,phone_invalid,region_unknown}'::text[],
 	'and flagged for a person');
+SELECT lives_ok($$SELECT pg_temp.intake(pg_temp.o('forever', '{"account": "repeat", "created_at": "infinity"}'))$$,
+	'an order dated infinity is taken');
+SELECT is(pg_temp.codes('forever'), '{}'::text[], 'and has no duplicate window');
 
 -- Flag codes are added and retuned, never removed or renamed (flags keep them).
 SELECT throws_ok($$DELETE FROM ordertrack.flag_codes WHERE code = 'name_missing'$$, '55006',
