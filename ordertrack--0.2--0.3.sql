@@ -42,7 +42,8 @@ CREATE TRIGGER flag_codes_no_truncate BEFORE TRUNCATE ON ordertrack.flag_codes
 -- Flags belong to their order as before, but without a foreign key: only
 -- intake and resolve_flag write flags, for an order they have just read, and
 -- a key check per flag cost intake a statement each.  Deleting orders
--- deletes their flags, as ON DELETE CASCADE did.
+-- deletes their flags, as ON DELETE CASCADE did, and truncating orders
+-- truncates flags.
 ALTER TABLE ordertrack.flags DROP CONSTRAINT flags_shop_order_id_fkey;
 
 CREATE FUNCTION ordertrack.order_deleted() RETURNS trigger
@@ -51,15 +52,21 @@ CREATE FUNCTION ordertrack.order_deleted() RETURNS trigger
 	SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-	DELETE FROM ordertrack.flags f USING gone g WHERE f.shop = g.shop AND f.order_id = g.order_id;
+	IF TG_OP = 'TRUNCATE' THEN
+		TRUNCATE ordertrack.flags;
+	ELSE
+		DELETE FROM ordertrack.flags f USING gone g WHERE f.shop = g.shop AND f.order_id = g.order_id;
+	END IF;
 	RETURN NULL;
 END
 $$;
 COMMENT ON FUNCTION ordertrack.order_deleted() IS
-	'Trigger AFTER DELETE on orders: deletes the flags of the deleted orders';
+	'Trigger AFTER DELETE or TRUNCATE on orders: deletes the flags of the deleted orders, or all flags';
 REVOKE ALL ON FUNCTION ordertrack.order_deleted() FROM PUBLIC;
 CREATE TRIGGER order_deleted AFTER DELETE ON ordertrack.orders
 	REFERENCING OLD TABLE AS gone
+	FOR EACH STATEMENT EXECUTE FUNCTION ordertrack.order_deleted();
+CREATE TRIGGER order_truncated AFTER TRUNCATE ON ordertrack.orders
 	FOR EACH STATEMENT EXECUTE FUNCTION ordertrack.order_deleted();
 
 -- The outbox is read by position (event_id); an order's story is in its

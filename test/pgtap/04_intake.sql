@@ -3,7 +3,7 @@
 -- provoke, restored rows, settings (GUCs), resolve_flag, and hostile input.
 BEGIN;
 SET search_path = ordertrack, public;
-SELECT plan(81);
+SELECT plan(83);
 
 INSERT INTO products (sku, title, spec, colour, active, fragile, cold_chain, customizable) VALUES
 	('HD-1', 'hoodie', 'L', 'grey', true, false, false, false),
@@ -257,6 +257,9 @@ SELECT is((SELECT count(*)::int FROM flags f WHERE NOT EXISTS
 SELECT is((SELECT count(*)::int FROM order_lines l WHERE NOT EXISTS
 		   (SELECT 1 FROM orders o WHERE o.shop = l.shop AND o.order_id = l.order_id)), 0,
 	'and its lines');
+
+SELECT lives_ok('TRUNCATE ordertrack.orders CASCADE', 'orders can be truncated');
+SELECT is((SELECT count(*)::int FROM flags), 0, 'and that truncates their flags');
 
 SELECT * FROM finish();
 ROLLBACK;
