@@ -84,3 +84,11 @@ COMMENT ON TABLE ordertrack.special_request_keywords IS
 	'Remarks that contain an enabled keyword get its service requirement tag, unless a negation (不要, 无需, 勿, no, don''t ...) comes shortly before it in its clause; matched ignoring case and full width, English words as whole words';
 COMMENT ON FUNCTION ordertrack.special_requests(text) IS
 	'The service requirement tags that the remarks ask for (ordertrack.special_request_keywords; negated keywords do not count), in a fixed order; {none} when none (or NULL remarks)';
+
+-- Flags are found by order (the key now leads with it) and, for
+-- resolve_flag(flag_id), by id alone: the old key (shop, flag_id) could not
+-- serve a look-up by flag_id without its shop.
+ALTER TABLE ordertrack.flags DROP CONSTRAINT flags_pkey;
+DROP INDEX ordertrack.flags_order;
+ALTER TABLE ordertrack.flags ADD PRIMARY KEY (shop, order_id, flag_id);
+CREATE INDEX flags_flag_id ON ordertrack.flags (flag_id);

@@ -3,7 +3,7 @@
 -- provoke, restored rows, settings (GUCs), resolve_flag, and hostile input.
 BEGIN;
 SET search_path = ordertrack, public;
-SELECT plan(83);
+SELECT plan(85);
 
 INSERT INTO products (sku, title, spec, colour, active, fragile, cold_chain, customizable) VALUES
 	('HD-1', 'hoodie', 'L', 'grey', true, false, false, false),
@@ -172,6 +172,23 @@ SELECT is(pg_temp.intake(pg_temp.o('clean', '{"recipient": "someone else"}')),
 SELECT is((SELECT recipient FROM orders WHERE external_ref = 'clean'), '张三', 'and changes nothing');
 
 -- resolve_flag.
+CREATE FUNCTION pg_temp.plan_of(q text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+	line text;
+	plan text := '';
+BEGIN
+	FOR line IN EXECUTE 'EXPLAIN (COSTS OFF) ' || q LOOP
+		plan := plan || line || ' ';
+	END LOOP;
+	RETURN plan;
+END $$;
+SET enable_seqscan = off;
+-- (an index that leads with flag_id: a full scan of one leading with shop would match "Index Cond" too)
+SELECT matches(pg_temp.plan_of('SELECT * FROM ordertrack.flags WHERE flag_id = 5'), 'Index Scan using flags_flag_id',
+	'a flag is found by its id alone through an index that leads with it');
+SELECT matches(pg_temp.plan_of($$SELECT * FROM ordertrack.flags WHERE shop = 's1' AND order_id = 5$$),
+	'Index Cond: \(\(shop = .*order_id = ', 'and the flags of an order by its shop and id');
+RESET enable_seqscan;
 SELECT is(resolve_flag((SELECT flag_id FROM flags f JOIN orders o USING (shop, order_id) WHERE o.external_ref = 'dup2'),
 	'customer wants both'), 'received', 'resolving the last blocking flag returns the order to received');
 SELECT is((SELECT resolution || ' / ' || (resolved_by IS NOT NULL) FROM flags f JOIN orders o USING (shop, order_id)
