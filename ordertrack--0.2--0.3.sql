@@ -1,5 +1,8 @@
--- ordertrack 0.2 -> 0.3: intake keeps the catalogue, the flag codes and the
--- blacklist in per-session caches, dropped by every committed change.
+-- ordertrack 0.2 -> 0.3: intake reads and writes without SQL statements
+-- (C only, nothing here), keeps the catalogue, the flag codes and the
+-- blacklist in per-session caches dropped by every committed change, keeps
+-- each order's SKUs on it, and its flags lose their foreign keys and get a
+-- key that serves look-ups by order and by flag id.
 \echo Use "ALTER EXTENSION ordertrack UPDATE TO '0.3'" to load this file. \quit
 
 -- Every session drops its cached copy of these tables when a change commits.
@@ -69,8 +72,8 @@ CREATE TRIGGER order_deleted AFTER DELETE ON ordertrack.orders
 CREATE TRIGGER order_truncated AFTER TRUNCATE ON ordertrack.orders
 	FOR EACH STATEMENT EXECUTE FUNCTION ordertrack.order_deleted();
 
--- The outbox is read by position (event_id); an order's story is in its
--- flags and stage history.  One index fewer to maintain per event.
+-- The outbox is read by position (event_id).  One index fewer to maintain
+-- per event.
 DROP INDEX ordertrack.events_order;
 
 -- The SKUs of an order, kept on it by intake: the duplicate check of a later
@@ -92,3 +95,13 @@ ALTER TABLE ordertrack.flags DROP CONSTRAINT flags_pkey;
 DROP INDEX ordertrack.flags_order;
 ALTER TABLE ordertrack.flags ADD PRIMARY KEY (shop, order_id, flag_id);
 CREATE INDEX flags_flag_id ON ordertrack.flags (flag_id);
+
+COMMENT ON TRIGGER catalogue_changed ON ordertrack.products IS 'Every session drops its cached catalogue when a change commits';
+COMMENT ON TRIGGER catalogue_changed ON ordertrack.flag_codes IS 'Every session drops its cached flag codes when a change commits';
+COMMENT ON TRIGGER catalogue_changed ON ordertrack.blacklist IS 'Every session drops its cached blacklist when a change commits';
+COMMENT ON TRIGGER flag_codes_guard ON ordertrack.flag_codes IS 'Flag codes are never deleted or renamed';
+COMMENT ON TRIGGER flag_codes_no_truncate ON ordertrack.flag_codes IS 'Flag codes are never truncated';
+COMMENT ON TRIGGER order_deleted ON ordertrack.orders IS 'Deleting orders deletes their flags';
+COMMENT ON TRIGGER order_truncated ON ordertrack.orders IS 'Truncating orders truncates the flags';
+COMMENT ON TRIGGER order_intake_prepare ON ordertrack.orders IS 'Normalised phone and region of a new order';
+COMMENT ON TRIGGER order_intake_check ON ordertrack.orders IS 'The intake checks of a new order, at commit';
