@@ -106,25 +106,12 @@ require_trigger(FunctionCallInfo fcinfo, const char *name, bool before)
 	return td;
 }
 
-/* Attribute number of a column the orders table must have. */
-static int
-column(TupleDesc desc, const char *name)
-{
-	int			att = SPI_fnumber(desc, name);
-
-	if (att <= 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("intake trigger on a table without column \"%s\"", name)));
-	return att;
-}
-
 static bool
 already_checked(HeapTuple tup, TupleDesc desc)
 {
 	bool		isnull;
 
-	(void) heap_getattr(tup, column(desc, "intake_checked_at"), desc, &isnull);
+	(void) heap_getattr(tup, OtAttnum(desc, "intake_checked_at"), desc, &isnull);
 	return !isnull;
 }
 
@@ -148,7 +135,7 @@ order_intake_prepare(PG_FUNCTION_ARGS)
 	if (already_checked(tup, desc))
 		return PointerGetDatum(tup);
 
-	d = heap_getattr(tup, column(desc, "stage"), desc, &isnull);
+	d = heap_getattr(tup, OtAttnum(desc, "stage"), desc, &isnull);
 	if (!isnull)
 	{
 		char	   *stage = DatumGetCString(DirectFunctionCall1(enum_out, d));
@@ -161,8 +148,8 @@ order_intake_prepare(PG_FUNCTION_ARGS)
 	}
 
 	/* phone */
-	cols[0] = column(desc, "phone_normalized");
-	d = heap_getattr(tup, column(desc, "phone"), desc, &isnull);
+	cols[0] = OtAttnum(desc, "phone_normalized");
+	d = heap_getattr(tup, OtAttnum(desc, "phone"), desc, &isnull);
 	nulls[0] = true;
 	vals[0] = (Datum) 0;
 	if (!isnull)
@@ -182,7 +169,7 @@ order_intake_prepare(PG_FUNCTION_ARGS)
 
 	/* region */
 	memset(&r, 0, sizeof(r));
-	d = heap_getattr(tup, column(desc, "address"), desc, &isnull);
+	d = heap_getattr(tup, OtAttnum(desc, "address"), desc, &isnull);
 	if (!isnull)
 	{
 		size_t		len;
@@ -190,11 +177,11 @@ order_intake_prepare(PG_FUNCTION_ARGS)
 
 		IntakeLocate(f, len, &r);
 	}
-	cols[1] = column(desc, "province");
-	cols[2] = column(desc, "city");
-	cols[3] = column(desc, "district");
-	cols[4] = column(desc, "region_code");
-	cols[5] = column(desc, "remote");
+	cols[1] = OtAttnum(desc, "province");
+	cols[2] = OtAttnum(desc, "city");
+	cols[3] = OtAttnum(desc, "district");
+	cols[4] = OtAttnum(desc, "region_code");
+	cols[5] = OtAttnum(desc, "remote");
 	vals[1] = r.province ? CStringGetTextDatum(r.province) : (Datum) 0;
 	vals[2] = r.city ? CStringGetTextDatum(r.city) : (Datum) 0;
 	vals[3] = r.district ? CStringGetTextDatum(r.district) : (Datum) 0;
@@ -403,18 +390,30 @@ check_lookups(const IntakeOrder *o, Findings *f)
 		add_flag(f, "blacklisted", psprintf("On the blacklist: %s.", o->blacklisted));
 }
 
-/* The service requirements as a text[]: {none} when nothing applies. */
-static Datum
-service_requirements(const Findings *f)
+/* The service requirement tags, in their fixed order; {none} when nothing applies. */
+static int
+service_tags(const Findings *f, const char **tags)
 {
-	Datum		tags[MAX_TAGS];
 	int			n = 0;
 
 	for (int t = 0; IntakeServiceTag(t) && n < MAX_TAGS; t++)
 		if (f->tags & ((uint32) 1 << t))
-			tags[n++] = CStringGetTextDatum(IntakeServiceTag(t));
+			tags[n++] = IntakeServiceTag(t);
 	if (n == 0)
-		tags[n++] = CStringGetTextDatum("none");
+		tags[n++] = "none";
+	return n;
+}
+
+/* The service requirements as a text[]. */
+static Datum
+service_requirements(const Findings *f)
+{
+	const char *names[MAX_TAGS];
+	Datum		tags[MAX_TAGS];
+	int			n = service_tags(f, names);
+
+	for (int i = 0; i < n; i++)
+		tags[i] = CStringGetTextDatum(names[i]);
 	return PointerGetDatum(construct_array(tags, n, TEXTOID, -1, false, TYPALIGN_INT));
 }
 
@@ -1076,7 +1075,7 @@ record_direct(Direct *d, const IntakeOrder *o, const Findings *f)
 	bool		block = false;
 	const char **codes = palloc(sizeof(char *) * Max(f->n, 1));
 	const char *tags[MAX_TAGS];
-	int			ntags = 0;
+	int			ntags;
 	Payload		p;
 	Datum		vals[5];
 	bool		nulls[5] = {false, false, false, false, false};
@@ -1114,11 +1113,7 @@ record_direct(Direct *d, const IntakeOrder *o, const Findings *f)
 	vals[3] = order_skus(o);
 	OtUpdate(&w, 2, d->order_row, 4, order_cols, vals, nulls);
 
-	for (int t = 0; IntakeServiceTag(t) && ntags < MAX_TAGS; t++)
-		if (f->tags & ((uint32) 1 << t))
-			tags[ntags++] = IntakeServiceTag(t);
-	if (ntags == 0)
-		tags[ntags++] = "none";
+	ntags = service_tags(f, tags);
 	jb_begin(&p);
 	jb_int8(&p, "order_id", o->order_id);
 	jb_text(&p, "external_ref", o->external_ref);
@@ -1149,8 +1144,8 @@ order_intake_check(PG_FUNCTION_ARGS)
 	if (already_checked(tup, desc))
 		return PointerGetDatum(NULL);
 	memset(&o, 0, sizeof(o));
-	o.shop = PointerGetDatum(PG_DETOAST_DATUM_COPY(heap_getattr(tup, column(desc, "shop"), desc, &isnull)));
-	o.order_id = DatumGetInt64(heap_getattr(tup, column(desc, "order_id"), desc, &isnull));
+	o.shop = PointerGetDatum(PG_DETOAST_DATUM_COPY(heap_getattr(tup, OtAttnum(desc, "shop"), desc, &isnull)));
+	o.order_id = DatumGetInt64(heap_getattr(tup, OtAttnum(desc, "order_id"), desc, &isnull));
 	direct = !ot_intake_sql && RelationGetRelid(rel) == OtRelid("orders");
 
 	/* as the tables' owner: the ERP needs only to insert orders and lines */
