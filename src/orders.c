@@ -1124,6 +1124,51 @@ record_direct(Direct *d, const IntakeOrder *o, const Findings *f)
 	OtWriterEnd(&w);
 }
 
+/* Why intake holds the order ("held by intake: a, b"), or NULL when nothing blocks it. */
+static char *
+hold_reason(const Findings *f)
+{
+	StringInfoData s;
+	bool		any = false;
+
+	initStringInfo(&s);
+	appendStringInfoString(&s, "held by intake:");
+	for (int i = 0; i < f->n; i++)
+		if (strcmp(flag_severity(f->flags[i].code), "block") == 0)
+		{
+			appendStringInfo(&s, "%s %s", any ? "," : "", f->flags[i].code);
+			any = true;
+		}
+	return any ? s.data : NULL;
+}
+
+/*
+ * Writes what intake found, through d (NULL: with SQL statements).  A move
+ * to review is recorded as the inserting role's, with the blocking flags as
+ * the reason.
+ */
+static void
+record(Direct *d, const IntakeOrder *o, const Findings *f, Oid caller)
+{
+	OtStageMove move;
+
+	StageMoveBegin(&move, caller, NULL, hold_reason(f));
+	PG_TRY();
+	{
+		if (d != NULL)
+			record_direct(d, o, f);
+		else
+			record_sql(o, f);
+	}
+	PG_CATCH();
+	{
+		StageMoveEnd(&move);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	StageMoveEnd(&move);
+}
+
 /*
  * The deferred check of one order.  Runs at commit (or SET CONSTRAINTS ...
  * IMMEDIATE), when the lines are in.
@@ -1140,6 +1185,7 @@ order_intake_check(PG_FUNCTION_ARGS)
 	Findings	f = {NULL, 0, 0, 0};
 	OwnerScope	scope;
 	bool		direct;
+	Oid			caller = GetUserId();
 
 	if (already_checked(tup, desc))
 		return PointerGetDatum(NULL);
@@ -1165,7 +1211,7 @@ order_intake_check(PG_FUNCTION_ARGS)
 			lock_account(&o);
 			lookups_direct(&d, &o);
 			check_lookups(&o, &f);
-			record_direct(&d, &o, &f);
+			record(&d, &o, &f, caller);
 		}
 		if (d.scanned)
 			OtScanEnd(&d.order_scan);
@@ -1184,7 +1230,7 @@ order_intake_check(PG_FUNCTION_ARGS)
 			lock_account(&o);
 			lookups_sql(&o);
 			check_lookups(&o, &f);
-			record_sql(&o, &f);
+			record(NULL, &o, &f, caller);
 		}
 		SPI_finish();
 	}
@@ -1250,6 +1296,7 @@ resolve_flag(PG_FUNCTION_ARGS)
 	{
 		Datum		shop = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
 		Datum		order_id = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull);
+		char	   *code = spi_text(0, 5);
 
 		shop = PointerGetDatum(PG_DETOAST_DATUM_COPY(shop));
 		args[0] = shop;
@@ -1270,13 +1317,14 @@ resolve_flag(PG_FUNCTION_ARGS)
 
 		/* the order leaves review when nothing blocks it any more */
 		args[1] = order_id;
-		if (SPI_execute_with_args("UPDATE ordertrack.orders o SET stage = 'received'"
-								  " WHERE o.shop = $1 AND o.order_id = $2 AND o.stage = 'review'"
-								  " AND NOT EXISTS (SELECT 1 FROM ordertrack.flags f"
-								  " WHERE f.shop = $1 AND f.order_id = $2 AND f.severity = 'block'"
-								  " AND f.resolved_at IS NULL)",
-								  2, (Oid[]) {TEXTOID, INT8OID}, args, NULL, false, 0) != SPI_OK_UPDATE)
-			elog(ERROR, "could not update the order");
+		(void) StageMoveExecute(InvalidOid, who,
+								psprintf("flag " INT64_FORMAT " (%s) resolved", flag_id, code),
+								"UPDATE ordertrack.orders o SET stage = 'received'"
+								" WHERE o.shop = $1 AND o.order_id = $2 AND o.stage = 'review'"
+								" AND NOT EXISTS (SELECT 1 FROM ordertrack.flags f"
+								" WHERE f.shop = $1 AND f.order_id = $2 AND f.severity = 'block'"
+								" AND f.resolved_at IS NULL)",
+								2, (Oid[]) {TEXTOID, INT8OID}, args);
 		if (SPI_execute_with_args("SELECT stage FROM ordertrack.orders WHERE shop = $1 AND order_id = $2",
 								  2, (Oid[]) {TEXTOID, INT8OID}, args, NULL, false, 1) != SPI_OK_SELECT ||
 			SPI_processed != 1)

@@ -26,6 +26,7 @@ _PG_init(void)
 	OrdersInit();
 	DirectInit();
 	CatalogueInit();
+	StagesInit();
 	MarkGUCPrefixReserved(OT_SCHEMA);
 }
 

@@ -118,4 +118,21 @@ extern const OtProduct *CatalogueProduct(const char *sku);
 extern const char *CatalogueFlagSeverity(const char *code);
 extern const char *CatalogueBlacklisted(const char *shop, const char *kind, const char *value);
 
+/* stages.c: the stage graph and who moves an order */
+typedef struct OtStageMove
+{
+	Oid			actor_role;		/* recorded as its name unless actor is given */
+	const char *actor;
+	const char *reason;
+	SubTransactionId subxact;
+	struct OtStageMove *outer;
+} OtStageMove;
+
+extern void StagesInit(void);
+extern void StageMoveBegin(OtStageMove *m, Oid actor_role, const char *actor, const char *reason);
+extern void StageMoveEnd(OtStageMove *m);
+extern uint64 StageMoveExecute(Oid actor_role, const char *actor, const char *reason,
+							   const char *sql, int nargs, Oid *types, Datum *args);
+extern void StageRefuse(int64 order_id, Oid from, Oid to) pg_attribute_noreturn();
+
 #endif							/* ORDERTRACK_H */

@@ -1,0 +1,497 @@
+/*
+ * stages.c
+ *	  The stage graph: which moves an order's stage may make.  A BEFORE
+ *	  UPDATE trigger on orders enforces it whatever makes the change
+ *	  (advance(), a direct UPDATE, intake, resolve_flag) and notes when the
+ *	  order entered the stage; an AFTER UPDATE trigger writes the move to
+ *	  stage_history and publishes stage_changed to topic tracking.
+ *
+ * Who made a move and why: the caller of advance() (or intake, or
+ * resolve_flag) says so through StageMoveBegin for the duration of its
+ * UPDATE; a direct UPDATE is recorded with the settings ordertrack.actor
+ * (else current_user) and ordertrack.reason.
+ *
+ * Each backend caches the graph; the settings_changed trigger on
+ * stage_transitions invalidates it when a change commits.
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/fmgrprotos.h"
+#include "utils/guc.h"
+#include "utils/inval.h"
+#include "utils/json.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
+#include "utils/timestamp.h"
+
+#include "ordertrack.h"
+
+PG_FUNCTION_INFO_V1(order_stage_guard);
+PG_FUNCTION_INFO_V1(order_stage_recorded);
+PG_FUNCTION_INFO_V1(advance);
+PG_FUNCTION_INFO_V1(allowed_stages);
+
+typedef struct StageEdge
+{
+	Oid			from;
+	Oid			to;
+} StageEdge;
+
+/* The enabled moves, ordered by from_stage then to_stage (the enum's order). */
+static struct
+{
+	bool		valid;
+	Oid			relid;
+	uint64		inval;
+	MemoryContext cxt;
+	StageEdge  *edges;
+	int			n;
+} graph;
+
+/* Who makes the moves under way, and why (see StageMoveBegin). */
+static OtStageMove *current_move = NULL;
+
+static char *ot_actor = NULL;
+static char *ot_reason = NULL;
+
+static void
+GraphRelcacheCallback(Datum arg pg_attribute_unused(), Oid relid)
+{
+	if (relid == InvalidOid || relid == graph.relid)
+	{
+		graph.valid = false;
+		graph.inval++;
+	}
+}
+
+/* An error leaves no move context behind. */
+static void
+StagesXactCallback(XactEvent event, void *arg pg_attribute_unused())
+{
+	if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT)
+		current_move = NULL;
+}
+
+static void
+StagesSubXactCallback(SubXactEvent event, SubTransactionId mySubid,
+					  SubTransactionId parentSubid pg_attribute_unused(), void *arg pg_attribute_unused())
+{
+	/* callers restore the context in PG_FINALLY; an abort must not keep a dangling one */
+	while (event == SUBXACT_EVENT_ABORT_SUB && current_move != NULL && current_move->subxact == mySubid)
+		current_move = current_move->outer;
+}
+
+/* Registers the graph's invalidation callback and the settings actor and reason. */
+void
+StagesInit(void)
+{
+	CacheRegisterRelcacheCallback(GraphRelcacheCallback, (Datum) 0);
+	RegisterXactCallback(StagesXactCallback, NULL);
+	RegisterSubXactCallback(StagesSubXactCallback, NULL);
+	DefineCustomStringVariable("ordertrack.actor",
+							   "Who is recorded in stage_history for stage changes made by UPDATE statements.",
+							   "Empty means current_user. advance() takes its actor as an argument.",
+							   &ot_actor, "", PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomStringVariable("ordertrack.reason",
+							   "Why, as recorded in stage_history for stage changes made by UPDATE statements.",
+							   "Set it with SET LOCAL for one transaction. advance() takes its reason as an argument.",
+							   &ot_reason, "", PGC_USERSET, 0, NULL, NULL, NULL);
+}
+
+/* Reads the enabled moves with a fresh snapshot, unless the cached copy is valid. */
+static void
+LoadGraph(void)
+{
+	static SPIPlanPtr plan = NULL;
+	uint64		start;
+	MemoryContext old;
+
+	if (graph.valid)
+		return;
+	graph.relid = OtRelid("stage_transitions");
+	start = graph.inval;
+	if (graph.cxt == NULL)
+		graph.cxt = AllocSetContextCreate(TopMemoryContext, "ordertrack stage graph", ALLOCSET_SMALL_SIZES);
+	MemoryContextReset(graph.cxt);
+	graph.edges = NULL;
+	graph.n = 0;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (plan == NULL)
+	{
+		plan = SPI_prepare("SELECT from_stage, to_stage FROM " OT_SCHEMA ".stage_transitions"
+						   " WHERE enabled ORDER BY from_stage, to_stage", 0, NULL);
+		if (plan == NULL || SPI_keepplan(plan) != 0)
+			elog(ERROR, "could not prepare the stage graph query");
+	}
+	/* the latest committed graph, whatever the transaction's snapshot */
+	if (SPI_execute_snapshot(plan, NULL, NULL, GetLatestSnapshot(), InvalidSnapshot, true, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read %s.stage_transitions", OT_SCHEMA);
+	old = MemoryContextSwitchTo(graph.cxt);
+	graph.edges = palloc(sizeof(StageEdge) * Max(SPI_processed, 1));
+	MemoryContextSwitchTo(old);
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		bool		isnull;
+
+		graph.edges[i].from = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
+		graph.edges[i].to = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &isnull));
+	}
+	graph.n = (int) SPI_processed;
+	SPI_finish();
+	/* kept only if nothing changed meanwhile; else read again next time */
+	graph.valid = (graph.inval == start);
+}
+
+/* Whether the graph allows the move. */
+static bool
+StageAllowed(Oid from, Oid to)
+{
+	LoadGraph();
+	for (int i = 0; i < graph.n; i++)
+		if (graph.edges[i].from == from && graph.edges[i].to == to)
+			return true;
+	return false;
+}
+
+static char *
+stage_name(Oid stage)
+{
+	return DatumGetCString(DirectFunctionCall1(enum_out, ObjectIdGetDatum(stage)));
+}
+
+/* "a, b, c": the stages the graph allows from the given one, or NULL. */
+static char *
+allowed_list(Oid from)
+{
+	StringInfoData s;
+
+	LoadGraph();
+	initStringInfo(&s);
+	for (int i = 0; i < graph.n; i++)
+		if (graph.edges[i].from == from)
+			appendStringInfo(&s, "%s%s", s.len > 0 ? ", " : "", stage_name(graph.edges[i].to));
+	return s.len > 0 ? s.data : NULL;
+}
+
+/* The error for a move the graph does not allow. */
+void
+StageRefuse(int64 order_id, Oid from, Oid to)
+{
+	char	   *allowed = allowed_list(from);
+
+	ereport(ERROR,
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("order " INT64_FORMAT " cannot move from stage %s to %s", order_id,
+					stage_name(from), stage_name(to)),
+			 errdetail("ordertrack.stage_transitions has no enabled move from %s to %s.",
+					   stage_name(from), stage_name(to)),
+			 allowed ? errhint("From %s an order can move to: %s.", stage_name(from), allowed)
+			 : errhint("No move leaves stage %s.", stage_name(from))));
+}
+
+/*
+ * Moves made until StageMoveEnd are by the given actor (NULL: the role
+ * actor_role) for the given reason (may be NULL).  The caller restores the
+ * previous context with StageMoveEnd, also on error (PG_FINALLY).
+ */
+void
+StageMoveBegin(OtStageMove *m, Oid actor_role, const char *actor, const char *reason)
+{
+	m->actor_role = actor_role;
+	m->actor = actor;
+	m->reason = reason;
+	m->subxact = GetCurrentSubTransactionId();
+	m->outer = current_move;
+	current_move = m;
+}
+
+void
+StageMoveEnd(OtStageMove *m)
+{
+	if (current_move == m)
+		current_move = m->outer;
+}
+
+static void
+require_row_update(FunctionCallInfo fcinfo, const char *name, bool before)
+{
+	TriggerData *td = (TriggerData *) fcinfo->context;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_FOR_ROW(td->tg_event) ||
+		!TRIGGER_FIRED_BY_UPDATE(td->tg_event) ||
+		(before ? !TRIGGER_FIRED_BEFORE(td->tg_event) : !TRIGGER_FIRED_AFTER(td->tg_event)))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("%s must be fired %s UPDATE for each row", name, before ? "BEFORE" : "AFTER")));
+}
+
+/*
+ * BEFORE UPDATE trigger on orders (WHEN the stage changes): refuses a move
+ * the graph does not allow; notes in stage_entered_at when the order
+ * entered the new stage.
+ */
+Datum
+order_stage_guard(PG_FUNCTION_ARGS)
+{
+	TriggerData *td = (TriggerData *) fcinfo->context;
+	TupleDesc	desc;
+	AttrNumber	stage_att;
+	AttrNumber	entered_att;
+	bool		from_null,
+				to_null,
+				isnull;
+	Datum		from,
+				to,
+				entered;
+	JsonbParseState *state = NULL;
+	JsonbValue	v;
+	char	   *name;
+	int			cols[1];
+	Datum		vals[1];
+	bool		nulls[1] = {false};
+
+	require_row_update(fcinfo, "order_stage_guard", true);
+	desc = RelationGetDescr(td->tg_relation);
+	stage_att = OtAttnum(desc, "stage");
+	from = heap_getattr(td->tg_trigtuple, stage_att, desc, &from_null);
+	to = heap_getattr(td->tg_newtuple, stage_att, desc, &to_null);
+	if (from_null || to_null || DatumGetObjectId(from) == DatumGetObjectId(to))
+		return PointerGetDatum(td->tg_newtuple);	/* NOT NULL is the table's to enforce */
+	if (!StageAllowed(DatumGetObjectId(from), DatumGetObjectId(to)))
+		StageRefuse(DatumGetInt64(heap_getattr(td->tg_trigtuple, OtAttnum(desc, "order_id"), desc, &isnull)),
+					DatumGetObjectId(from), DatumGetObjectId(to));
+
+	/* stage_entered_at || {"<stage>": "<transaction start>"} */
+	entered_att = OtAttnum(desc, "stage_entered_at");
+	entered = heap_getattr(td->tg_newtuple, entered_att, desc, &isnull);
+	name = stage_name(DatumGetObjectId(to));
+	(void) pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
+	v.type = jbvString;
+	v.val.string.val = name;
+	v.val.string.len = strlen(name);
+	(void) pushJsonbValue(&state, WJB_KEY, &v);
+	v.val.string.val = JsonEncodeDateTime(NULL, TimestampTzGetDatum(GetCurrentTransactionStartTimestamp()),
+										  TIMESTAMPTZOID, NULL);
+	v.val.string.len = strlen(v.val.string.val);
+	(void) pushJsonbValue(&state, WJB_VALUE, &v);
+	vals[0] = JsonbPGetDatum(JsonbValueToJsonb(pushJsonbValue(&state, WJB_END_OBJECT, NULL)));
+	if (!isnull)
+		vals[0] = DirectFunctionCall2(jsonb_concat, entered, vals[0]);
+	cols[0] = entered_att;
+	return PointerGetDatum(heap_modify_tuple_by_cols(td->tg_newtuple, desc, 1, cols, vals, nulls));
+}
+
+/*
+ * AFTER UPDATE trigger on orders (WHEN the stage changes): the move goes to
+ * stage_history and, as stage_changed, to the outbox.
+ */
+Datum
+order_stage_recorded(PG_FUNCTION_ARGS)
+{
+	static SPIPlanPtr plan = NULL;
+	static Oid	plan_types[7];
+	TriggerData *td = (TriggerData *) fcinfo->context;
+	Relation	rel;
+	TupleDesc	desc;
+	Oid			types[7];
+	Datum		args[7];
+	char		nulls[7] = {' ', ' ', ' ', ' ', ' ', ' ', ' '};
+	AttrNumber	atts[4];
+	const char *actor;
+	const char *reason;
+	bool		isnull;
+	OwnerScope	scope;
+
+	require_row_update(fcinfo, "order_stage_recorded", false);
+	rel = td->tg_relation;
+	desc = RelationGetDescr(rel);
+	atts[0] = OtAttnum(desc, "shop");
+	atts[1] = OtAttnum(desc, "order_id");
+	atts[2] = OtAttnum(desc, "stage");
+	atts[3] = OtAttnum(desc, "tracking_no");
+
+	/* who and why: the caller's context, else the settings, else current_user */
+	if (current_move != NULL)
+	{
+		actor = current_move->actor ? current_move->actor : GetUserNameFromId(current_move->actor_role, false);
+		reason = current_move->reason;
+	}
+	else
+	{
+		actor = (ot_actor && ot_actor[0]) ? ot_actor : GetUserNameFromId(GetUserId(), false);
+		reason = (ot_reason && ot_reason[0]) ? ot_reason : NULL;
+	}
+
+	args[0] = heap_getattr(td->tg_newtuple, atts[0], desc, &isnull);
+	args[1] = heap_getattr(td->tg_newtuple, atts[1], desc, &isnull);
+	args[2] = heap_getattr(td->tg_trigtuple, atts[2], desc, &isnull);
+	args[3] = heap_getattr(td->tg_newtuple, atts[2], desc, &isnull);
+	args[4] = CStringGetTextDatum(actor);
+	args[5] = reason ? CStringGetTextDatum(reason) : (Datum) 0;
+	nulls[5] = reason ? ' ' : 'n';
+	args[6] = heap_getattr(td->tg_newtuple, atts[3], desc, &isnull);
+	nulls[6] = isnull ? 'n' : ' ';
+	types[0] = TEXTOID;
+	types[1] = INT8OID;
+	types[2] = types[3] = TupleDescAttr(desc, atts[2] - 1)->atttypid;
+	types[4] = types[5] = TEXTOID;
+	types[6] = TupleDescAttr(desc, atts[3] - 1)->atttypid;
+
+	/* as the tables' owner: whoever may change the stage gets the move recorded */
+	OtEnterOwner(rel->rd_rel->relowner, &scope);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (plan != NULL && memcmp(plan_types, types, sizeof(types)) != 0)
+	{
+		SPI_freeplan(plan);		/* the extension was created anew: other types */
+		plan = NULL;
+	}
+	if (plan == NULL)
+	{
+		plan = SPI_prepare("WITH h AS ("
+						   " INSERT INTO ordertrack.stage_history (shop, order_id, from_stage, to_stage, actor, reason)"
+						   " VALUES ($1, $2, $3, $4, $5, $6) RETURNING change_id, changed_at)"
+						   " INSERT INTO ordertrack.events (shop, topic, kind, order_id, payload)"
+						   " SELECT $1, 'tracking', 'stage_changed', $2, pg_catalog.jsonb_build_object("
+						   " 'order_id', $2, 'from', $3, 'to', $4, 'actor', $5, 'reason', $6,"
+						   " 'tracking_no', $7, 'change_id', h.change_id, 'changed_at', h.changed_at) FROM h",
+						   7, types);
+		if (plan == NULL || SPI_keepplan(plan) != 0)
+			elog(ERROR, "could not prepare the stage history insert");
+		memcpy(plan_types, types, sizeof(types));
+	}
+	if (SPI_execute_plan(plan, args, nulls, false, 0) != SPI_OK_INSERT)
+		elog(ERROR, "could not record the stage change");
+	SPI_finish();
+	OtLeaveOwner(&scope);
+	return PointerGetDatum(NULL);
+}
+
+/*
+ * Runs an UPDATE of orders with SPI, its moves made by the actor (NULL:
+ * the role actor_role) for the reason.  Returns the number of rows updated.
+ */
+uint64
+StageMoveExecute(Oid actor_role, const char *actor, const char *reason,
+				 const char *sql, int nargs, Oid *types, Datum *args)
+{
+	OtStageMove move;
+
+	StageMoveBegin(&move, actor_role, actor, reason);
+	PG_TRY();
+	{
+		if (SPI_execute_with_args(sql, nargs, types, args, NULL, false, 0) != SPI_OK_UPDATE)
+			elog(ERROR, "could not update the order's stage");
+	}
+	PG_CATCH();
+	{
+		StageMoveEnd(&move);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	StageMoveEnd(&move);
+	return SPI_processed;
+}
+
+/*
+ * advance(order_id, stage, reason, actor): moves the order to the stage,
+ * as the graph allows.  Moving to the stage the order is in changes
+ * nothing.  Returns the stage.
+ */
+Datum
+advance(PG_FUNCTION_ARGS)
+{
+	int64		order_id;
+	Oid			target;
+	char	   *reason;
+	char	   *actor;
+	Oid			caller = GetUserId();
+	Oid			orders = OtRelid("orders");
+	OwnerScope	scope;
+	Datum		args[3];
+	bool		isnull;
+	Datum		shop;
+	Oid			stage;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("order_id and stage must not be null")));
+	order_id = PG_GETARG_INT64(0);
+	target = PG_GETARG_OID(1);
+	reason = PG_ARGISNULL(2) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(2));
+	actor = PG_ARGISNULL(3) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(3));
+	if (actor != NULL && actor[0] == '\0')
+		actor = NULL;
+
+	OtEnterOwner(OtRelationOwner(orders), &scope);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	args[0] = Int64GetDatum(order_id);
+	if (SPI_execute_with_args("SELECT shop, stage FROM ordertrack.orders WHERE order_id = $1",
+							  1, (Oid[]) {INT8OID}, args, NULL, false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read order " INT64_FORMAT, order_id);
+	if (SPI_processed == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("order " INT64_FORMAT " does not exist", order_id)));
+	shop = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	stage = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
+	if (stage != target)
+	{
+		/* refused here with a plain error; the trigger decides on the row as locked */
+		if (!StageAllowed(stage, target))
+			StageRefuse(order_id, stage, target);
+		args[0] = shop;
+		args[1] = Int64GetDatum(order_id);
+		args[2] = CStringGetTextDatum(stage_name(target));
+		if (StageMoveExecute(caller, actor, reason,
+							 "UPDATE ordertrack.orders SET stage = $3::text::ordertrack.stage"
+							 " WHERE shop = $1 AND order_id = $2",
+							 3, (Oid[]) {TEXTOID, INT8OID, TEXTOID}, args) == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_OBJECT),
+					 errmsg("order " INT64_FORMAT " does not exist", order_id),
+					 errdetail("It was deleted while it was being moved.")));
+	}
+	SPI_finish();
+	OtLeaveOwner(&scope);
+	PG_RETURN_OID(target);
+}
+
+/* allowed_stages(stage): the stages the graph allows from it, in the enum's order. */
+Datum
+allowed_stages(PG_FUNCTION_ARGS)
+{
+	Oid			from = PG_GETARG_OID(0);
+	Oid			type = get_fn_expr_argtype(fcinfo->flinfo, 0);
+	Datum	   *elems;
+	int			n = 0;
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+
+	if (!OidIsValid(type))
+		elog(ERROR, "could not determine the stage type");
+	LoadGraph();
+	elems = palloc(sizeof(Datum) * Max(graph.n, 1));
+	for (int i = 0; i < graph.n; i++)
+		if (graph.edges[i].from == from)
+			elems[n++] = ObjectIdGetDatum(graph.edges[i].to);
+	get_typlenbyvalalign(type, &typlen, &typbyval, &typalign);
+	PG_RETURN_ARRAYTYPE_P(construct_array(elems, n, type, typlen, typbyval, typalign));
+}
