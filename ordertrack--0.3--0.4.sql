@@ -85,6 +85,10 @@ CREATE TABLE ordertrack.stage_history (
 );
 COMMENT ON TABLE ordertrack.stage_history IS
 	'Every move of an order''s stage: from, to, when, who and why; written by the trigger order_stage_recorded';
+COMMENT ON COLUMN ordertrack.stage_history.shop IS 'The order''s shop (the distribution key when scaled out)';
+COMMENT ON COLUMN ordertrack.stage_history.order_id IS 'The order that moved';
+COMMENT ON COLUMN ordertrack.stage_history.from_stage IS 'The stage it left';
+COMMENT ON COLUMN ordertrack.stage_history.to_stage IS 'The stage it entered';
 COMMENT ON COLUMN ordertrack.stage_history.change_id IS 'Numbers the moves; within an order, in the order they were made';
 COMMENT ON COLUMN ordertrack.stage_history.changed_at IS 'Start of the transaction that made the move';
 COMMENT ON COLUMN ordertrack.stage_history.actor IS
@@ -93,12 +97,14 @@ COMMENT ON COLUMN ordertrack.stage_history.reason IS
 	'Why: the reason passed to advance(), else the setting ordertrack.reason; intake and resolve_flag give theirs';
 SELECT pg_catalog.pg_extension_config_dump('ordertrack.stage_history', '');
 SELECT pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('ordertrack.stage_history', 'change_id')::regclass, '');
+COMMENT ON SEQUENCE ordertrack.stage_history_change_id_seq IS 'Numbers the stage changes';
 
--- Orders that exist already get {}: when they entered their stages is unknown.
+-- Intake notes when a new order entered received; the stage guard notes
+-- every later stage.  Orders that exist already (and rows that arrive
+-- checked without it) get {}: when they entered their stages is unknown.
 ALTER TABLE ordertrack.orders ADD COLUMN stage_entered_at jsonb NOT NULL DEFAULT '{}';
-ALTER TABLE ordertrack.orders ALTER COLUMN stage_entered_at SET DEFAULT pg_catalog.jsonb_build_object('received', now());
 COMMENT ON COLUMN ordertrack.orders.stage_entered_at IS
-	'When the order last entered each stage it has been in, e.g. {"received": "...", "confirmed": "..."}';
+	'When the order last entered each stage since it arrived, e.g. {"received": "...", "confirmed": "..."} (transaction start times)';
 
 -- advance(order_id) and the other functions that take an order_id alone
 -- (unique by construction: it comes from one identity).

@@ -117,7 +117,7 @@ already_checked(HeapTuple tup, TupleDesc desc)
 
 /*
  * BEFORE INSERT on orders: the normalised phone and the region, and a new
- * order starts in stage received.
+ * order starts in stage received (noted in stage_entered_at).
  */
 Datum
 order_intake_prepare(PG_FUNCTION_ARGS)
@@ -125,9 +125,9 @@ order_intake_prepare(PG_FUNCTION_ARGS)
 	TriggerData *td = require_trigger(fcinfo, "order_intake_prepare", true);
 	TupleDesc	desc = td->tg_relation->rd_att;
 	HeapTuple	tup = td->tg_trigtuple;
-	int			cols[6];
-	Datum		vals[6];
-	bool		nulls[6];
+	int			cols[7];
+	Datum		vals[7];
+	bool		nulls[7];
 	bool		isnull;
 	Datum		d;
 	IntakeRegion r;
@@ -193,7 +193,13 @@ order_intake_prepare(PG_FUNCTION_ARGS)
 	nulls[4] = r.code == 0;
 	nulls[5] = r.province == NULL;
 
-	return PointerGetDatum(heap_modify_tuple_by_cols(tup, desc, 6, cols, vals, nulls));
+	/* when it entered stage received */
+	cols[6] = OtAttnum(desc, "stage_entered_at");
+	d = heap_getattr(tup, cols[6], desc, &isnull);
+	vals[6] = StageEntered(d, isnull, "received");
+	nulls[6] = false;
+
+	return PointerGetDatum(heap_modify_tuple_by_cols(tup, desc, 7, cols, vals, nulls));
 }
 
 /* One order line, with the catalogue's view of its SKU. */

@@ -133,6 +133,7 @@ extern void StageMoveBegin(OtStageMove *m, Oid actor_role, const char *actor, co
 extern void StageMoveEnd(OtStageMove *m);
 extern uint64 StageMoveExecute(Oid actor_role, const char *actor, const char *reason,
 							   const char *sql, int nargs, Oid *types, Datum *args);
+extern Datum StageEntered(Datum entered, bool isnull, const char *stage);
 extern void StageRefuse(int64 order_id, Oid from, Oid to) pg_attribute_noreturn();
 
 #endif							/* ORDERTRACK_H */

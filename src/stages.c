@@ -226,6 +226,30 @@ StageMoveEnd(OtStageMove *m)
 		current_move = m->outer;
 }
 
+/*
+ * stage_entered_at (entered; {} when isnull) with the stage entered at the
+ * start of this transaction.
+ */
+Datum
+StageEntered(Datum entered, bool isnull, const char *stage)
+{
+	JsonbParseState *state = NULL;
+	JsonbValue	v;
+	Datum		added;
+
+	(void) pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
+	v.type = jbvString;
+	v.val.string.val = (char *) stage;
+	v.val.string.len = strlen(stage);
+	(void) pushJsonbValue(&state, WJB_KEY, &v);
+	v.val.string.val = JsonEncodeDateTime(NULL, TimestampTzGetDatum(GetCurrentTransactionStartTimestamp()),
+										  TIMESTAMPTZOID, NULL);
+	v.val.string.len = strlen(v.val.string.val);
+	(void) pushJsonbValue(&state, WJB_VALUE, &v);
+	added = JsonbPGetDatum(JsonbValueToJsonb(pushJsonbValue(&state, WJB_END_OBJECT, NULL)));
+	return isnull ? added : DirectFunctionCall2(jsonb_concat, entered, added);
+}
+
 static void
 require_row_update(FunctionCallInfo fcinfo, const char *name, bool before)
 {
@@ -257,9 +281,6 @@ order_stage_guard(PG_FUNCTION_ARGS)
 	Datum		from,
 				to,
 				entered;
-	JsonbParseState *state = NULL;
-	JsonbValue	v;
-	char	   *name;
 	int			cols[1];
 	Datum		vals[1];
 	bool		nulls[1] = {false};
@@ -275,22 +296,9 @@ order_stage_guard(PG_FUNCTION_ARGS)
 		StageRefuse(DatumGetInt64(heap_getattr(td->tg_trigtuple, OtAttnum(desc, "order_id"), desc, &isnull)),
 					DatumGetObjectId(from), DatumGetObjectId(to));
 
-	/* stage_entered_at || {"<stage>": "<transaction start>"} */
 	entered_att = OtAttnum(desc, "stage_entered_at");
 	entered = heap_getattr(td->tg_newtuple, entered_att, desc, &isnull);
-	name = stage_name(DatumGetObjectId(to));
-	(void) pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
-	v.type = jbvString;
-	v.val.string.val = name;
-	v.val.string.len = strlen(name);
-	(void) pushJsonbValue(&state, WJB_KEY, &v);
-	v.val.string.val = JsonEncodeDateTime(NULL, TimestampTzGetDatum(GetCurrentTransactionStartTimestamp()),
-										  TIMESTAMPTZOID, NULL);
-	v.val.string.len = strlen(v.val.string.val);
-	(void) pushJsonbValue(&state, WJB_VALUE, &v);
-	vals[0] = JsonbPGetDatum(JsonbValueToJsonb(pushJsonbValue(&state, WJB_END_OBJECT, NULL)));
-	if (!isnull)
-		vals[0] = DirectFunctionCall2(jsonb_concat, entered, vals[0]);
+	vals[0] = StageEntered(entered, isnull, stage_name(DatumGetObjectId(to)));
 	cols[0] = entered_att;
 	return PointerGetDatum(heap_modify_tuple_by_cols(td->tg_newtuple, desc, 1, cols, vals, nulls));
 }

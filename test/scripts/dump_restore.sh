@@ -16,12 +16,15 @@ ot_psql -d $src -c "CREATE TABLE issued (n ordertrack.tracking_no PRIMARY KEY, b
 ot_psql -d $src -c "UPDATE ordertrack.remote_regions SET remote = false WHERE province_code = 620000" \
 	-c "INSERT INTO ordertrack.address_unit_keywords (keyword) VALUES ('门牌')" \
 	-c "INSERT INTO ordertrack.special_request_keywords (keyword, tag, enabled) VALUES ('冰袋', 'cold_chain', false)" \
-	-c "INSERT INTO ordertrack.regions (code, level, parent_code, name, short_names) VALUES (330199, 3, 330100, '云栖小镇', '{云栖}')"
+	-c "INSERT INTO ordertrack.regions (code, level, parent_code, name, short_names) VALUES (330199, 3, 330100, '云栖小镇', '{云栖}')" \
+	-c "INSERT INTO ordertrack.stage_transitions (from_stage, to_stage) VALUES ('received', 'picking')" \
+	-c "UPDATE ordertrack.stage_transitions SET enabled = false WHERE from_stage = 'packed' AND to_stage = 'cancelled'"
 settings_sql="SELECT md5(string_agg(t, '|' ORDER BY t)) FROM (
 	SELECT format('%s %s %s', province_code, remote, origin) t FROM ordertrack.remote_regions UNION ALL
 	SELECT format('%s %s %s', keyword, enabled, origin) FROM ordertrack.address_unit_keywords UNION ALL
 	SELECT format('%s %s %s %s', keyword, tag, enabled, origin) FROM ordertrack.special_request_keywords UNION ALL
-	SELECT format('%s %s %s %s', code, name, short_names, origin) FROM ordertrack.regions) s"
+	SELECT format('%s %s %s %s', code, name, short_names, origin) FROM ordertrack.regions UNION ALL
+	SELECT format('%s %s %s %s', from_stage, to_stage, enabled, origin) FROM ordertrack.stage_transitions) s"
 src_settings=$(ot_val $src "$settings_sql")
 # orders as intake left them: flagged, clean, resolved
 ot_psql -d $src -c "INSERT INTO ordertrack.products (sku, title) VALUES ('HD-1', 'hoodie')" \
@@ -31,12 +34,14 @@ ot_psql -d $src -c "INSERT INTO ordertrack.products (sku, title) VALUES ('HD-1',
 		'remarks', CASE WHEN g % 5 = 0 THEN '周末配送' END,
 		'lines', jsonb_build_array(jsonb_build_object('sku', CASE WHEN g % 6 = 0 THEN 'X' ELSE 'HD-1' END, 'quantity', 1))))
 		FROM generate_series(1, 200) g" \
-	-c "SELECT ordertrack.resolve_flag(flag_id, 'checked') FROM ordertrack.flags WHERE code = 'duplicate_suspect' LIMIT 5" >/dev/null
+	-c "SELECT ordertrack.resolve_flag(flag_id, 'checked') FROM ordertrack.flags WHERE code = 'duplicate_suspect' LIMIT 5" \
+	-c "SELECT ordertrack.advance(order_id, 'confirmed', 'paid') FROM ordertrack.orders WHERE stage = 'received' LIMIT 20" >/dev/null
 orders_sql="SELECT md5(string_agg(t, '|' ORDER BY t)) FROM (
 	SELECT format('%s', o) t FROM ordertrack.orders o UNION ALL
 	SELECT format('%s', l) FROM ordertrack.order_lines l UNION ALL
 	SELECT format('%s', f) FROM ordertrack.flags f UNION ALL
-	SELECT format('%s', e) FROM ordertrack.events e) s"
+	SELECT format('%s', e) FROM ordertrack.events e UNION ALL
+	SELECT format('%s', h) FROM ordertrack.stage_history h) s"
 src_orders=$(ot_val $src "$orders_sql")
 src_secret=$(ot_val $src "SELECT md5(secret) FROM ordertrack.tracking_secret")
 src_seq=$(ot_val $src "SELECT last_value FROM ordertrack.tracking_seq")
@@ -63,7 +68,7 @@ for format in custom plain; do
 	ot_is "$(ot_val $dst "SELECT (ordertrack.locate_region('浙江杭州云栖小镇1号')).district_code")" 330199 \
 		"$format: a custom region is recognised after the restore"
 	ot_is "$(ot_val $dst "$orders_sql")" "$src_orders" \
-		"$format: orders, lines, flags and events come back exactly as dumped (no new flags or events)"
+		"$format: orders, lines, flags, events and stage history come back exactly as dumped (nothing new)"
 	ot_is "$(ot_val $dst "SELECT count(*) FROM ordertrack.orders WHERE stage = 'review'") -gt 0" \
 		"$(ot_val $src "SELECT count(*) FROM ordertrack.orders WHERE stage = 'review'") -gt 0" \
 		"$format: held orders are still held"
@@ -72,6 +77,12 @@ for format in custom plain; do
 		'lines', jsonb_build_array(jsonb_build_object('sku', 'HD-1', 'quantity', 1))))" >/dev/null
 	ot_is "$(ot_val $dst "SELECT count(*) FROM ordertrack.events WHERE kind = 'order_received'")" 201 \
 		"$format: a new order after the restore is checked as usual (ids go on where they were)"
+	ot_is "$(ot_val $dst "SELECT ordertrack.advance(order_id, 'picking') FROM ordertrack.orders WHERE stage = 'confirmed' LIMIT 1")" picking \
+		"$format: an order moves after the restore"
+	ot_is "$(ot_val $dst "SELECT count(DISTINCT change_id) = count(*) AND max(change_id) = max(change_id) FILTER (WHERE to_stage = 'picking') FROM ordertrack.stage_history")" t \
+		"$format: and its move is numbered after the restored ones"
+	ot_is "$(ot_val $dst "SELECT count(*) FROM ordertrack.stage_transitions WHERE (from_stage, to_stage) IN (('received', 'picking'), ('packed', 'cancelled')) AND origin = 'custom'")" 2 \
+		"$format: the shop's own moves and switched-off moves are kept"
 	ot_is "$(ot_val $dst "SELECT last_value >= $src_seq FROM ordertrack.tracking_seq")" t \
 		"$format: the sequence resumes where the dump left it"
 	ot_psql -d $dst -c "INSERT INTO issued SELECT ordertrack.issue_tracking_no(), 'after restore' FROM generate_series(1, 20000)" \
