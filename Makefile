@@ -18,7 +18,7 @@ PG_CPPFLAGS += -isystem $(shell $(PG_CONFIG) --includedir-server)
 
 REGRESS = tracking_no intake_text
 REGRESS_OPTS = --inputdir=. --load-extension=ordertrack
-ISOLATION = tracking_issue settings_cache intake_duplicates catalogue_cache
+ISOLATION = tracking_issue settings_cache intake_duplicates catalogue_cache stage_race stage_graph_cache
 ISOLATION_OPTS = --load-extension=ordertrack
 
 EXTRA_CLEAN = $(UNIT_TESTS) $(FUZZ_TARGETS) test/unit/check_numbers

@@ -208,6 +208,8 @@ LoadSettings(void)
 	RegionInfo *info;
 	int			ninfo;
 
+	/* a change committed meanwhile counts, even inside an open transaction */
+	AcceptInvalidationMessages();
 	if (settings.valid)
 		return;
 	start = settings_inval_count;

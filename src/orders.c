@@ -34,6 +34,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
+#include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
 #include "utils/snapmgr.h"
@@ -1195,6 +1196,8 @@ order_intake_check(PG_FUNCTION_ARGS)
 
 	if (already_checked(tup, desc))
 		return PointerGetDatum(NULL);
+	/* the cached catalogue and settings as committed now, even in a long transaction */
+	AcceptInvalidationMessages();
 	memset(&o, 0, sizeof(o));
 	o.shop = PointerGetDatum(PG_DETOAST_DATUM_COPY(heap_getattr(tup, OtAttnum(desc, "shop"), desc, &isnull)));
 	o.order_id = DatumGetInt64(heap_getattr(tup, OtAttnum(desc, "order_id"), desc, &isnull));

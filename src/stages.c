@@ -118,6 +118,8 @@ LoadGraph(void)
 	uint64		start;
 	MemoryContext old;
 
+	/* a change committed meanwhile counts, even inside an open transaction */
+	AcceptInvalidationMessages();
 	if (graph.valid)
 		return;
 	graph.relid = OtRelid("stage_transitions");
