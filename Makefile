@@ -3,7 +3,7 @@ EXTENSION = ordertrack
 EXTVERSION = 0.4
 MODULE_big = ordertrack
 OBJS = src/ordertrack.o src/tracking_no.o src/intake.o \
-	src/orders.o src/direct.o src/catalogue.o src/stages.o src/tn_digits.o src/tn_permute.o src/ot_phone.o src/ot_text.o src/ot_ac.o src/ot_region.o
+	src/orders.o src/direct.o src/catalogue.o src/stages.o src/events.o src/tn_digits.o src/tn_permute.o src/ot_phone.o src/ot_text.o src/ot_ac.o src/ot_region.o
 # 0.1 is the base install script; later versions are upgrade scripts, some
 # built from src/sql/*.in (CREATE EXTENSION runs the base and the chain).
 DATA = ordertrack--0.1.sql ordertrack--0.2--0.3.sql ordertrack--0.3--0.4.sql
@@ -16,7 +16,7 @@ SHLIB_LINK += -lcrypto
 PG_CFLAGS += -Wall -Wextra -Werror
 PG_CPPFLAGS += -isystem $(shell $(PG_CONFIG) --includedir-server)
 
-REGRESS = tracking_no intake_text
+REGRESS = tracking_no intake_text outbox
 REGRESS_OPTS = --inputdir=. --load-extension=ordertrack
 ISOLATION = tracking_issue settings_cache intake_duplicates catalogue_cache stage_race stage_graph_cache
 ISOLATION_OPTS = --load-extension=ordertrack

@@ -170,3 +170,212 @@ CREATE FUNCTION ordertrack.allowed_stages(from_stage ordertrack.stage) RETURNS o
 	AS 'MODULE_PATHNAME', 'allowed_stages' LANGUAGE C STABLE STRICT;
 COMMENT ON FUNCTION ordertrack.allowed_stages(ordertrack.stage) IS
 	'The stages an order may move to from the given one, as this session''s stage graph has them';
+
+-- ---------------------------------------------------------------------------
+-- Delivering the outbox: subscribe, poll, ack, prune
+--
+-- Event ids are drawn when an event is written, so transactions commit them
+-- out of order: a long transaction may commit event 5 after a short one
+-- committed event 6.  A consumer's position is therefore not an id but a
+-- snapshot: poll hands out events in batches, each batch being the events
+-- that became visible between two snapshots (oldest first within a batch);
+-- every committed event falls in exactly one batch.  Within the current
+-- batch the consumer's position is the last event it acknowledged.
+-- ---------------------------------------------------------------------------
+
+-- The transaction that wrote the event: its commit makes the event visible.
+ALTER TABLE ordertrack.events ADD COLUMN xact_id xid8 NOT NULL DEFAULT pg_catalog.pg_current_xact_id();
+COMMENT ON COLUMN ordertrack.events.xact_id IS
+	'The (top-level) transaction that wrote the event; poll hands events out by the snapshot in which they became visible';
+-- A block-range index: nearly free to keep up (rows arrive in transaction
+-- order) and enough for the scans of poll and ack, which read the table's
+-- tail.  PostgreSQL has no BRIN operator class for xid8; this is the
+-- built-in minmax one over its comparison operators.
+CREATE OPERATOR CLASS ordertrack.xid8_minmax_ops FOR TYPE xid8 USING brin AS
+	OPERATOR 1 pg_catalog.< (xid8, xid8),
+	OPERATOR 2 pg_catalog.<= (xid8, xid8),
+	OPERATOR 3 pg_catalog.= (xid8, xid8),
+	OPERATOR 4 pg_catalog.>= (xid8, xid8),
+	OPERATOR 5 pg_catalog.> (xid8, xid8),
+	FUNCTION 1 pg_catalog.brin_minmax_opcinfo(internal),
+	FUNCTION 2 pg_catalog.brin_minmax_add_value(internal, internal, internal, internal),
+	FUNCTION 3 pg_catalog.brin_minmax_consistent(internal, internal, internal),
+	FUNCTION 4 pg_catalog.brin_minmax_union(internal, internal, internal);
+COMMENT ON OPERATOR CLASS ordertrack.xid8_minmax_ops USING brin IS 'Block-range min/max of transaction ids (xid8)';
+COMMENT ON OPERATOR FAMILY ordertrack.xid8_minmax_ops USING brin IS 'Block-range min/max of transaction ids (xid8)';
+CREATE INDEX events_position ON ordertrack.events USING brin (xact_id ordertrack.xid8_minmax_ops, event_id)
+	WITH (pages_per_range = 16, autosummarize = on);
+
+CREATE TABLE ordertrack.consumers (
+	consumer text PRIMARY KEY CHECK (consumer OPERATOR(pg_catalog.<>) ''),
+	topics text[] CHECK (topics OPERATOR(pg_catalog.<@) '{intake,alerts,warehouse,production,logistics,customer,tracking}'),
+	done pg_snapshot,
+	batch pg_snapshot,
+	acked_id bigint NOT NULL DEFAULT 0,
+	given_id bigint NOT NULL DEFAULT 0,
+	polled_at timestamptz,
+	acked_at timestamptz
+);
+COMMENT ON TABLE ordertrack.consumers IS
+	'Each consumer of the outbox: its topics and how far it has acknowledged';
+COMMENT ON COLUMN ordertrack.consumers.consumer IS 'Its name, e.g. wms';
+COMMENT ON COLUMN ordertrack.consumers.topics IS 'The topics it receives; NULL: all';
+COMMENT ON COLUMN ordertrack.consumers.done IS
+	'Every event visible in this snapshot is acknowledged; NULL: none yet';
+COMMENT ON COLUMN ordertrack.consumers.batch IS
+	'The current batch: the events visible in this snapshot and not in done';
+COMMENT ON COLUMN ordertrack.consumers.acked_id IS 'Within the batch, the last event acknowledged (0: none)';
+COMMENT ON COLUMN ordertrack.consumers.given_id IS 'Within the batch, the last event handed out by poll (0: none)';
+COMMENT ON COLUMN ordertrack.consumers.polled_at IS 'Last poll';
+COMMENT ON COLUMN ordertrack.consumers.acked_at IS 'Last ack that moved the position';
+SELECT pg_catalog.pg_extension_config_dump('ordertrack.consumers', '');
+
+CREATE FUNCTION ordertrack.subscribe(consumer text, topics text[]) RETURNS void
+	LANGUAGE plpgsql
+	SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF consumer IS NULL OR consumer = '' THEN
+		RAISE EXCEPTION 'a consumer needs a name' USING ERRCODE = '22023';
+	END IF;
+	IF topics IS NULL OR cardinality(topics) = 0 OR array_position(topics, NULL) IS NOT NULL
+	   OR NOT topics <@ '{intake,alerts,warehouse,production,logistics,customer,tracking}' THEN
+		RAISE EXCEPTION 'invalid topics for consumer "%": %', consumer, coalesce(topics::text, 'NULL')
+			USING ERRCODE = '22023',
+				  HINT = 'Topics are intake, alerts, warehouse, production, logistics, customer and tracking.';
+	END IF;
+	-- a new consumer starts at the oldest retained event; an existing one keeps its position
+	INSERT INTO ordertrack.consumers AS c (consumer, topics) VALUES (subscribe.consumer, subscribe.topics)
+	ON CONFLICT ON CONSTRAINT consumers_pkey DO UPDATE SET topics = EXCLUDED.topics;
+END
+$$;
+COMMENT ON FUNCTION ordertrack.subscribe(text, text[]) IS
+	'Sets the topics a consumer receives; a new consumer starts from the oldest retained event, an existing one keeps its position';
+
+CREATE FUNCTION ordertrack.poll(consumer text, max integer DEFAULT 100) RETURNS SETOF ordertrack.events
+	LANGUAGE plpgsql
+	SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	c ordertrack.consumers;
+	e ordertrack.events;
+	after bigint;
+	last bigint := 0;
+	fresh boolean := false;
+BEGIN
+	IF consumer IS NULL OR consumer = '' THEN
+		RAISE EXCEPTION 'a consumer needs a name' USING ERRCODE = '22023';
+	END IF;
+	IF max IS NULL OR max < 1 THEN
+		RAISE EXCEPTION 'max must be at least 1, not %', coalesce(max::text, 'NULL') USING ERRCODE = '22023';
+	END IF;
+	-- a consumer that never subscribed gets every topic, from the oldest retained event
+	INSERT INTO ordertrack.consumers (consumer) VALUES (poll.consumer) ON CONFLICT DO NOTHING;
+	SELECT * INTO c FROM ordertrack.consumers k WHERE k.consumer = poll.consumer FOR UPDATE;
+	after := c.acked_id;
+	LOOP
+		IF c.batch IS NULL THEN
+			-- the next batch: what became visible since the last one
+			c.batch := pg_current_snapshot();
+			after := 0;
+			c.given_id := 0;
+			fresh := true;
+		END IF;
+		-- the batch after the last acknowledged event: what was handed out and not acknowledged comes again
+		FOR e IN SELECT * FROM ordertrack.events v
+				  WHERE v.xact_id < pg_snapshot_xmax(c.batch)
+					AND (c.done IS NULL OR v.xact_id >= pg_snapshot_xmin(c.done))
+					AND pg_visible_in_snapshot(v.xact_id, c.batch)
+					AND (c.done IS NULL OR NOT pg_visible_in_snapshot(v.xact_id, c.done))
+					AND v.event_id > after
+					AND (c.topics IS NULL OR v.topic = ANY (c.topics))
+				  ORDER BY v.event_id
+				  LIMIT max LOOP
+			last := e.event_id;
+			RETURN NEXT e;
+		END LOOP;
+		EXIT WHEN last > 0 OR fresh;
+		-- the batch is acknowledged in full: it is done
+		c.done := c.batch;
+		c.batch := NULL;
+	END LOOP;
+	UPDATE ordertrack.consumers k
+	   SET done = c.done, batch = c.batch, acked_id = CASE WHEN fresh THEN 0 ELSE k.acked_id END,
+		   given_id = greatest(c.given_id, last), polled_at = now()
+	 WHERE k.consumer = poll.consumer;
+END
+$$;
+COMMENT ON FUNCTION ordertrack.poll(text, integer) IS
+	'Up to max events after the consumer''s acknowledged position, oldest first, in batches of what committed between two polls; events handed out and not acknowledged come again';
+
+CREATE FUNCTION ordertrack.ack(consumer text, event_id bigint) RETURNS void
+	LANGUAGE plpgsql
+	SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	c ordertrack.consumers;
+	x xid8;
+	t text;
+BEGIN
+	SELECT * INTO c FROM ordertrack.consumers k WHERE k.consumer = ack.consumer FOR UPDATE;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'consumer "%" does not exist', coalesce(consumer, 'NULL')
+			USING ERRCODE = '42704', HINT = 'A consumer comes into being with its first poll or subscribe.';
+	END IF;
+	SELECT e.xact_id, e.topic INTO x, t FROM ordertrack.events e WHERE e.event_id = ack.event_id;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'event % does not exist', coalesce(event_id::text, 'NULL') USING ERRCODE = '42704';
+	END IF;
+	IF c.done IS NOT NULL AND pg_visible_in_snapshot(x, c.done) THEN
+		RETURN;		-- of a batch acknowledged before
+	END IF;
+	IF c.batch IS NULL OR NOT pg_visible_in_snapshot(x, c.batch) OR event_id > c.given_id
+	   OR NOT (c.topics IS NULL OR t = ANY (c.topics)) THEN
+		RAISE EXCEPTION 'event % was not given to consumer "%"', event_id, consumer
+			USING ERRCODE = '22023', HINT = 'Acknowledge events that poll returned.';
+	END IF;
+	IF event_id > c.acked_id THEN
+		UPDATE ordertrack.consumers k SET acked_id = ack.event_id, acked_at = now() WHERE k.consumer = ack.consumer;
+	END IF;
+END
+$$;
+COMMENT ON FUNCTION ordertrack.ack(text, bigint) IS
+	'Acknowledges an event that poll gave the consumer, and every event given before it; acknowledging again changes nothing';
+
+CREATE FUNCTION ordertrack.prune_events(keep interval DEFAULT '7 days') RETURNS bigint
+	LANGUAGE plpgsql
+	SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	n bigint;
+BEGIN
+	DELETE FROM ordertrack.events e
+	 WHERE e.created_at < now() - keep
+	   AND NOT EXISTS (SELECT 1 FROM ordertrack.consumers c
+						WHERE c.done IS NULL OR NOT pg_visible_in_snapshot(e.xact_id, c.done));
+	GET DIAGNOSTICS n = ROW_COUNT;
+	RETURN n;
+END
+$$;
+COMMENT ON FUNCTION ordertrack.prune_events(interval) IS
+	'Deletes events older than keep that every consumer has acknowledged; returns how many';
+
+REVOKE ALL ON FUNCTION ordertrack.subscribe(text, text[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION ordertrack.poll(text, integer) FROM PUBLIC;
+REVOKE ALL ON FUNCTION ordertrack.ack(text, bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION ordertrack.prune_events(interval) FROM PUBLIC;
+
+-- The live push: NOTIFY on channel ordertrack_<topic> (see the setting
+-- ordertrack.notify).
+CREATE FUNCTION ordertrack.event_notify() RETURNS trigger
+	AS 'MODULE_PATHNAME', 'event_notify' LANGUAGE C;
+COMMENT ON FUNCTION ordertrack.event_notify() IS
+	'Trigger BEFORE INSERT on events: with ordertrack.notify = commit, the first event of a transaction on a topic notifies channel ordertrack_<topic>';
+CREATE TRIGGER event_notify BEFORE INSERT ON ordertrack.events
+	FOR EACH ROW EXECUTE FUNCTION ordertrack.event_notify();
+COMMENT ON TRIGGER event_notify ON ordertrack.events IS
+	'NOTIFY ordertrack_<topic> once per topic and transaction, when ordertrack.notify = commit';

@@ -27,6 +27,7 @@ _PG_init(void)
 	DirectInit();
 	CatalogueInit();
 	StagesInit();
+	EventsInit();
 	MarkGUCPrefixReserved(OT_SCHEMA);
 }
 

@@ -136,4 +136,7 @@ extern uint64 StageMoveExecute(Oid actor_role, const char *actor, const char *re
 extern Datum StageEntered(Datum entered, bool isnull, const char *stage);
 extern void StageRefuse(int64 order_id, Oid from, Oid to) pg_attribute_noreturn();
 
+/* events.c: the live push */
+extern void EventsInit(void);
+
 #endif							/* ORDERTRACK_H */
