@@ -104,7 +104,7 @@ EventsInit(void)
 							 "commit: by the writing transaction, once per channel; doorbell: by a background "
 							 "worker after the events commit (needs shared_preload_libraries = 'ordertrack'); "
 							 "off: not at all (consumers poll).",
-							 &ot_notify, OT_NOTIFY_COMMIT, notify_modes, PGC_SIGHUP, 0, NULL, NULL, NULL);
+							 &ot_notify, OT_NOTIFY_COMMIT, notify_modes, PGC_SUSET, 0, NULL, NULL, NULL);
 	DefineCustomIntVariable("ordertrack.doorbell_interval",
 							"How often the doorbell worker looks for new events.",
 							NULL, &ot_doorbell_interval, 100, 10, 60000, PGC_SIGHUP, GUC_UNIT_MS,
