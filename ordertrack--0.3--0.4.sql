@@ -4,9 +4,9 @@
  *
  * - ordertrack.stage_transitions: the allowed moves (shipped defaults plus
  *   the shop's own, like the other settings tables);
- * - the triggers order_stage_guard (refuses a move the graph does not allow,
- *   notes when the order entered the stage) and order_stage_recorded (writes
- *   stage_history and publishes stage_changed to topic tracking);
+ * - the trigger order_stage_guard: refuses a move the graph does not allow,
+ *   writes stage_history, notes when the order entered the stage and
+ *   publishes stage_changed to topic tracking;
  * - ordertrack.advance(order_id, stage, reason, actor);
  * - orders.stage_entered_at and an index on orders (order_id) for the
  *   functions that take an order_id alone.
@@ -84,7 +84,7 @@ CREATE TABLE ordertrack.stage_history (
 	PRIMARY KEY (shop, order_id, change_id)
 );
 COMMENT ON TABLE ordertrack.stage_history IS
-	'Every move of an order''s stage: from, to, when, who and why; written by the trigger order_stage_recorded';
+	'Every move of an order''s stage: from, to, when, who and why; written by the trigger order_stage_guard';
 COMMENT ON COLUMN ordertrack.stage_history.shop IS 'The order''s shop (the distribution key when scaled out)';
 COMMENT ON COLUMN ordertrack.stage_history.order_id IS 'The order that moved';
 COMMENT ON COLUMN ordertrack.stage_history.from_stage IS 'The stage it left';
@@ -138,25 +138,17 @@ COMMENT ON TRIGGER order_truncated ON ordertrack.orders IS 'Truncating orders tr
 CREATE FUNCTION ordertrack.order_stage_guard() RETURNS trigger
 	AS 'MODULE_PATHNAME', 'order_stage_guard' LANGUAGE C;
 COMMENT ON FUNCTION ordertrack.order_stage_guard() IS
-	'Trigger BEFORE UPDATE on orders: refuses a stage change that ordertrack.stage_transitions does not allow (SQLSTATE 55000) and notes when the order entered the new stage';
+	'Trigger AFTER UPDATE on orders: refuses a stage change that ordertrack.stage_transitions does not allow (SQLSTATE 55000); records it in stage_history and stage_entered_at and publishes stage_changed to topic tracking';
 
-CREATE FUNCTION ordertrack.order_stage_recorded() RETURNS trigger
-	AS 'MODULE_PATHNAME', 'order_stage_recorded' LANGUAGE C;
-COMMENT ON FUNCTION ordertrack.order_stage_recorded() IS
-	'Trigger AFTER UPDATE on orders: writes the stage change to stage_history and publishes stage_changed to topic tracking';
-
--- Without a column list (UPDATE OF stage): the executor's single-row
--- updates that intake makes would not fire a column trigger.
-CREATE TRIGGER order_stage_guard BEFORE UPDATE ON ordertrack.orders
+-- AFTER, not BEFORE: a BEFORE UPDATE row trigger makes every UPDATE of
+-- orders lock its row first, whether the stage changes or not.  Without a
+-- column list (UPDATE OF stage): the executor's single-row updates that
+-- intake makes would not fire a column trigger.
+CREATE TRIGGER order_stage_guard AFTER UPDATE ON ordertrack.orders
 	FOR EACH ROW WHEN (OLD.stage IS DISTINCT FROM NEW.stage)
 	EXECUTE FUNCTION ordertrack.order_stage_guard();
-CREATE TRIGGER order_stage_recorded AFTER UPDATE ON ordertrack.orders
-	FOR EACH ROW WHEN (OLD.stage IS DISTINCT FROM NEW.stage)
-	EXECUTE FUNCTION ordertrack.order_stage_recorded();
 COMMENT ON TRIGGER order_stage_guard ON ordertrack.orders IS
-	'Only the moves in ordertrack.stage_transitions; keeps stage_entered_at';
-COMMENT ON TRIGGER order_stage_recorded ON ordertrack.orders IS
-	'Every move goes to stage_history and to the outbox (stage_changed, topic tracking)';
+	'Only the moves in ordertrack.stage_transitions; every move goes to stage_history, stage_entered_at and the outbox (stage_changed, topic tracking)';
 
 CREATE FUNCTION ordertrack.advance(order_id bigint, stage ordertrack.stage, reason text DEFAULT NULL,
 								   actor text DEFAULT NULL)
@@ -374,8 +366,546 @@ REVOKE ALL ON FUNCTION ordertrack.prune_events(interval) FROM PUBLIC;
 CREATE FUNCTION ordertrack.event_notify() RETURNS trigger
 	AS 'MODULE_PATHNAME', 'event_notify' LANGUAGE C;
 COMMENT ON FUNCTION ordertrack.event_notify() IS
-	'Trigger BEFORE INSERT on events: with ordertrack.notify = commit, the first event of a transaction on a topic notifies channel ordertrack_<topic>';
-CREATE TRIGGER event_notify BEFORE INSERT ON ordertrack.events
-	FOR EACH ROW EXECUTE FUNCTION ordertrack.event_notify();
+	'Trigger AFTER INSERT on events, for each statement: with ordertrack.notify = commit, the first event of a transaction on a topic notifies channel ordertrack_<topic>';
+-- A statement trigger: intake, which writes most events, writes them without
+-- a statement and announces them itself, at no trigger's cost.
+CREATE TRIGGER event_notify AFTER INSERT ON ordertrack.events
+	REFERENCING NEW TABLE AS added
+	FOR EACH STATEMENT EXECUTE FUNCTION ordertrack.event_notify();
 COMMENT ON TRIGGER event_notify ON ordertrack.events IS
 	'NOTIFY ordertrack_<topic> once per topic and transaction, when ordertrack.notify = commit';
+
+-- ---------------------------------------------------------------------------
+-- Confirmation and what follows: payment, carriers, picking, shortages,
+-- carrier scans, feedback
+--
+-- These functions run as the tables' owner (the caller needs EXECUTE only)
+-- and move orders through the stage graph like any other change; their
+-- moves are recorded as the session's user (or the setting ordertrack.actor).
+-- ---------------------------------------------------------------------------
+
+INSERT INTO ordertrack.flag_codes VALUES
+	('carrier_exception', 'warn', 'The carrier reported an exception for the parcel: see the scan''s detail');
+
+ALTER TABLE ordertrack.order_lines ADD COLUMN picked integer NOT NULL DEFAULT 0;
+ALTER TABLE ordertrack.order_lines ADD CONSTRAINT order_lines_picked_range
+	CHECK (picked OPERATOR(pg_catalog.>=) 0 AND picked OPERATOR(pg_catalog.<=) quantity);
+COMMENT ON COLUMN ordertrack.order_lines.picked IS 'How many have been picked (record_pick); never above quantity';
+-- (No CHECK constraints on these: record_pick and add_feedback keep them in
+-- range, and every CHECK on orders is read and planned again for each
+-- INSERT statement the ERP sends.)
+ALTER TABLE ordertrack.orders
+	ADD COLUMN pick_progress numeric NOT NULL DEFAULT 0,
+	ADD COLUMN feedback_rating smallint,
+	ADD COLUMN feedback_comment text,
+	ADD COLUMN feedback_at timestamptz;
+COMMENT ON COLUMN ordertrack.orders.pick_progress IS 'Share of the ordered units picked, 0 to 1';
+COMMENT ON COLUMN ordertrack.orders.feedback_rating IS 'The customer''s rating, 1 to 5 (add_feedback)';
+COMMENT ON COLUMN ordertrack.orders.feedback_comment IS 'The customer''s comment';
+COMMENT ON COLUMN ordertrack.orders.feedback_at IS 'When the feedback came';
+
+-- Carriers and the rules that choose one.
+CREATE TABLE ordertrack.carriers (
+	carrier text PRIMARY KEY CHECK (carrier OPERATOR(pg_catalog.<>) ''),
+	name text NOT NULL,
+	cold_chain boolean NOT NULL DEFAULT false,
+	enabled boolean NOT NULL DEFAULT true,
+	origin text NOT NULL DEFAULT 'custom' CHECK (origin IN ('shipped', 'custom'))
+);
+COMMENT ON TABLE ordertrack.carriers IS 'The carriers the shop ships with';
+COMMENT ON COLUMN ordertrack.carriers.carrier IS 'Short code, e.g. SF';
+COMMENT ON COLUMN ordertrack.carriers.name IS 'Full name, e.g. SF Express';
+COMMENT ON COLUMN ordertrack.carriers.cold_chain IS 'Whether it carries chilled goods (foam box and ice packs)';
+COMMENT ON COLUMN ordertrack.carriers.enabled IS 'Whether it is used';
+COMMENT ON COLUMN ordertrack.carriers.origin IS 'shipped: comes with the extension; custom: added or changed by the shop';
+INSERT INTO ordertrack.carriers (carrier, name, cold_chain, origin) VALUES
+	('SF', 'SF Express', true, 'shipped'),
+	('EMS', 'China Post EMS', false, 'shipped'),
+	('JD', 'JD Logistics', true, 'shipped'),
+	('ZTO', 'ZTO Express', false, 'shipped');
+
+CREATE TABLE ordertrack.carrier_rules (
+	priority integer PRIMARY KEY,
+	requirement text NOT NULL CHECK (requirement IN ('cold_chain', 'remote', 'urgent', 'fragile', 'any')),
+	carrier text NOT NULL,
+	enabled boolean NOT NULL DEFAULT true,
+	origin text NOT NULL DEFAULT 'custom' CHECK (origin IN ('shipped', 'custom'))
+);
+COMMENT ON TABLE ordertrack.carrier_rules IS
+	'How choose_carrier picks: the enabled rule with the lowest priority whose requirement the order has, and whose carrier is enabled (and carries chilled goods when the order needs it)';
+COMMENT ON COLUMN ordertrack.carrier_rules.priority IS 'Lower first';
+COMMENT ON COLUMN ordertrack.carrier_rules.requirement IS
+	'cold_chain, urgent, fragile (service requirements; urgent also from orders.urgent), remote (the region), any';
+COMMENT ON COLUMN ordertrack.carrier_rules.carrier IS 'A carrier of ordertrack.carriers';
+COMMENT ON COLUMN ordertrack.carrier_rules.enabled IS 'Whether the rule is used';
+COMMENT ON COLUMN ordertrack.carrier_rules.origin IS 'shipped: comes with the extension; custom: added or changed by the shop';
+INSERT INTO ordertrack.carrier_rules (priority, requirement, carrier, origin) VALUES
+	(10, 'cold_chain', 'SF', 'shipped'),
+	(20, 'remote', 'EMS', 'shipped'),
+	(30, 'urgent', 'SF', 'shipped'),
+	(100, 'any', 'ZTO', 'shipped');
+
+CREATE TRIGGER settings_row_guard BEFORE INSERT OR UPDATE OR DELETE ON ordertrack.carriers
+	FOR EACH ROW EXECUTE FUNCTION ordertrack.settings_row_guard('ordertrack.carriers', 'carrier');
+CREATE TRIGGER settings_no_truncate BEFORE TRUNCATE ON ordertrack.carriers
+	FOR EACH STATEMENT EXECUTE FUNCTION ordertrack.settings_row_guard('ordertrack.carriers');
+CREATE TRIGGER settings_row_guard BEFORE INSERT OR UPDATE OR DELETE ON ordertrack.carrier_rules
+	FOR EACH ROW EXECUTE FUNCTION ordertrack.settings_row_guard('ordertrack.carrier_rules', 'priority');
+CREATE TRIGGER settings_no_truncate BEFORE TRUNCATE ON ordertrack.carrier_rules
+	FOR EACH STATEMENT EXECUTE FUNCTION ordertrack.settings_row_guard('ordertrack.carrier_rules');
+COMMENT ON TRIGGER settings_row_guard ON ordertrack.carriers IS
+	'Edits make a row custom; an inserted row replaces the shipped one; shipped rows are switched off, not deleted';
+COMMENT ON TRIGGER settings_no_truncate ON ordertrack.carriers IS 'Refuses TRUNCATE';
+COMMENT ON TRIGGER settings_row_guard ON ordertrack.carrier_rules IS
+	'Edits make a row custom; an inserted row replaces the shipped one; shipped rows are switched off, not deleted';
+COMMENT ON TRIGGER settings_no_truncate ON ordertrack.carrier_rules IS 'Refuses TRUNCATE';
+SELECT pg_catalog.pg_extension_config_dump('ordertrack.carriers', 'WHERE origin = ''custom''');
+SELECT pg_catalog.pg_extension_config_dump('ordertrack.carrier_rules', 'WHERE origin = ''custom''');
+GRANT SELECT ON ordertrack.carriers, ordertrack.carrier_rules TO PUBLIC;
+
+-- Carrier scans.
+CREATE TABLE ordertrack.scans (
+	shop text NOT NULL,
+	scan_id bigint GENERATED BY DEFAULT AS IDENTITY,
+	order_id bigint NOT NULL,
+	tracking_no ordertrack.tracking_no NOT NULL,
+	status text NOT NULL CHECK (status IN ('collected', 'in_transit', 'arrived', 'out_for_delivery', 'delivered',
+										   'failed_attempt', 'returning', 'returned', 'lost', 'exception')),
+	scanned_at timestamptz NOT NULL,
+	location text NOT NULL DEFAULT '',
+	detail text,
+	recorded_at timestamptz NOT NULL DEFAULT now(),
+	PRIMARY KEY (shop, order_id, scan_id),
+	CONSTRAINT scans_once UNIQUE (shop, tracking_no, status, scanned_at, location)
+);
+COMMENT ON TABLE ordertrack.scans IS 'What the carriers reported about each parcel (record_scan); a scan repeated is kept once';
+COMMENT ON COLUMN ordertrack.scans.shop IS 'The order''s shop';
+COMMENT ON COLUMN ordertrack.scans.scan_id IS 'Numbers the scans';
+COMMENT ON COLUMN ordertrack.scans.order_id IS 'The order the parcel belongs to';
+COMMENT ON COLUMN ordertrack.scans.tracking_no IS 'The parcel''s tracking number';
+COMMENT ON COLUMN ordertrack.scans.status IS
+	'collected, in_transit, arrived, out_for_delivery, delivered, failed_attempt, returning, returned, lost, exception';
+COMMENT ON COLUMN ordertrack.scans.scanned_at IS 'When the carrier scanned it';
+COMMENT ON COLUMN ordertrack.scans.location IS 'Where (empty when the carrier did not say)';
+COMMENT ON COLUMN ordertrack.scans.detail IS 'The carrier''s text';
+COMMENT ON COLUMN ordertrack.scans.recorded_at IS 'When it reached the shop';
+SELECT pg_catalog.pg_extension_config_dump('ordertrack.scans', '');
+SELECT pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('ordertrack.scans', 'scan_id')::regclass, '');
+COMMENT ON SEQUENCE ordertrack.scans_scan_id_seq IS 'Numbers the scans';
+
+-- Deleting orders deletes their scans too.
+CREATE OR REPLACE FUNCTION ordertrack.order_deleted() RETURNS trigger
+	LANGUAGE plpgsql
+	SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF TG_OP = 'TRUNCATE' THEN
+		TRUNCATE ordertrack.flags, ordertrack.stage_history, ordertrack.scans;
+	ELSE
+		DELETE FROM ordertrack.flags f USING gone g WHERE f.shop = g.shop AND f.order_id = g.order_id;
+		DELETE FROM ordertrack.stage_history h USING gone g WHERE h.shop = g.shop AND h.order_id = g.order_id;
+		DELETE FROM ordertrack.scans s USING gone g WHERE s.shop = g.shop AND s.order_id = g.order_id;
+	END IF;
+	RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION ordertrack.order_deleted() IS
+	'Trigger AFTER DELETE or TRUNCATE on orders: deletes the flags, stage history and scans of the deleted orders, or all of them';
+COMMENT ON TRIGGER order_deleted ON ordertrack.orders IS 'Deleting orders deletes their flags, stage history and scans';
+COMMENT ON TRIGGER order_truncated ON ordertrack.orders IS 'Truncating orders truncates the flags, the stage history and the scans';
+
+-- The order, locked; an error when there is none.
+CREATE FUNCTION ordertrack.order_for_update(order_id bigint) RETURNS ordertrack.orders
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	o ordertrack.orders;
+BEGIN
+	SELECT * INTO o FROM ordertrack.orders x WHERE x.order_id = order_for_update.order_id FOR UPDATE;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'order % does not exist', coalesce(order_id::text, 'NULL') USING ERRCODE = '42704';
+	END IF;
+	RETURN o;
+END
+$$;
+COMMENT ON FUNCTION ordertrack.order_for_update(bigint) IS 'Used by the order functions: the order, locked (42704 when there is none)';
+REVOKE ALL ON FUNCTION ordertrack.order_for_update(bigint) FROM PUBLIC;
+
+-- Who the order functions record as making a move.
+CREATE FUNCTION ordertrack.acting_user() RETURNS text
+	LANGUAGE sql STABLE
+	SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT coalesce(nullif(current_setting('ordertrack.actor', true), ''), session_user::text)
+$$;
+COMMENT ON FUNCTION ordertrack.acting_user() IS
+	'Used by the order functions: the setting ordertrack.actor, else the session''s user';
+
+-- Writes an event to the outbox.
+CREATE FUNCTION ordertrack.publish(shop text, order_id bigint, topic text, kind text, payload jsonb) RETURNS void
+	LANGUAGE sql
+	SET search_path = pg_catalog, pg_temp
+AS $$
+	INSERT INTO ordertrack.events (shop, topic, kind, order_id, payload) VALUES ($1, $3, $4, $2, $5)
+$$;
+COMMENT ON FUNCTION ordertrack.publish(text, bigint, text, text, jsonb) IS 'Used by the order functions: writes an event to the outbox';
+REVOKE ALL ON FUNCTION ordertrack.publish(text, bigint, text, text, jsonb) FROM PUBLIC;
+
+-- Raises a flag on an order and publishes flag_raised.
+CREATE FUNCTION ordertrack.raise_flag(shop text, order_id bigint, code text, detail text) RETURNS bigint
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	sev text;
+	id bigint;
+BEGIN
+	SELECT c.severity INTO sev FROM ordertrack.flag_codes c WHERE c.code = raise_flag.code;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'flag code "%" is missing from ordertrack.flag_codes', code USING ERRCODE = '42704';
+	END IF;
+	INSERT INTO ordertrack.flags AS f (shop, order_id, code, severity, detail)
+	VALUES (raise_flag.shop, raise_flag.order_id, raise_flag.code, sev, raise_flag.detail)
+	RETURNING f.flag_id INTO id;
+	PERFORM ordertrack.publish(shop, order_id, 'alerts', 'flag_raised',
+		jsonb_build_object('flag_id', id, 'code', code, 'severity', sev, 'detail', detail));
+	RETURN id;
+END
+$$;
+COMMENT ON FUNCTION ordertrack.raise_flag(text, bigint, text, text) IS
+	'Used by the order functions: raises a flag on an order and publishes flag_raised to alerts; returns its id';
+REVOKE ALL ON FUNCTION ordertrack.raise_flag(text, bigint, text, text) FROM PUBLIC;
+
+CREATE FUNCTION ordertrack.mark_paid(order_id bigint, paid_at timestamptz DEFAULT now()) RETURNS timestamptz
+	LANGUAGE plpgsql
+	SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	o ordertrack.orders := ordertrack.order_for_update(order_id);
+BEGIN
+	IF paid_at IS NULL THEN
+		RAISE EXCEPTION 'paid_at must not be null' USING ERRCODE = '22004';
+	END IF;
+	IF o.paid_at IS NOT NULL THEN
+		RETURN o.paid_at;		-- paid already: the first payment counts
+	END IF;
+	IF o.stage = 'cancelled' THEN
+		RAISE EXCEPTION 'order % is cancelled', order_id USING ERRCODE = '55000',
+			HINT = 'A payment for a cancelled order is refunded, not recorded.';
+	END IF;
+	UPDATE ordertrack.orders x SET paid_at = mark_paid.paid_at WHERE x.shop = o.shop AND x.order_id = o.order_id;
+	PERFORM ordertrack.publish(o.shop, o.order_id, 'customer', 'order_paid',
+		jsonb_build_object('order_id', o.order_id, 'external_ref', o.external_ref, 'paid_at', paid_at));
+	RETURN paid_at;
+END
+$$;
+COMMENT ON FUNCTION ordertrack.mark_paid(bigint, timestamptz) IS
+	'Records that the order is paid (once: a second call returns the first payment''s time) and publishes order_paid to customer';
+
+CREATE FUNCTION ordertrack.choose_carrier(order_id bigint) RETURNS text
+	LANGUAGE plpgsql STABLE
+	SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	o ordertrack.orders;
+	chosen text;
+BEGIN
+	SELECT * INTO o FROM ordertrack.orders x WHERE x.order_id = choose_carrier.order_id;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'order % does not exist', coalesce(order_id::text, 'NULL') USING ERRCODE = '42704';
+	END IF;
+	SELECT r.carrier INTO chosen
+	  FROM ordertrack.carrier_rules r JOIN ordertrack.carriers c ON c.carrier = r.carrier
+	 WHERE r.enabled AND c.enabled
+	   AND (c.cold_chain OR NOT 'cold_chain' = ANY (o.service_requirements))
+	   AND CASE r.requirement
+			WHEN 'any' THEN true
+			WHEN 'remote' THEN coalesce(o.remote, false)
+			WHEN 'urgent' THEN o.urgent OR 'urgent' = ANY (o.service_requirements)
+			ELSE r.requirement = ANY (o.service_requirements) END
+	 ORDER BY r.priority
+	 LIMIT 1;
+	IF chosen IS NULL THEN
+		RAISE EXCEPTION 'no carrier for order %', order_id USING ERRCODE = '55000',
+			DETAIL = format('Service requirements %s, remote %s.', o.service_requirements, coalesce(o.remote, false)),
+			HINT = 'Enable a rule with requirement ''any'' in ordertrack.carrier_rules, and a carrier that carries chilled goods.';
+	END IF;
+	RETURN chosen;
+END
+$$;
+COMMENT ON FUNCTION ordertrack.choose_carrier(bigint) IS
+	'The carrier for an order by ordertrack.carrier_rules: by default cold chain -> SF, remote region -> EMS, urgent -> SF, else ZTO; a cold-chain order only goes with a carrier that carries chilled goods';
+
+CREATE FUNCTION ordertrack.confirm(order_id bigint) RETURNS ordertrack.tracking_no
+	LANGUAGE plpgsql
+	SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	o ordertrack.orders := ordertrack.order_for_update(order_id);
+	blocking text;
+	tn ordertrack.tracking_no;
+	chosen text;
+	lines jsonb;
+	history text;
+BEGIN
+	IF o.tracking_no IS NOT NULL THEN
+		RETURN o.tracking_no;	-- confirmed already: the same number
+	END IF;
+	IF o.stage NOT IN ('received', 'review') THEN
+		RAISE EXCEPTION 'order % cannot be confirmed in stage %', order_id, o.stage USING ERRCODE = '55000',
+			HINT = 'Only orders in received, or in review with no open blocking flag, can be confirmed.';
+	END IF;
+	IF o.intake_checked_at IS NULL THEN
+		RAISE EXCEPTION 'order % has not been checked by intake yet', order_id USING ERRCODE = '55000',
+			HINT = 'Intake checks an order when the transaction that inserted it commits; confirm it after that.';
+	END IF;
+	SELECT string_agg(format('%s (flag %s)', f.code, f.flag_id), ', ' ORDER BY f.flag_id) INTO blocking
+	  FROM ordertrack.flags f
+	 WHERE f.shop = o.shop AND f.order_id = o.order_id AND f.severity = 'block' AND f.resolved_at IS NULL;
+	IF blocking IS NOT NULL THEN
+		RAISE EXCEPTION 'order % is held for review', order_id USING ERRCODE = '55000',
+			DETAIL = format('Open blocking flags: %s.', blocking),
+			HINT = 'Resolve them with ordertrack.resolve_flag(flag_id, note), then confirm.';
+	END IF;
+	IF o.paid_at IS NULL AND NOT o.cash_on_delivery THEN
+		RAISE EXCEPTION 'order % is not paid', order_id USING ERRCODE = '55000',
+			HINT = format('Record the payment with ordertrack.mark_paid(%s), or take the order as cash on delivery.', order_id);
+	END IF;
+
+	tn := ordertrack.issue_tracking_no();
+	chosen := ordertrack.choose_carrier(order_id);
+	UPDATE ordertrack.orders x SET tracking_no = tn, carrier = chosen
+	 WHERE x.shop = o.shop AND x.order_id = o.order_id;
+	PERFORM ordertrack.advance(order_id, 'confirmed', format('confirmed: %s, %s', chosen, tn), ordertrack.acting_user());
+
+	SELECT jsonb_agg(jsonb_build_object('line_id', l.line_id, 'sku', l.sku, 'title', l.title, 'spec', l.spec,
+										'colour', l.colour, 'quantity', l.quantity,
+										'fragile', coalesce(p.fragile, false), 'cold_chain', coalesce(p.cold_chain, false),
+										'customization', l.customization) ORDER BY l.line_id)
+	  INTO lines
+	  FROM ordertrack.order_lines l LEFT JOIN ordertrack.products p ON p.sku = l.sku
+	 WHERE l.shop = o.shop AND l.order_id = o.order_id;
+	SELECT string_agg(n.note, ' / ' ORDER BY n.noted_at, n.note_id) INTO history
+	  FROM ordertrack.customer_notes n WHERE n.shop = o.shop AND n.account = o.account;
+
+	PERFORM ordertrack.publish(o.shop, o.order_id, 'warehouse', 'pick_requested', jsonb_build_object(
+		'order_id', o.order_id, 'external_ref', o.external_ref, 'tracking_no', tn, 'carrier', chosen,
+		'lines', lines,
+		'fragile', jsonb_path_exists(lines, '$[*] ? (@.fragile == true)') OR 'fragile' = ANY (o.service_requirements),
+		'cold_chain', jsonb_path_exists(lines, '$[*] ? (@.cold_chain == true)') OR 'cold_chain' = ANY (o.service_requirements),
+		'service_requirements', o.service_requirements, 'customer_history', history));
+	IF jsonb_path_exists(lines, '$[*] ? (@.customization != null && @.customization != "")') THEN
+		PERFORM ordertrack.publish(o.shop, o.order_id, 'production', 'production_requested', jsonb_build_object(
+			'order_id', o.order_id, 'external_ref', o.external_ref, 'tracking_no', tn,
+			'lines', jsonb_path_query_array(lines, '$[*] ? (@.customization != null && @.customization != "")')));
+	END IF;
+	PERFORM ordertrack.publish(o.shop, o.order_id, 'logistics', 'waybill_requested', jsonb_build_object(
+		'order_id', o.order_id, 'external_ref', o.external_ref, 'tracking_no', tn, 'carrier', chosen,
+		'recipient', o.recipient, 'phone', o.phone, 'phone_normalized', o.phone_normalized,
+		'address', o.address, 'province', o.province, 'city', o.city, 'district', o.district,
+		'region_code', o.region_code, 'remote', o.remote, 'service_requirements', o.service_requirements,
+		'cash_on_delivery', o.cash_on_delivery));
+	RETURN tn;
+END
+$$;
+COMMENT ON FUNCTION ordertrack.confirm(bigint) IS
+	'Confirms an order in received (or in review with no open blocking flag) that is paid or cash on delivery: issues its tracking number, chooses the carrier, moves it to confirmed and publishes pick_requested (warehouse), production_requested (production, for customised lines) and waybill_requested (logistics). Confirming again returns the same number';
+
+CREATE FUNCTION ordertrack.record_pick(order_id bigint, sku text, quantity integer) RETURNS numeric
+	LANGUAGE plpgsql
+	SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	o ordertrack.orders := ordertrack.order_for_update(order_id);
+	ordered bigint;
+	picked bigint;
+	left_over integer := quantity;
+	l record;
+	progress numeric;
+BEGIN
+	IF quantity IS NULL OR quantity < 1 THEN
+		RAISE EXCEPTION 'a pick is of at least 1 unit, not %', coalesce(quantity::text, 'NULL') USING ERRCODE = '22023';
+	END IF;
+	SELECT sum(x.quantity), sum(x.picked) INTO ordered, picked
+	  FROM ordertrack.order_lines x WHERE x.shop = o.shop AND x.order_id = o.order_id AND x.sku = record_pick.sku;
+	IF ordered IS NULL THEN
+		RAISE EXCEPTION 'order % has no line with SKU %', order_id, coalesce(sku, 'NULL') USING ERRCODE = '42704';
+	END IF;
+	IF picked + quantity > ordered THEN
+		RAISE EXCEPTION 'picking % of SKU % would exceed the % ordered', quantity, sku, ordered USING ERRCODE = '22023',
+			DETAIL = format('%s are picked already.', picked);
+	END IF;
+	IF o.stage IN ('confirmed', 'in_production') THEN
+		PERFORM ordertrack.advance(order_id, 'picking', 'picking started', ordertrack.acting_user());
+	ELSIF o.stage <> 'picking' THEN
+		RAISE EXCEPTION 'order % is not being picked: it is in stage %', order_id, o.stage USING ERRCODE = '55000',
+			HINT = 'Picks are recorded for orders in confirmed, in_production or picking.';
+	END IF;
+	-- the lines of the SKU fill up in line order
+	FOR l IN SELECT x.line_id, x.quantity - x.picked AS open FROM ordertrack.order_lines x
+			  WHERE x.shop = o.shop AND x.order_id = o.order_id AND x.sku = record_pick.sku AND x.picked < x.quantity
+			  ORDER BY x.line_id LOOP
+		EXIT WHEN left_over = 0;
+		UPDATE ordertrack.order_lines x SET picked = x.picked + least(l.open, left_over)
+		 WHERE x.shop = o.shop AND x.line_id = l.line_id;
+		left_over := left_over - least(l.open, left_over);
+	END LOOP;
+	SELECT sum(x.picked)::numeric / sum(x.quantity) INTO progress
+	  FROM ordertrack.order_lines x WHERE x.shop = o.shop AND x.order_id = o.order_id;
+	UPDATE ordertrack.orders x SET pick_progress = progress WHERE x.shop = o.shop AND x.order_id = o.order_id;
+	IF progress = 1 THEN
+		PERFORM ordertrack.publish(o.shop, o.order_id, 'warehouse', 'pick_completed', jsonb_build_object(
+			'order_id', o.order_id, 'tracking_no', o.tracking_no, 'carrier', o.carrier));
+	END IF;
+	RETURN progress;
+END
+$$;
+COMMENT ON FUNCTION ordertrack.record_pick(bigint, text, integer) IS
+	'Records picked units of a SKU (never more than ordered): moves a confirmed or in_production order to picking, keeps the picked count per line and the progress per order (returned, 0 to 1), publishes pick_completed (warehouse) when all is picked';
+
+CREATE FUNCTION ordertrack.report_shortage(order_id bigint, sku text, available integer) RETURNS bigint
+	LANGUAGE plpgsql
+	SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	o ordertrack.orders := ordertrack.order_for_update(order_id);
+	ordered bigint;
+	flag bigint;
+BEGIN
+	IF available IS NULL OR available < 0 THEN
+		RAISE EXCEPTION 'available must be 0 or more, not %', coalesce(available::text, 'NULL') USING ERRCODE = '22023';
+	END IF;
+	SELECT sum(x.quantity) INTO ordered
+	  FROM ordertrack.order_lines x WHERE x.shop = o.shop AND x.order_id = o.order_id AND x.sku = report_shortage.sku;
+	IF ordered IS NULL THEN
+		RAISE EXCEPTION 'order % has no line with SKU %', order_id, coalesce(sku, 'NULL') USING ERRCODE = '42704';
+	END IF;
+	IF available >= ordered THEN
+		RAISE EXCEPTION 'no shortage: % of SKU % available, % ordered', available, sku, ordered USING ERRCODE = '22023';
+	END IF;
+	-- to review first (an error when the graph does not allow it), then the flag that holds it there
+	PERFORM ordertrack.advance(order_id, 'review', format('stock short: %s', sku), ordertrack.acting_user());
+	flag := ordertrack.raise_flag(o.shop, o.order_id, 'stock_short',
+								  format('SKU %s: %s ordered, %s on the shelf', sku, ordered, available));
+	RETURN flag;
+END
+$$;
+COMMENT ON FUNCTION ordertrack.report_shortage(bigint, text, integer) IS
+	'The shelf lacks stock the system showed: raises the blocking flag stock_short (published to alerts) and moves the order to review; returns the flag''s id';
+
+CREATE FUNCTION ordertrack.record_scan(tracking_no ordertrack.tracking_no, status text, at timestamptz,
+									   location text DEFAULT NULL, detail text DEFAULT NULL)
+	RETURNS ordertrack.stage
+	LANGUAGE plpgsql
+	SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	o ordertrack.orders;
+	target ordertrack.stage;
+	newest timestamptz;
+	stored boolean;
+	why text;
+BEGIN
+	IF tracking_no IS NULL OR at IS NULL THEN
+		RAISE EXCEPTION 'tracking_no and at must not be null' USING ERRCODE = '22004';
+	END IF;
+	target := CASE status
+		WHEN 'collected' THEN 'shipped' WHEN 'in_transit' THEN 'in_transit' WHEN 'arrived' THEN 'in_transit'
+		WHEN 'out_for_delivery' THEN 'out_for_delivery' WHEN 'delivered' THEN 'delivered'
+		WHEN 'failed_attempt' THEN 'delivery_failed' WHEN 'returning' THEN 'returning'
+		WHEN 'returned' THEN 'returned' WHEN 'lost' THEN 'lost' WHEN 'exception' THEN NULL END;
+	IF target IS NULL AND status IS DISTINCT FROM 'exception' THEN
+		RAISE EXCEPTION 'unknown scan status "%"', coalesce(status, 'NULL') USING ERRCODE = '22023',
+			HINT = 'Statuses are collected, in_transit, arrived, out_for_delivery, delivered, failed_attempt, returning, returned, lost and exception.';
+	END IF;
+	SELECT * INTO o FROM ordertrack.orders x WHERE x.tracking_no OPERATOR(ordertrack.=) record_scan.tracking_no FOR UPDATE;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'no order has tracking number %', tracking_no USING ERRCODE = '42704',
+			HINT = 'Tracking numbers are issued by ordertrack.confirm(order_id).';
+	END IF;
+	SELECT max(s.scanned_at) INTO newest FROM ordertrack.scans s
+	 WHERE s.shop = o.shop AND s.order_id = o.order_id AND s.tracking_no OPERATOR(ordertrack.=) record_scan.tracking_no;
+	INSERT INTO ordertrack.scans (shop, order_id, tracking_no, status, scanned_at, location, detail)
+	VALUES (o.shop, o.order_id, tracking_no, status, at, coalesce(location, ''), detail)
+	ON CONFLICT ON CONSTRAINT scans_once DO NOTHING;
+	GET DIAGNOSTICS stored = ROW_COUNT;
+	IF NOT stored THEN
+		RETURN o.stage;		-- the same scan again: kept once, and it changes nothing
+	END IF;
+	PERFORM ordertrack.publish(o.shop, o.order_id, 'tracking', 'scan_recorded', jsonb_build_object(
+		'order_id', o.order_id, 'tracking_no', tracking_no, 'carrier', o.carrier, 'status', status,
+		'scanned_at', at, 'location', location, 'detail', detail));
+	why := format('scan %s%s', status, CASE WHEN location IS NOT NULL THEN ' at ' || location ELSE '' END);
+	IF status = 'failed_attempt' THEN
+		PERFORM ordertrack.raise_flag(o.shop, o.order_id, 'delivery_failed', coalesce(detail, why));
+	ELSIF status = 'lost' THEN
+		PERFORM ordertrack.raise_flag(o.shop, o.order_id, 'parcel_lost', coalesce(detail, why));
+	ELSIF status = 'exception' THEN
+		PERFORM ordertrack.raise_flag(o.shop, o.order_id, 'carrier_exception', coalesce(detail, why));
+	END IF;
+	-- an older scan than the newest never moves the stage back; a scan that the graph
+	-- does not allow from the current stage is kept and moves nothing
+	IF target IS NULL OR (newest IS NOT NULL AND at < newest) OR target = o.stage THEN
+		RETURN o.stage;
+	END IF;
+	IF o.stage = 'packed' AND target <> 'shipped' AND 'shipped' = ANY (ordertrack.allowed_stages('packed'))
+	   AND target = ANY (ordertrack.allowed_stages('shipped')) THEN
+		-- the carrier's first scan may be past collection
+		PERFORM ordertrack.advance(o.order_id, 'shipped', why, ordertrack.acting_user());
+		o.stage := 'shipped';
+	END IF;
+	IF target = ANY (ordertrack.allowed_stages(o.stage)) THEN
+		PERFORM ordertrack.advance(o.order_id, target, why, ordertrack.acting_user());
+		RETURN target;
+	END IF;
+	RETURN o.stage;
+END
+$$;
+COMMENT ON FUNCTION ordertrack.record_scan(ordertrack.tracking_no, text, timestamptz, text, text) IS
+	'Stores a carrier scan (once, however often it is sent) and moves the order when the scan means progress: collected -> shipped, in_transit and arrived -> in_transit, out_for_delivery, delivered, failed_attempt -> delivery_failed (and that flag), returning, returned, lost (and the flag parcel_lost); exception raises carrier_exception and moves nothing. A scan older than the newest never moves the stage. Returns the order''s stage';
+
+CREATE FUNCTION ordertrack.add_feedback(order_id bigint, rating integer, comment text DEFAULT NULL) RETURNS ordertrack.stage
+	LANGUAGE plpgsql
+	SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	o ordertrack.orders := ordertrack.order_for_update(order_id);
+	complaint boolean;
+BEGIN
+	IF rating IS NULL OR rating < 1 OR rating > 5 THEN
+		RAISE EXCEPTION 'a rating is 1 to 5, not %', coalesce(rating::text, 'NULL') USING ERRCODE = '22023';
+	END IF;
+	UPDATE ordertrack.orders x SET feedback_rating = rating, feedback_comment = comment, feedback_at = now()
+	 WHERE x.shop = o.shop AND x.order_id = o.order_id;
+	INSERT INTO ordertrack.customer_notes (shop, account, kind, note)
+	VALUES (o.shop, o.account, 'feedback',
+			format('order %s (%s): %s/5%s', o.order_id, o.external_ref, rating, coalesce(': ' || comment, '')));
+	complaint := rating <= 2 OR comment ~* '(投诉|差评|破损|损坏|坏了|退货|退款|complain|broken|damaged|refund)';
+	PERFORM ordertrack.publish(o.shop, o.order_id, 'customer', 'feedback_received', jsonb_build_object(
+		'order_id', o.order_id, 'rating', rating, 'comment', comment, 'complaint', complaint));
+	IF complaint AND 'after_sales' = ANY (ordertrack.allowed_stages(o.stage)) THEN
+		PERFORM ordertrack.advance(o.order_id, 'after_sales', format('feedback %s/5', rating), ordertrack.acting_user());
+		RETURN 'after_sales';
+	END IF;
+	RETURN o.stage;
+END
+$$;
+COMMENT ON FUNCTION ordertrack.add_feedback(bigint, integer, text) IS
+	'Keeps the customer''s rating (1 to 5) and comment on the order and in the account''s notes (which intake carries into the next order), publishes feedback_received (customer); a rating of 2 or less or a complaint opens after_sales when the stage allows. Returns the order''s stage';
+
+REVOKE ALL ON FUNCTION ordertrack.mark_paid(bigint, timestamptz) FROM PUBLIC;
+REVOKE ALL ON FUNCTION ordertrack.choose_carrier(bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION ordertrack.confirm(bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION ordertrack.record_pick(bigint, text, integer) FROM PUBLIC;
+REVOKE ALL ON FUNCTION ordertrack.report_shortage(bigint, text, integer) FROM PUBLIC;
+REVOKE ALL ON FUNCTION ordertrack.record_scan(ordertrack.tracking_no, text, timestamptz, text, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION ordertrack.add_feedback(bigint, integer, text) FROM PUBLIC;

@@ -25,6 +25,7 @@
 #include "nodes/makefuncs.h"
 #include "optimizer/optimizer.h"
 #include "rewrite/rewriteHandler.h"
+#include "rewrite/rewriteManip.h"
 #include "utils/builtins.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
@@ -140,7 +141,8 @@ OtSlotText(TupleTableSlot *slot, AttrNumber att)
 }
 
 /*
- * Column defaults and CHECK constraints, planned once per table and kept
+ * Column defaults, CHECK constraints and triggers' WHEN clauses, planned
+ * once per table and kept
  * until the table's definition changes (a relcache invalidation); the
  * executor would otherwise read and plan them for every writer.  The
  * callback only counts invalidations; the cache is dropped at the start of
@@ -155,6 +157,9 @@ typedef struct TableDefaults
 	Expr	   *exprs[MaxHeapAttributeNumber];
 	int			nchecks;		/* CHECK constraints, in the relcache's order */
 	Expr	  **checks;
+	int			ntriggers;		/* the triggers' WHEN clauses, planned, in trigdesc order */
+	Oid		   *trigger_oids;
+	List	  **whens;			/* NIL: no WHEN clause */
 } TableDefaults;
 
 #define MAX_DEFAULT_TABLES 8
@@ -233,6 +238,27 @@ table_defaults(Relation rel)
 		for (int i = 0; i < d->nchecks; i++)
 			d->checks[i] = expression_planner(stringToNode(desc->constr->check[i].ccbin));
 	}
+	if (rel->trigdesc != NULL)
+	{
+		d->ntriggers = rel->trigdesc->numtriggers;
+		d->trigger_oids = palloc(sizeof(Oid) * d->ntriggers);
+		d->whens = palloc0(sizeof(List *) * d->ntriggers);
+		for (int i = 0; i < d->ntriggers; i++)
+		{
+			Trigger    *t = &rel->trigdesc->triggers[i];
+
+			d->trigger_oids[i] = t->tgoid;
+			if (t->tgqual != NULL)
+			{
+				/* as TriggerEnabled prepares it */
+				Node	   *qual = stringToNode(t->tgqual);
+
+				ChangeVarNodes(qual, PRS2_OLD_VARNO, INNER_VAR, 0);
+				ChangeVarNodes(qual, PRS2_NEW_VARNO, OUTER_VAR, 0);
+				d->whens[i] = (List *) expression_planner((Expr *) make_ands_implicit((Expr *) qual));
+			}
+		}
+	}
 	MemoryContextSwitchTo(old);
 	if (ndefaults < MAX_DEFAULT_TABLES)
 		defaults[ndefaults++] = d;
@@ -282,6 +308,16 @@ OtWriterBegin(OtWriter *w, int nrels, Relation *rels, Snapshot snapshot)
 			rri->ri_ConstraintExprs = palloc(sizeof(ExprState *) * d->nchecks);
 			for (int c = 0; c < d->nchecks; c++)
 				rri->ri_ConstraintExprs[c] = ExecInitExpr(d->checks[c], NULL);
+			MemoryContextSwitchTo(old);
+		}
+		/* the triggers' WHEN clauses, from the cache (TriggerEnabled would build them) */
+		if (rri->ri_TrigDesc != NULL && rri->ri_TrigDesc->numtriggers == d->ntriggers)
+		{
+			MemoryContext old = MemoryContextSwitchTo(w->estate->es_query_cxt);
+
+			for (int t = 0; t < d->ntriggers; t++)
+				if (d->whens[t] != NIL && rri->ri_TrigDesc->triggers[t].tgoid == d->trigger_oids[t])
+					rri->ri_TrigWhenExprs[t] = ExecInitQual(d->whens[t], NULL);
 			MemoryContextSwitchTo(old);
 		}
 		/* so that the trigger machinery finds it (it is closed by us) */

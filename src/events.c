@@ -23,6 +23,7 @@
 #include "commands/async.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
+#include "executor/tuptable.h"
 #include "fmgr.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
@@ -39,6 +40,7 @@
 #include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
+#include "utils/tuplestore.h"
 #include "utils/wait_event.h"
 
 #include "ordertrack.h"
@@ -161,17 +163,15 @@ append_text(StringInfo s, const char *key, const char *value, int len, int max)
 }
 
 /*
- * BEFORE INSERT trigger on events: in commit mode, the first event of a
- * transaction on a topic notifies channel ordertrack_<topic> with
- * {"event_id", "topic", "kind", "order_id", "tracking_no"} (well under
- * NOTIFY's 8000 bytes: kind is clipped to 200 bytes).
+ * In commit mode, announces the event in slot (a row of events) on its
+ * topic's channel unless this transaction did already:
+ * {"event_id", "topic", "kind", "order_id", "tracking_no"}, well under
+ * NOTIFY's 8000 bytes (kind is clipped to 200 bytes).
  */
-Datum
-event_notify(PG_FUNCTION_ARGS)
+void
+EventAnnounce(TupleTableSlot *slot)
 {
-	TriggerData *td = (TriggerData *) fcinfo->context;
-	HeapTuple	tup;
-	TupleDesc	desc;
+	TupleDesc	desc = slot->tts_tupleDescriptor;
 	bool		isnull;
 	Datum		d;
 	text	   *topic;
@@ -181,36 +181,29 @@ event_notify(PG_FUNCTION_ARGS)
 	char	   *tracking_no = NULL;
 	int			tracking_len = 0;
 
-	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(td->tg_event) ||
-		!TRIGGER_FIRED_FOR_ROW(td->tg_event) || !TRIGGER_FIRED_BY_INSERT(td->tg_event))
-		ereport(ERROR,
-				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("event_notify must be fired BEFORE INSERT for each row")));
-	tup = td->tg_trigtuple;
 	if (ot_notify != OT_NOTIFY_COMMIT)
-		return PointerGetDatum(tup);
-	desc = RelationGetDescr(td->tg_relation);
-	d = heap_getattr(tup, OtAttnum(desc, "topic"), desc, &isnull);
+		return;
+	d = slot_getattr(slot, OtAttnum(desc, "topic"), &isnull);
 	if (isnull)
-		return PointerGetDatum(tup);	/* refused by the table's constraints */
+		return;
 	topic = DatumGetTextPP(d);
 	t = topic_index(VARDATA_ANY(topic), VARSIZE_ANY_EXHDR(topic));
 	if (t < 0 || notified_in[t] != InvalidSubTransactionId)
-		return PointerGetDatum(tup);
+		return;
 
 	initStringInfo(&payload);
-	d = heap_getattr(tup, OtAttnum(desc, "event_id"), desc, &isnull);
+	d = slot_getattr(slot, OtAttnum(desc, "event_id"), &isnull);
 	appendStringInfo(&payload, "{\"event_id\": " INT64_FORMAT ", \"topic\": \"%s\"",
 					 isnull ? 0 : DatumGetInt64(d), topics[t]);
-	d = heap_getattr(tup, OtAttnum(desc, "kind"), desc, &isnull);
+	d = slot_getattr(slot, OtAttnum(desc, "kind"), &isnull);
 	append_text(&payload, "kind", isnull ? NULL : VARDATA_ANY(DatumGetTextPP(d)),
 				isnull ? 0 : VARSIZE_ANY_EXHDR(DatumGetTextPP(d)), 200);
-	d = heap_getattr(tup, OtAttnum(desc, "order_id"), desc, &isnull);
+	d = slot_getattr(slot, OtAttnum(desc, "order_id"), &isnull);
 	if (isnull)
 		appendStringInfoString(&payload, ", \"order_id\": null");
 	else
 		appendStringInfo(&payload, ", \"order_id\": " INT64_FORMAT, DatumGetInt64(d));
-	d = heap_getattr(tup, OtAttnum(desc, "payload"), desc, &isnull);
+	d = slot_getattr(slot, OtAttnum(desc, "payload"), &isnull);
 	if (!isnull)
 	{
 		Jsonb	   *jb = DatumGetJsonbP(d);
@@ -233,7 +226,33 @@ event_notify(PG_FUNCTION_ARGS)
 	snprintf(channel, sizeof(channel), "ordertrack_%s", topics[t]);
 	Async_Notify(channel, payload.data);
 	notified_in[t] = GetCurrentSubTransactionId();
-	return PointerGetDatum(tup);
+}
+
+/*
+ * AFTER INSERT statement trigger on events, with the inserted rows as the
+ * transition table: announces them (see EventAnnounce).  Intake writes its
+ * events without a statement and announces them itself.
+ */
+Datum
+event_notify(PG_FUNCTION_ARGS)
+{
+	TriggerData *td = (TriggerData *) fcinfo->context;
+	TupleTableSlot *slot;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_AFTER(td->tg_event) ||
+		!TRIGGER_FIRED_FOR_STATEMENT(td->tg_event) || !TRIGGER_FIRED_BY_INSERT(td->tg_event) ||
+		td->tg_newtable == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("event_notify must be fired AFTER INSERT for each statement, REFERENCING NEW TABLE")));
+	if (ot_notify != OT_NOTIFY_COMMIT)
+		return PointerGetDatum(NULL);
+	slot = MakeSingleTupleTableSlot(RelationGetDescr(td->tg_relation), &TTSOpsMinimalTuple);
+	tuplestore_rescan(td->tg_newtable);
+	while (tuplestore_gettupleslot(td->tg_newtable, true, false, slot))
+		EventAnnounce(slot);
+	ExecDropSingleTupleTableSlot(slot);
+	return PointerGetDatum(NULL);
 }
 
 /*

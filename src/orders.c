@@ -1067,7 +1067,8 @@ publish(OtWriter *w, const IntakeOrder *o, const char *topic, const char *kind, 
 	vals[2] = CStringGetTextDatum(kind);
 	vals[3] = Int64GetDatum(o->order_id);
 	vals[4] = JsonbPGetDatum(JsonbValueToJsonb(pushJsonbValue(&payload->state, WJB_END_OBJECT, NULL)));
-	(void) OtInsert(w, 1, 5, cols, vals, nulls);
+	/* written without a statement: no statement trigger announces it */
+	EventAnnounce(OtInsert(w, 1, 5, cols, vals, nulls));
 }
 
 /* The flags, their flag_raised events, the order's verdict and its event. */

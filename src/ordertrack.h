@@ -138,5 +138,6 @@ extern void StageRefuse(int64 order_id, Oid from, Oid to) pg_attribute_noreturn(
 
 /* events.c: the live push */
 extern void EventsInit(void);
+extern void EventAnnounce(TupleTableSlot *slot);
 
 #endif							/* ORDERTRACK_H */

@@ -1,10 +1,10 @@
 /*
  * stages.c
- *	  The stage graph: which moves an order's stage may make.  A BEFORE
+ *	  The stage graph: which moves an order's stage may make.  An AFTER
  *	  UPDATE trigger on orders enforces it whatever makes the change
- *	  (advance(), a direct UPDATE, intake, resolve_flag) and notes when the
- *	  order entered the stage; an AFTER UPDATE trigger writes the move to
- *	  stage_history and publishes stage_changed to topic tracking.
+ *	  (advance(), a direct UPDATE, intake, resolve_flag), writes the move to
+ *	  stage_history, notes when the order entered the stage and publishes
+ *	  stage_changed to topic tracking.
  *
  * Who made a move and why: the caller of advance() (or intake, or
  * resolve_flag) says so through StageMoveBegin for the duration of its
@@ -39,7 +39,6 @@
 #include "ordertrack.h"
 
 PG_FUNCTION_INFO_V1(order_stage_guard);
-PG_FUNCTION_INFO_V1(order_stage_recorded);
 PG_FUNCTION_INFO_V1(advance);
 PG_FUNCTION_INFO_V1(allowed_stages);
 
@@ -252,87 +251,56 @@ StageEntered(Datum entered, bool isnull, const char *stage)
 	return isnull ? added : DirectFunctionCall2(jsonb_concat, entered, added);
 }
 
-static void
-require_row_update(FunctionCallInfo fcinfo, const char *name, bool before)
-{
-	TriggerData *td = (TriggerData *) fcinfo->context;
-
-	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_FOR_ROW(td->tg_event) ||
-		!TRIGGER_FIRED_BY_UPDATE(td->tg_event) ||
-		(before ? !TRIGGER_FIRED_BEFORE(td->tg_event) : !TRIGGER_FIRED_AFTER(td->tg_event)))
-		ereport(ERROR,
-				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("%s must be fired %s UPDATE for each row", name, before ? "BEFORE" : "AFTER")));
-}
-
 /*
- * BEFORE UPDATE trigger on orders (WHEN the stage changes): refuses a move
- * the graph does not allow; notes in stage_entered_at when the order
- * entered the new stage.
+ * AFTER UPDATE trigger on orders (WHEN the stage changes): refuses a move
+ * the graph does not allow (the statement fails and nothing changes);
+ * otherwise writes the move to stage_history, notes in stage_entered_at
+ * when the order entered the stage, and publishes stage_changed.
+ *
+ * An AFTER trigger sees the row as the UPDATE found it after waiting for
+ * any concurrent change (the version it replaced), so two moves of one
+ * order serialise: the second is judged from the stage the first left.  A
+ * BEFORE trigger would do the same, but would make every UPDATE of orders
+ * lock its row first, whether or not the stage changes.
  */
 Datum
 order_stage_guard(PG_FUNCTION_ARGS)
 {
-	TriggerData *td = (TriggerData *) fcinfo->context;
-	TupleDesc	desc;
-	AttrNumber	stage_att;
-	AttrNumber	entered_att;
-	bool		from_null,
-				to_null,
-				isnull;
-	Datum		from,
-				to,
-				entered;
-	int			cols[1];
-	Datum		vals[1];
-	bool		nulls[1] = {false};
-
-	require_row_update(fcinfo, "order_stage_guard", true);
-	desc = RelationGetDescr(td->tg_relation);
-	stage_att = OtAttnum(desc, "stage");
-	from = heap_getattr(td->tg_trigtuple, stage_att, desc, &from_null);
-	to = heap_getattr(td->tg_newtuple, stage_att, desc, &to_null);
-	if (from_null || to_null || DatumGetObjectId(from) == DatumGetObjectId(to))
-		return PointerGetDatum(td->tg_newtuple);	/* NOT NULL is the table's to enforce */
-	if (!StageAllowed(DatumGetObjectId(from), DatumGetObjectId(to)))
-		StageRefuse(DatumGetInt64(heap_getattr(td->tg_trigtuple, OtAttnum(desc, "order_id"), desc, &isnull)),
-					DatumGetObjectId(from), DatumGetObjectId(to));
-
-	entered_att = OtAttnum(desc, "stage_entered_at");
-	entered = heap_getattr(td->tg_newtuple, entered_att, desc, &isnull);
-	vals[0] = StageEntered(entered, isnull, stage_name(DatumGetObjectId(to)));
-	cols[0] = entered_att;
-	return PointerGetDatum(heap_modify_tuple_by_cols(td->tg_newtuple, desc, 1, cols, vals, nulls));
-}
-
-/*
- * AFTER UPDATE trigger on orders (WHEN the stage changes): the move goes to
- * stage_history and, as stage_changed, to the outbox.
- */
-Datum
-order_stage_recorded(PG_FUNCTION_ARGS)
-{
 	static SPIPlanPtr plan = NULL;
-	static Oid	plan_types[7];
+	static Oid	plan_types[8];
 	TriggerData *td = (TriggerData *) fcinfo->context;
 	Relation	rel;
 	TupleDesc	desc;
-	Oid			types[7];
-	Datum		args[7];
-	char		nulls[7] = {' ', ' ', ' ', ' ', ' ', ' ', ' '};
-	AttrNumber	atts[4];
+	Oid			types[8];
+	Datum		args[8];
+	char		nulls[8] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
+	AttrNumber	atts[5];
 	const char *actor;
 	const char *reason;
-	bool		isnull;
+	bool		from_null,
+				to_null,
+				isnull;
 	OwnerScope	scope;
 
-	require_row_update(fcinfo, "order_stage_recorded", false);
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_FOR_ROW(td->tg_event) ||
+		!TRIGGER_FIRED_BY_UPDATE(td->tg_event) || !TRIGGER_FIRED_AFTER(td->tg_event))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("order_stage_guard must be fired AFTER UPDATE for each row")));
 	rel = td->tg_relation;
 	desc = RelationGetDescr(rel);
 	atts[0] = OtAttnum(desc, "shop");
 	atts[1] = OtAttnum(desc, "order_id");
 	atts[2] = OtAttnum(desc, "stage");
 	atts[3] = OtAttnum(desc, "tracking_no");
+	atts[4] = OtAttnum(desc, "stage_entered_at");
+	args[2] = heap_getattr(td->tg_trigtuple, atts[2], desc, &from_null);
+	args[3] = heap_getattr(td->tg_newtuple, atts[2], desc, &to_null);
+	if (from_null || to_null || DatumGetObjectId(args[2]) == DatumGetObjectId(args[3]))
+		return PointerGetDatum(NULL);	/* NOT NULL is the table's to enforce */
+	args[1] = heap_getattr(td->tg_newtuple, atts[1], desc, &isnull);
+	if (!StageAllowed(DatumGetObjectId(args[2]), DatumGetObjectId(args[3])))
+		StageRefuse(DatumGetInt64(args[1]), DatumGetObjectId(args[2]), DatumGetObjectId(args[3]));
 
 	/* who and why: the caller's context, else the settings, else current_user */
 	if (current_move != NULL)
@@ -347,19 +315,19 @@ order_stage_recorded(PG_FUNCTION_ARGS)
 	}
 
 	args[0] = heap_getattr(td->tg_newtuple, atts[0], desc, &isnull);
-	args[1] = heap_getattr(td->tg_newtuple, atts[1], desc, &isnull);
-	args[2] = heap_getattr(td->tg_trigtuple, atts[2], desc, &isnull);
-	args[3] = heap_getattr(td->tg_newtuple, atts[2], desc, &isnull);
 	args[4] = CStringGetTextDatum(actor);
 	args[5] = reason ? CStringGetTextDatum(reason) : (Datum) 0;
 	nulls[5] = reason ? ' ' : 'n';
 	args[6] = heap_getattr(td->tg_newtuple, atts[3], desc, &isnull);
 	nulls[6] = isnull ? 'n' : ' ';
+	args[7] = heap_getattr(td->tg_newtuple, atts[4], desc, &isnull);
+	args[7] = StageEntered(args[7], isnull, stage_name(DatumGetObjectId(args[3])));
 	types[0] = TEXTOID;
 	types[1] = INT8OID;
 	types[2] = types[3] = TupleDescAttr(desc, atts[2] - 1)->atttypid;
 	types[4] = types[5] = TEXTOID;
 	types[6] = TupleDescAttr(desc, atts[3] - 1)->atttypid;
+	types[7] = JSONBOID;
 
 	/* as the tables' owner: whoever may change the stage gets the move recorded */
 	OtEnterOwner(rel->rd_rel->relowner, &scope);
@@ -374,12 +342,13 @@ order_stage_recorded(PG_FUNCTION_ARGS)
 	{
 		plan = SPI_prepare("WITH h AS ("
 						   " INSERT INTO ordertrack.stage_history (shop, order_id, from_stage, to_stage, actor, reason)"
-						   " VALUES ($1, $2, $3, $4, $5, $6) RETURNING change_id, changed_at)"
+						   " VALUES ($1, $2, $3, $4, $5, $6) RETURNING change_id, changed_at),"
+						   " o AS (UPDATE ordertrack.orders SET stage_entered_at = $8 WHERE shop = $1 AND order_id = $2)"
 						   " INSERT INTO ordertrack.events (shop, topic, kind, order_id, payload)"
 						   " SELECT $1, 'tracking', 'stage_changed', $2, pg_catalog.jsonb_build_object("
 						   " 'order_id', $2, 'from', $3, 'to', $4, 'actor', $5, 'reason', $6,"
 						   " 'tracking_no', $7, 'change_id', h.change_id, 'changed_at', h.changed_at) FROM h",
-						   7, types);
+						   8, types);
 		if (plan == NULL || SPI_keepplan(plan) != 0)
 			elog(ERROR, "could not prepare the stage history insert");
 		memcpy(plan_types, types, sizeof(types));

@@ -187,13 +187,14 @@ SELECT is(pg_temp.moves(:packed), '', 'deleting an order deletes its stage histo
 
 -- The triggers refuse to run where they do not belong.
 CREATE TEMP TABLE not_orders (stage ordertrack.stage);
-CREATE TRIGGER g BEFORE INSERT ON not_orders FOR EACH ROW EXECUTE FUNCTION ordertrack.order_stage_guard();
-SELECT throws_ok('INSERT INTO not_orders VALUES (''received'')', '39P01',
-	'order_stage_guard must be fired BEFORE UPDATE for each row', 'order_stage_guard only as BEFORE UPDATE');
+CREATE TRIGGER g BEFORE UPDATE ON not_orders FOR EACH ROW EXECUTE FUNCTION ordertrack.order_stage_guard();
+INSERT INTO not_orders VALUES ('received');
+SELECT throws_ok('UPDATE not_orders SET stage = ''review''', '39P01',
+	'order_stage_guard must be fired AFTER UPDATE for each row', 'order_stage_guard only as AFTER UPDATE');
 DROP TRIGGER g ON not_orders;
-CREATE TRIGGER r AFTER INSERT ON not_orders FOR EACH ROW EXECUTE FUNCTION ordertrack.order_stage_recorded();
+CREATE TRIGGER g AFTER INSERT ON not_orders FOR EACH ROW EXECUTE FUNCTION ordertrack.order_stage_guard();
 SELECT throws_ok('INSERT INTO not_orders VALUES (''received'')', '39P01',
-	'order_stage_recorded must be fired AFTER UPDATE for each row', 'order_stage_recorded only as AFTER UPDATE');
+	'order_stage_guard must be fired AFTER UPDATE for each row', 'nor on INSERT');
 
 SELECT * FROM finish();
 ROLLBACK;
