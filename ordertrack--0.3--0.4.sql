@@ -222,6 +222,66 @@ COMMENT ON COLUMN ordertrack.consumers.polled_at IS 'Last poll';
 COMMENT ON COLUMN ordertrack.consumers.acked_at IS 'Last ack that moved the position';
 SELECT pg_catalog.pg_extension_config_dump('ordertrack.consumers', '');
 
+-- Transaction ids belong to one cluster.  Restored into another cluster,
+-- the events' xact_id and the consumers' snapshots mean nothing there (a
+-- new cluster's ids are usually behind: the events would never become
+-- visible).  The cluster the outbox's ids come from is kept here and
+-- dumped; the first poll, ack or prune in another cluster re-bases the
+-- outbox (outbox_rebase): the events get the re-basing transaction's id and
+-- every consumer starts again from the oldest retained event, so that after
+-- such a restore each consumer receives the retained events at least once.
+CREATE TABLE ordertrack.outbox_origin (
+	one boolean PRIMARY KEY DEFAULT true CHECK (one),
+	system_identifier bigint NOT NULL
+);
+COMMENT ON TABLE ordertrack.outbox_origin IS
+	'The cluster whose transaction ids the outbox''s positions use (one row; a restored row replaces it)';
+COMMENT ON COLUMN ordertrack.outbox_origin.one IS 'Keeps the table to one row';
+COMMENT ON COLUMN ordertrack.outbox_origin.system_identifier IS 'pg_control_system().system_identifier of that cluster';
+INSERT INTO ordertrack.outbox_origin (system_identifier) SELECT system_identifier FROM pg_catalog.pg_control_system();
+CREATE FUNCTION ordertrack.outbox_origin_replace() RETURNS trigger
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	DELETE FROM ordertrack.outbox_origin;
+	RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION ordertrack.outbox_origin_replace() IS
+	'Trigger BEFORE INSERT on outbox_origin: the row a restore brings replaces the one CREATE EXTENSION wrote';
+REVOKE ALL ON FUNCTION ordertrack.outbox_origin_replace() FROM PUBLIC;
+CREATE TRIGGER outbox_origin_replace BEFORE INSERT ON ordertrack.outbox_origin
+	FOR EACH ROW EXECUTE FUNCTION ordertrack.outbox_origin_replace();
+COMMENT ON TRIGGER outbox_origin_replace ON ordertrack.outbox_origin IS 'A restored row replaces the existing one';
+SELECT pg_catalog.pg_extension_config_dump('ordertrack.outbox_origin', '');
+
+CREATE FUNCTION ordertrack.outbox_rebase() RETURNS boolean
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	here bigint := (SELECT system_identifier FROM pg_control_system());
+BEGIN
+	IF (SELECT system_identifier FROM ordertrack.outbox_origin) IS NOT DISTINCT FROM here THEN
+		RETURN false;
+	END IF;
+	LOCK TABLE ordertrack.outbox_origin IN EXCLUSIVE MODE;
+	IF (SELECT system_identifier FROM ordertrack.outbox_origin) IS NOT DISTINCT FROM here THEN
+		RETURN false;		-- another session re-based meanwhile
+	END IF;
+	UPDATE ordertrack.events SET xact_id = pg_current_xact_id();
+	UPDATE ordertrack.consumers SET done = NULL, batch = NULL, acked_id = 0, given_id = 0;
+	DELETE FROM ordertrack.outbox_origin;
+	INSERT INTO ordertrack.outbox_origin (system_identifier) VALUES (here);
+	RAISE NOTICE 'the outbox came from another cluster: every consumer receives the retained events again';
+	RETURN true;
+END
+$$;
+COMMENT ON FUNCTION ordertrack.outbox_rebase() IS
+	'Used by poll, ack and prune_events: after a restore into another cluster, gives the events this cluster''s transaction id and starts every consumer again from the oldest retained event';
+REVOKE ALL ON FUNCTION ordertrack.outbox_rebase() FROM PUBLIC;
+
 CREATE FUNCTION ordertrack.subscribe(consumer text, topics text[]) RETURNS void
 	LANGUAGE plpgsql
 	SECURITY DEFINER
@@ -263,6 +323,7 @@ BEGIN
 	IF max IS NULL OR max < 1 THEN
 		RAISE EXCEPTION 'max must be at least 1, not %', coalesce(max::text, 'NULL') USING ERRCODE = '22023';
 	END IF;
+	PERFORM ordertrack.outbox_rebase();
 	-- a consumer that never subscribed gets every topic, from the oldest retained event
 	INSERT INTO ordertrack.consumers (consumer) VALUES (poll.consumer) ON CONFLICT DO NOTHING;
 	SELECT * INTO c FROM ordertrack.consumers k WHERE k.consumer = poll.consumer FOR UPDATE;
@@ -312,6 +373,7 @@ DECLARE
 	x xid8;
 	t text;
 BEGIN
+	PERFORM ordertrack.outbox_rebase();
 	SELECT * INTO c FROM ordertrack.consumers k WHERE k.consumer = ack.consumer FOR UPDATE;
 	IF NOT FOUND THEN
 		RAISE EXCEPTION 'consumer "%" does not exist', coalesce(consumer, 'NULL')
@@ -345,6 +407,7 @@ AS $$
 DECLARE
 	n bigint;
 BEGIN
+	PERFORM ordertrack.outbox_rebase();
 	DELETE FROM ordertrack.events e
 	 WHERE e.created_at < now() - keep
 	   AND NOT EXISTS (SELECT 1 FROM ordertrack.consumers c

@@ -4,6 +4,7 @@
 -- relative to the first event of this test.
 --
 SET search_path = ordertrack, public;
+\set SHOW_CONTEXT never
 CREATE TEMP TABLE base AS SELECT coalesce(max(event_id), 0) AS id FROM events;
 CREATE FUNCTION pg_temp.put(t text, k text) RETURNS void LANGUAGE sql AS $$
 	INSERT INTO ordertrack.events (shop, topic, kind, order_id) VALUES ('outbox', t, k, 1)
@@ -66,6 +67,16 @@ SELECT prune_events('0');
 SELECT kind FROM events WHERE shop = 'outbox' ORDER BY event_id;
 -- w3 is kept: audit was given it and has not acknowledged it
 SELECT pg_temp.rel(event_id), kind FROM poll('audit', 10);
+
+-- Restored into another cluster (simulated: another system identifier, and
+-- an event of a transaction id this cluster has not reached), the outbox is
+-- re-based: each consumer receives the retained events again, none is lost.
+UPDATE outbox_origin SET system_identifier = system_identifier + 1;
+SELECT pg_temp.put('warehouse', 'far');
+UPDATE events SET xact_id = '99999999999' WHERE kind = 'far';
+SELECT count(*) FROM poll('wms', 10);
+SELECT pg_temp.rel(event_id), kind FROM poll('wms', 10);
+SELECT count(*) FROM outbox_origin o, pg_control_system() c WHERE o.system_identifier = c.system_identifier;
 
 DELETE FROM consumers;
 DELETE FROM events WHERE shop = 'outbox';
