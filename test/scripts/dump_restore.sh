@@ -35,13 +35,22 @@ ot_psql -d $src -c "INSERT INTO ordertrack.products (sku, title) VALUES ('HD-1',
 		'lines', jsonb_build_array(jsonb_build_object('sku', CASE WHEN g % 6 = 0 THEN 'X' ELSE 'HD-1' END, 'quantity', 1))))
 		FROM generate_series(1, 200) g" \
 	-c "SELECT ordertrack.resolve_flag(flag_id, 'checked') FROM ordertrack.flags WHERE code = 'duplicate_suspect' LIMIT 5" \
-	-c "SELECT ordertrack.advance(order_id, 'confirmed', 'paid') FROM ordertrack.orders WHERE stage = 'received' LIMIT 20" >/dev/null
+	-c "SELECT ordertrack.mark_paid(order_id) FROM ordertrack.orders WHERE stage = 'received' LIMIT 20" \
+	-c "SELECT ordertrack.confirm(order_id) FROM ordertrack.orders WHERE paid_at IS NOT NULL" \
+	-c "SELECT ordertrack.record_scan(tracking_no, 'collected', now()) FROM ordertrack.orders WHERE tracking_no IS NOT NULL LIMIT 3" \
+	-c "INSERT INTO ordertrack.carrier_rules (priority, requirement, carrier) VALUES (5, 'fragile', 'JD')" \
+	-c "SELECT ordertrack.subscribe('wms', '{warehouse,tracking}')" \
+	-c "SELECT count(*) FROM ordertrack.poll('wms', 10)" >/dev/null
 orders_sql="SELECT md5(string_agg(t, '|' ORDER BY t)) FROM (
 	SELECT format('%s', o) t FROM ordertrack.orders o UNION ALL
 	SELECT format('%s', l) FROM ordertrack.order_lines l UNION ALL
 	SELECT format('%s', f) FROM ordertrack.flags f UNION ALL
 	SELECT format('%s', e) FROM ordertrack.events e UNION ALL
-	SELECT format('%s', h) FROM ordertrack.stage_history h) s"
+	SELECT format('%s', h) FROM ordertrack.stage_history h UNION ALL
+	SELECT format('%s', s) FROM ordertrack.scans s UNION ALL
+	SELECT format('%s', c) FROM ordertrack.consumers c UNION ALL
+	SELECT format('%s', r) FROM ordertrack.carrier_rules r UNION ALL
+	SELECT format('%s', g) FROM ordertrack.outbox_origin g) s"
 src_orders=$(ot_val $src "$orders_sql")
 src_secret=$(ot_val $src "SELECT md5(secret) FROM ordertrack.tracking_secret")
 src_seq=$(ot_val $src "SELECT last_value FROM ordertrack.tracking_seq")
@@ -68,7 +77,7 @@ for format in custom plain; do
 	ot_is "$(ot_val $dst "SELECT (ordertrack.locate_region('浙江杭州云栖小镇1号')).district_code")" 330199 \
 		"$format: a custom region is recognised after the restore"
 	ot_is "$(ot_val $dst "$orders_sql")" "$src_orders" \
-		"$format: orders, lines, flags, events and stage history come back exactly as dumped (nothing new)"
+		"$format: orders, lines, flags, events, stage history, scans, consumers and carrier rules come back exactly as dumped (nothing new)"
 	ot_is "$(ot_val $dst "SELECT count(*) FROM ordertrack.orders WHERE stage = 'review'") -gt 0" \
 		"$(ot_val $src "SELECT count(*) FROM ordertrack.orders WHERE stage = 'review'") -gt 0" \
 		"$format: held orders are still held"
@@ -77,9 +86,13 @@ for format in custom plain; do
 		'lines', jsonb_build_array(jsonb_build_object('sku', 'HD-1', 'quantity', 1))))" >/dev/null
 	ot_is "$(ot_val $dst "SELECT count(*) FROM ordertrack.events WHERE kind = 'order_received'")" 201 \
 		"$format: a new order after the restore is checked as usual (ids go on where they were)"
-	ot_is "$(ot_val $dst "SELECT ordertrack.advance(order_id, 'picking') FROM ordertrack.orders WHERE stage = 'confirmed' LIMIT 1")" picking \
+	ot_is "$(ot_val $dst "SELECT count(*) FROM ordertrack.poll('wms', 10)")" 10 \
+		"$format: a consumer's position carries on: what it was given and did not acknowledge comes again"
+	ot_is "$(ot_val $dst "SELECT ordertrack.record_pick(order_id, 'HD-1', 1) FROM ordertrack.orders WHERE stage = 'confirmed' LIMIT 1")" 1.00000000000000000000 \
+		"$format: a confirmed order is picked after the restore"
+	ot_is "$(ot_val $dst "SELECT ordertrack.advance(order_id, 'packed') FROM ordertrack.orders WHERE stage = 'picking' LIMIT 1")" packed \
 		"$format: an order moves after the restore"
-	ot_is "$(ot_val $dst "SELECT count(DISTINCT change_id) = count(*) AND max(change_id) = max(change_id) FILTER (WHERE to_stage = 'picking') FROM ordertrack.stage_history")" t \
+	ot_is "$(ot_val $dst "SELECT count(DISTINCT change_id) = count(*) AND max(change_id) = max(change_id) FILTER (WHERE to_stage = 'packed') FROM ordertrack.stage_history")" t \
 		"$format: and its move is numbered after the restored ones"
 	ot_is "$(ot_val $dst "SELECT count(*) FROM ordertrack.stage_transitions WHERE (from_stage, to_stage) IN (('received', 'picking'), ('packed', 'cancelled')) AND origin = 'custom'")" 2 \
 		"$format: the shop's own moves and switched-off moves are kept"
