@@ -56,3 +56,22 @@ test/fuzz/fuzz_%: test/fuzz/fuzz_%.c test/unit/load_regions.h $(PURE_SRCS) $(PUR
 fuzz-targets: $(FUZZ_TARGETS)
 
 .PHONY: unittest fuzz-targets
+
+# ---- ordertrack-listen: the outbox consumer program (libpq) ---------------
+# PGXS cannot build a PROGRAM next to MODULE_big, hence these rules; they
+# come after the include so that PGXS's "all" stays the default goal.
+LISTEN_PROG = src/listen/ordertrack-listen
+all: $(LISTEN_PROG)
+$(LISTEN_PROG): src/listen/ordertrack-listen.c
+	$(CC) -O2 -g -Wall -Wextra -Werror -I$(shell $(PG_CONFIG) --includedir) -o $@ $< \
+		-L$(shell $(PG_CONFIG) --libdir) -lpq
+install: install-listen
+install-listen: $(LISTEN_PROG)
+	$(MKDIR_P) '$(DESTDIR)$(bindir)'
+	$(INSTALL_PROGRAM) $(LISTEN_PROG) '$(DESTDIR)$(bindir)/ordertrack-listen'
+uninstall: uninstall-listen
+uninstall-listen:
+	rm -f '$(DESTDIR)$(bindir)/ordertrack-listen'
+EXTRA_CLEAN += $(LISTEN_PROG)
+.PHONY: install-listen uninstall-listen
+# ---- end of ordertrack-listen ----------------------------------------------

@@ -111,6 +111,11 @@ EventsInit(void)
 							"How often the doorbell worker looks for new events.",
 							NULL, &ot_doorbell_interval, 100, 10, 60000, PGC_SIGHUP, GUC_UNIT_MS,
 							NULL, NULL, NULL);
+	/* read by the worker when it starts (a reload does not move it to another database) */
+	DefineCustomStringVariable("ordertrack.doorbell_database",
+							   "The database whose events the doorbell worker announces.",
+							   "The worker connects to it when the server starts.",
+							   &ot_doorbell_database, "postgres", PGC_SIGHUP, 0, NULL, NULL, NULL);
 	RegisterXactCallback(EventsXactCallback, NULL);
 	RegisterSubXactCallback(EventsSubXactCallback, NULL);
 
@@ -118,10 +123,6 @@ EventsInit(void)
 	{
 		BackgroundWorker worker;
 
-		/* (a postmaster setting: it exists only when the library is preloaded) */
-		DefineCustomStringVariable("ordertrack.doorbell_database",
-								   "The database whose events the doorbell worker announces.",
-								   NULL, &ot_doorbell_database, "postgres", PGC_POSTMASTER, 0, NULL, NULL, NULL);
 		memset(&worker, 0, sizeof(worker));
 		worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
 		worker.bgw_start_time = BgWorkerStart_RecoveryFinished;

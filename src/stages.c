@@ -75,11 +75,12 @@ GraphRelcacheCallback(Datum arg pg_attribute_unused(), Oid relid)
 	}
 }
 
-/* An error leaves no move context behind. */
+/* No move context outlives its transaction, whatever happened in it. */
 static void
 StagesXactCallback(XactEvent event, void *arg pg_attribute_unused())
 {
-	if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT)
+	if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_ABORT || event == XACT_EVENT_PREPARE ||
+		event == XACT_EVENT_PARALLEL_COMMIT || event == XACT_EVENT_PARALLEL_ABORT)
 		current_move = NULL;
 }
 
@@ -87,7 +88,7 @@ static void
 StagesSubXactCallback(SubXactEvent event, SubTransactionId mySubid,
 					  SubTransactionId parentSubid pg_attribute_unused(), void *arg pg_attribute_unused())
 {
-	/* callers restore the context in PG_FINALLY; an abort must not keep a dangling one */
+	/* callers restore the context when they catch an error; an abort must never leave a dangling one */
 	while (event == SUBXACT_EVENT_ABORT_SUB && current_move != NULL && current_move->subxact == mySubid)
 		current_move = current_move->outer;
 }

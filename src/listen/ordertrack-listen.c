@@ -1,0 +1,648 @@
+/*
+ * ordertrack-listen.c
+ *	  A consumer of the ordertrack outbox: prints every event of its topics
+ *	  as one JSON line on standard output and acknowledges it once printed.
+ *
+ *	  ordertrack-listen --consumer NAME [--topics T1,T2,...] [--max N]
+ *						[--interval SECONDS] [--once] [CONNINFO]
+ *
+ *	  It connects like psql (PG* environment variables, or a connection
+ *	  string, URI or database name as the last argument), listens on
+ *	  ordertrack_<topic> for its topics, then drains: it calls
+ *	  ordertrack.poll() until it returns nothing, printing each batch,
+ *	  flushing standard output and only then calling ordertrack.ack() with
+ *	  the batch's last event.  A notification only rings the bell: on one,
+ *	  and every --interval seconds in case a bell was missed (e.g. with
+ *	  ordertrack.notify = off), it drains again.  Delivery is at least once:
+ *	  a crash repeats at most the events printed and not yet acknowledged
+ *	  (one batch, --max), and never one that was acknowledged.
+ *
+ *	  A lost connection is reported on standard error and made again after
+ *	  1, 2, 4, ... up to 30 seconds, draining first.  SIGINT and SIGTERM end
+ *	  it after the current line, which is acknowledged with those before it.
+ *
+ *	  Exit status: 0 when stopped by a signal or after --once; 1 on a usage
+ *	  error; 2 when the start-up fails (connection, subscribe, LISTEN or the
+ *	  first drain, e.g. the extension is not installed), on any error with
+ *	  --once, or when standard output cannot be written.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "libpq-fe.h"
+
+#define PROGNAME "ordertrack-listen"
+
+#define EXIT_USAGE 1
+#define EXIT_TROUBLE 2
+
+#define MAX_BACKOFF_SECONDS 30
+
+static const char *const topic_names[] = {
+	"intake", "alerts", "warehouse", "production", "logistics", "customer", "tracking"
+};
+#define NUM_TOPICS ((int) (sizeof(topic_names) / sizeof(topic_names[0])))
+
+/* What a drain or a wait ended with. */
+typedef enum
+{
+	STEP_OK,					/* done (drained; or woken by a bell or the timeout) */
+	STEP_STOP,					/* a signal asked us to stop */
+	STEP_LOST,					/* an error on the connection or in SQL: reconnect */
+	STEP_OUTPUT					/* standard output failed: give up */
+} Step;
+
+/* The command line. */
+typedef struct
+{
+	const char *consumer;
+	bool		topics_given;
+	bool		topic_chosen[NUM_TOPICS];
+	char		topics_csv[128];	/* the chosen topics, comma-separated */
+	char		max[16];			/* --max, as poll()'s parameter text */
+	int			interval_ms;
+	bool		once;
+	const char *conninfo;
+} Options;
+
+static Options opts;
+
+/* Set by SIGINT/SIGTERM; the handler also writes to the pipe to wake poll(). */
+static volatile sig_atomic_t stop_requested = 0;
+static int	signal_pipe[2] = {-1, -1};
+
+static const char *const poll_sql =
+"SELECT e.event_id, e.topic, e.kind, e.order_id, e.shop, e.payload, "
+"pg_catalog.to_json(e.created_at) AS created_at "
+"FROM ordertrack.poll($1, $2) AS e";
+
+/* Prints how to call the program. */
+static void
+usage(FILE *out)
+{
+	fprintf(out,
+			"Usage: " PROGNAME " --consumer NAME [--topics T1,T2,...] [--max N]\n"
+			"                         [--interval SECONDS] [--once] [CONNINFO]\n"
+			"\n"
+			"Prints each event of the ordertrack outbox as one JSON line, then acknowledges it.\n"
+			"\n"
+			"  -c, --consumer NAME      the consumer whose position is kept in ordertrack.consumers\n"
+			"  -t, --topics LIST        subscribe it to these topics (comma-separated): intake,\n"
+			"                           alerts, warehouse, production, logistics, customer, tracking;\n"
+			"                           without: it keeps its subscription (or gets every topic)\n"
+			"  -m, --max N              events per poll (default 100)\n"
+			"  -i, --interval SECONDS   poll at least this often, bell or not (default 5)\n"
+			"  -1, --once               print what is there now, then exit\n"
+			"  -h, --help               show this help\n"
+			"\n"
+			"CONNINFO is a connection string, URI or database name; without it the PG*\n"
+			"environment variables apply, as with psql.\n"
+			"Exit status: 0 stopped by SIGINT/SIGTERM or done (--once), 1 usage error,\n"
+			"2 error at start-up (or any error with --once).\n");
+}
+
+/* Reports a usage error with the usage, and exits 1. */
+static void
+usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, PROGNAME ": ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\n");
+	usage(stderr);
+	exit(EXIT_USAGE);
+}
+
+/* Records the topics of a comma-separated list; exits on an unknown one. */
+static void
+parse_topics(const char *list)
+{
+	const char *p = list;
+
+	opts.topics_given = true;
+	memset(opts.topic_chosen, 0, sizeof(opts.topic_chosen));
+	for (;;)
+	{
+		size_t		len = strcspn(p, ",");
+		char		name[64];
+		int			i;
+
+		while (len > 0 && (*p == ' ' || *p == '\t'))
+			p++, len--;
+		while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+			len--;
+		if (len == 0)
+			usage_error("empty topic name in --topics \"%s\"", list);
+		if (len >= sizeof(name))
+			len = sizeof(name) - 1;
+		memcpy(name, p, len);
+		name[len] = '\0';
+		for (i = 0; i < NUM_TOPICS; i++)
+			if (strcmp(name, topic_names[i]) == 0)
+				break;
+		if (i == NUM_TOPICS)
+			usage_error("unknown topic \"%s\" (topics are intake, alerts, warehouse, production, "
+						"logistics, customer and tracking)", name);
+		opts.topic_chosen[i] = true;
+		p += strcspn(p, ",");
+		if (*p == '\0')
+			break;
+		p++;
+	}
+	opts.topics_csv[0] = '\0';
+	for (int i = 0; i < NUM_TOPICS; i++)
+		if (opts.topic_chosen[i])
+		{
+			if (opts.topics_csv[0] != '\0')
+				strcat(opts.topics_csv, ",");
+			strcat(opts.topics_csv, topic_names[i]);
+		}
+}
+
+/* Reads the command line into opts; exits 1 on a usage error. */
+static void
+parse_options(int argc, char **argv)
+{
+	static const struct option long_options[] = {
+		{"consumer", required_argument, NULL, 'c'},
+		{"topics", required_argument, NULL, 't'},
+		{"max", required_argument, NULL, 'm'},
+		{"interval", required_argument, NULL, 'i'},
+		{"once", no_argument, NULL, '1'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0}
+	};
+	int			c;
+	char	   *end;
+	long		max;
+	double		interval;
+
+	opts.consumer = NULL;
+	opts.topics_given = false;
+	snprintf(opts.max, sizeof(opts.max), "100");
+	opts.interval_ms = 5000;
+	opts.once = false;
+	opts.conninfo = NULL;
+
+	while ((c = getopt_long(argc, argv, "c:t:m:i:1h", long_options, NULL)) != -1)
+	{
+		switch (c)
+		{
+			case 'c':
+				opts.consumer = optarg;
+				break;
+			case 't':
+				parse_topics(optarg);
+				break;
+			case 'm':
+				errno = 0;
+				max = strtol(optarg, &end, 10);
+				if (errno != 0 || end == optarg || *end != '\0' || max < 1 || max > 1000000)
+					usage_error("--max must be a whole number from 1 to 1000000, not \"%s\"", optarg);
+				snprintf(opts.max, sizeof(opts.max), "%ld", max);
+				break;
+			case 'i':
+				errno = 0;
+				interval = strtod(optarg, &end);
+				if (errno != 0 || end == optarg || *end != '\0' || !isfinite(interval) ||
+					interval < 0.001 || interval > 86400)
+					usage_error("--interval must be a number of seconds from 0.001 to 86400, not \"%s\"",
+								optarg);
+				opts.interval_ms = (int) (interval * 1000 + 0.5);
+				break;
+			case '1':
+				opts.once = true;
+				break;
+			case 'h':
+				usage(stdout);
+				exit(0);
+			default:
+				/* getopt has said what is wrong */
+				usage(stderr);
+				exit(EXIT_USAGE);
+		}
+	}
+	if (opts.consumer == NULL)
+		usage_error("%s", "--consumer is required");
+	if (opts.consumer[0] == '\0')
+		usage_error("%s", "the consumer name must not be empty");
+	if (optind < argc)
+		opts.conninfo = argv[optind++];
+	if (optind < argc)
+		usage_error("too many arguments, starting with \"%s\"", argv[optind]);
+	if (opts.conninfo != NULL &&
+		(strchr(opts.conninfo, '=') != NULL || strncmp(opts.conninfo, "postgres://", 11) == 0 ||
+		 strncmp(opts.conninfo, "postgresql://", 13) == 0))
+	{
+		char	   *err = NULL;
+		PQconninfoOption *parsed = PQconninfoParse(opts.conninfo, &err);
+
+		if (parsed == NULL)
+		{
+			char		msg[512];
+
+			snprintf(msg, sizeof(msg), "%s", err != NULL ? err : "out of memory");
+			PQfreemem(err);
+			msg[strcspn(msg, "\n")] = '\0';
+			usage_error("invalid connection string: %s", msg);
+		}
+		PQconninfoFree(parsed);
+	}
+}
+
+/* Asks the main loop to stop, and wakes it if it waits. */
+static void
+handle_stop_signal(int signo)
+{
+	int			save_errno = errno;
+	ssize_t		rc;
+
+	(void) signo;
+	stop_requested = 1;
+	rc = write(signal_pipe[1], "x", 1);
+	(void) rc;
+	errno = save_errno;
+}
+
+/* Installs the SIGINT/SIGTERM handler and its self-pipe. */
+static void
+setup_signals(void)
+{
+	struct sigaction sa;
+
+	if (pipe(signal_pipe) != 0)
+	{
+		fprintf(stderr, PROGNAME ": could not create a pipe: %s\n", strerror(errno));
+		exit(EXIT_TROUBLE);
+	}
+	for (int i = 0; i < 2; i++)
+	{
+		fcntl(signal_pipe[i], F_SETFL, fcntl(signal_pipe[i], F_GETFL) | O_NONBLOCK);
+		fcntl(signal_pipe[i], F_SETFD, FD_CLOEXEC);
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = handle_stop_signal;
+	sigemptyset(&sa.sa_mask);
+	/* writes to a slow pipe go on; poll() wakes through the pipe anyway */
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+/* Prints the server's notices and warnings on stderr, with our name. */
+static void
+print_notice(void *arg, const char *message)
+{
+	(void) arg;
+	fprintf(stderr, PROGNAME ": %s", message);
+}
+
+/* Opens a connection (which may have failed: check PQstatus). */
+static PGconn *
+connect_db(void)
+{
+	/* later entries win over what the connection string says */
+	const char *const keywords[] = {"dbname", "fallback_application_name", "client_encoding", NULL};
+	const char *const values[] = {opts.conninfo, PROGNAME, "UTF8", NULL};
+	PGconn	   *conn = PQconnectdbParams(keywords, values, 1);
+
+	if (conn != NULL)
+		PQsetNoticeProcessor(conn, print_notice, NULL);
+	return conn;
+}
+
+/* Reports an error of a query, naming what we tried. */
+static void
+report_result_error(const char *what, PGconn *conn, const PGresult *res)
+{
+	const char *msg = res != NULL ? PQresultErrorMessage(res) : "";
+
+	if (msg[0] == '\0')
+		msg = PQerrorMessage(conn);
+	fprintf(stderr, PROGNAME ": %s failed: %s%s", what, msg,
+			msg[0] == '\0' || msg[strlen(msg) - 1] != '\n' ? "\n" : "");
+}
+
+/* Runs a parameterised query; false (reported) when it fails. */
+static bool
+run_query(PGconn *conn, const char *what, const char *sql, int nparams, const char *const *params,
+		  ExecStatusType expected)
+{
+	PGresult   *res = PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0);
+	bool		ok = PQresultStatus(res) == expected;
+
+	if (!ok)
+		report_result_error(what, conn, res);
+	PQclear(res);
+	return ok;
+}
+
+/* Subscribes the consumer to its topics. */
+static bool
+subscribe(PGconn *conn)
+{
+	const char *params[2] = {opts.consumer, opts.topics_csv};
+
+	return run_query(conn, "subscribe",
+					 "SELECT ordertrack.subscribe($1, pg_catalog.string_to_array($2, ','))",
+					 2, params, PGRES_TUPLES_OK);
+}
+
+/* LISTENs on the channel of each of its topics (all without --topics). */
+static bool
+listen_topics(PGconn *conn)
+{
+	for (int i = 0; i < NUM_TOPICS; i++)
+	{
+		char		channel[64];
+		char	   *ident;
+		char		sql[128];
+		bool		ok;
+
+		if (opts.topics_given && !opts.topic_chosen[i])
+			continue;
+		snprintf(channel, sizeof(channel), "ordertrack_%s", topic_names[i]);
+		ident = PQescapeIdentifier(conn, channel, strlen(channel));
+		if (ident == NULL)
+		{
+			fprintf(stderr, PROGNAME ": LISTEN %s failed: %s", channel, PQerrorMessage(conn));
+			return false;
+		}
+		snprintf(sql, sizeof(sql), "LISTEN %s", ident);
+		PQfreemem(ident);
+		ok = run_query(conn, "LISTEN", sql, 0, NULL, PGRES_COMMAND_OK);
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
+/* Frees the notifications libpq has received: each is only a bell. */
+static void
+discard_bells(PGconn *conn)
+{
+	PGnotify   *n;
+
+	while ((n = PQnotifies(conn)) != NULL)
+		PQfreemem(n);
+}
+
+/* Writes a string as a JSON string literal (UTF-8 passes through). */
+static void
+put_json_string(const char *s, FILE *out)
+{
+	putc('"', out);
+	for (const unsigned char *p = (const unsigned char *) s; *p != '\0'; p++)
+	{
+		switch (*p)
+		{
+			case '"':
+				fputs("\\\"", out);
+				break;
+			case '\\':
+				fputs("\\\\", out);
+				break;
+			case '\b':
+				fputs("\\b", out);
+				break;
+			case '\f':
+				fputs("\\f", out);
+				break;
+			case '\n':
+				fputs("\\n", out);
+				break;
+			case '\r':
+				fputs("\\r", out);
+				break;
+			case '\t':
+				fputs("\\t", out);
+				break;
+			default:
+				if (*p < 0x20)
+					fprintf(out, "\\u%04x", *p);
+				else
+					putc(*p, out);
+		}
+	}
+	putc('"', out);
+}
+
+/* Prints row i of a poll() result as one JSON line. */
+static void
+put_event(const PGresult *res, int i, FILE *out)
+{
+	fprintf(out, "{\"event_id\": %s, \"topic\": ", PQgetvalue(res, i, 0));
+	put_json_string(PQgetvalue(res, i, 1), out);
+	fputs(", \"kind\": ", out);
+	put_json_string(PQgetvalue(res, i, 2), out);
+	fprintf(out, ", \"order_id\": %s, \"shop\": ",
+			PQgetisnull(res, i, 3) ? "null" : PQgetvalue(res, i, 3));
+	put_json_string(PQgetvalue(res, i, 4), out);
+	/* created_at comes as a JSON string, payload as JSON: both go in as they are */
+	fprintf(out, ", \"created_at\": %s, \"payload\": %s}\n",
+			PQgetvalue(res, i, 6), PQgetisnull(res, i, 5) ? "null" : PQgetvalue(res, i, 5));
+}
+
+/*
+ * Polls until there is nothing more: prints each batch, flushes it, then
+ * acknowledges its last event.  On a stop request it ends after the current
+ * line, acknowledging what it printed.
+ */
+static Step
+drain(PGconn *conn)
+{
+	const char *params[2] = {opts.consumer, opts.max};
+
+	for (;;)
+	{
+		PGresult   *res;
+		int			n;
+		int			printed = 0;
+		long long	last = 0;
+		char		last_text[32];
+		const char *ack_params[2];
+
+		/* bells that came before this poll are answered by it */
+		discard_bells(conn);
+		res = PQexecParams(conn, poll_sql, 2, NULL, params, NULL, NULL, 0);
+		if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		{
+			report_result_error("poll", conn, res);
+			PQclear(res);
+			return STEP_LOST;
+		}
+		n = PQntuples(res);
+		for (int i = 0; i < n; i++)
+		{
+			long long	id = strtoll(PQgetvalue(res, i, 0), NULL, 10);
+
+			put_event(res, i, stdout);
+			printed++;
+			if (id > last)
+				last = id;
+			if (stop_requested)
+				break;
+		}
+		PQclear(res);
+		if (printed == 0)
+			return stop_requested ? STEP_STOP : STEP_OK;
+		if (fflush(stdout) != 0 || ferror(stdout))
+		{
+			fprintf(stderr, PROGNAME ": could not write to standard output: %s\n", strerror(errno));
+			return STEP_OUTPUT;
+		}
+		snprintf(last_text, sizeof(last_text), "%lld", last);
+		ack_params[0] = opts.consumer;
+		ack_params[1] = last_text;
+		if (!run_query(conn, "ack", "SELECT ordertrack.ack($1, $2)", 2, ack_params, PGRES_TUPLES_OK))
+			return STEP_LOST;
+		if (stop_requested)
+			return STEP_STOP;
+	}
+}
+
+/*
+ * Waits for a notification, a stop request or the interval: STEP_OK when it
+ * is time to drain, STEP_STOP, or STEP_LOST when the connection broke.
+ */
+static Step
+wait_for_bell(PGconn *conn)
+{
+	struct pollfd fds[2];
+	int			rc;
+	PGnotify   *n;
+
+	if (stop_requested)
+		return STEP_STOP;
+	/* a notification may have come with the last query's answer */
+	if (!PQconsumeInput(conn))
+	{
+		fprintf(stderr, PROGNAME ": connection lost: %s", PQerrorMessage(conn));
+		return STEP_LOST;
+	}
+	if ((n = PQnotifies(conn)) != NULL)
+	{
+		PQfreemem(n);
+		return STEP_OK;
+	}
+	fds[0].fd = PQsocket(conn);
+	fds[0].events = POLLIN;
+	fds[0].revents = 0;
+	fds[1].fd = signal_pipe[0];
+	fds[1].events = POLLIN;
+	fds[1].revents = 0;
+	if (fds[0].fd < 0)
+	{
+		fprintf(stderr, PROGNAME ": connection lost: %s", PQerrorMessage(conn));
+		return STEP_LOST;
+	}
+	rc = poll(fds, 2, opts.interval_ms);
+	if (stop_requested)
+		return STEP_STOP;
+	if (rc < 0)
+		return errno == EINTR ? STEP_OK : STEP_LOST;
+	if (rc > 0 && fds[0].revents != 0)
+	{
+		if (!PQconsumeInput(conn) || PQstatus(conn) != CONNECTION_OK)
+		{
+			fprintf(stderr, PROGNAME ": connection lost: %s", PQerrorMessage(conn));
+			return STEP_LOST;
+		}
+	}
+	return STEP_OK;
+}
+
+/* Sleeps for the backoff; false when a stop was requested meanwhile. */
+static bool
+sleep_unless_stopped(int seconds)
+{
+	struct pollfd fd = {.fd = signal_pipe[0], .events = POLLIN};
+
+	if (stop_requested)
+		return false;
+	(void) poll(&fd, 1, seconds * 1000);
+	return !stop_requested;
+}
+
+/* Connects, listens and drains: the start of every session. */
+static Step
+start_session(PGconn **connp, bool first)
+{
+	PGconn	   *conn = connect_db();
+
+	*connp = conn;
+	if (conn == NULL)
+	{
+		fprintf(stderr, PROGNAME ": could not connect: out of memory\n");
+		return STEP_LOST;
+	}
+	if (PQstatus(conn) != CONNECTION_OK)
+	{
+		fprintf(stderr, PROGNAME ": could not connect: %s", PQerrorMessage(conn));
+		return STEP_LOST;
+	}
+	if (first && opts.topics_given && !subscribe(conn))
+		return STEP_LOST;
+	/* LISTEN before draining: what commits during the drain rings the bell */
+	if (!opts.once && !listen_topics(conn))
+		return STEP_LOST;
+	return drain(conn);
+}
+
+/* Runs the consumer: see the comment at the top of the file. */
+int
+main(int argc, char **argv)
+{
+	PGconn	   *conn = NULL;
+	Step		step;
+	int			backoff = 1;
+	int			status = 0;
+
+	parse_options(argc, argv);
+	setup_signals();
+
+	step = start_session(&conn, true);
+	if (step == STEP_LOST || step == STEP_OUTPUT)
+	{
+		PQfinish(conn);
+		return EXIT_TROUBLE;
+	}
+	while (step == STEP_OK && !opts.once)
+	{
+		step = wait_for_bell(conn);
+		if (step == STEP_OK)
+			step = drain(conn);
+		while (step == STEP_LOST)
+		{
+			PQfinish(conn);
+			conn = NULL;
+			fprintf(stderr, PROGNAME ": reconnecting in %d s\n", backoff);
+			if (!sleep_unless_stopped(backoff))
+			{
+				step = STEP_STOP;
+				break;
+			}
+			backoff = backoff * 2 > MAX_BACKOFF_SECONDS ? MAX_BACKOFF_SECONDS : backoff * 2;
+			step = start_session(&conn, false);
+			if (step == STEP_OK)
+			{
+				fprintf(stderr, PROGNAME ": reconnected\n");
+				backoff = 1;
+			}
+		}
+	}
+	if (step == STEP_OUTPUT)
+		status = EXIT_TROUBLE;
+	PQfinish(conn);
+	close(signal_pipe[0]);
+	close(signal_pipe[1]);
+	return status;
+}
