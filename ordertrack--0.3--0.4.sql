@@ -101,10 +101,11 @@ COMMENT ON SEQUENCE ordertrack.stage_history_change_id_seq IS 'Numbers the stage
 
 -- Intake notes when a new order entered received; the stage guard notes
 -- every later stage.  Orders that exist already (and rows that arrive
--- checked without it) get {}: when they entered their stages is unknown.
-ALTER TABLE ordertrack.orders ADD COLUMN stage_entered_at jsonb NOT NULL DEFAULT '{}';
+-- checked without it) have NULL: when they entered their stages is
+-- unknown.  (No default: see the columns of picking below.)
+ALTER TABLE ordertrack.orders ADD COLUMN stage_entered_at jsonb;
 COMMENT ON COLUMN ordertrack.orders.stage_entered_at IS
-	'When the order last entered each stage since it arrived, e.g. {"received": "...", "confirmed": "..."} (transaction start times)';
+	'When the order last entered each stage since it arrived, e.g. {"received": "...", "confirmed": "..."} (transaction start times); NULL: not known';
 
 -- advance(order_id) and the other functions that take an order_id alone
 -- (unique by construction: it comes from one identity).
@@ -450,19 +451,18 @@ COMMENT ON TRIGGER event_notify ON ordertrack.events IS
 INSERT INTO ordertrack.flag_codes VALUES
 	('carrier_exception', 'warn', 'The carrier reported an exception for the parcel: see the scan''s detail');
 
-ALTER TABLE ordertrack.order_lines ADD COLUMN picked integer NOT NULL DEFAULT 0;
-ALTER TABLE ordertrack.order_lines ADD CONSTRAINT order_lines_picked_range
-	CHECK (picked OPERATOR(pg_catalog.>=) 0 AND picked OPERATOR(pg_catalog.<=) quantity);
-COMMENT ON COLUMN ordertrack.order_lines.picked IS 'How many have been picked (record_pick); never above quantity';
--- (No CHECK constraints on these: record_pick and add_feedback keep them in
--- range, and every CHECK on orders is read and planned again for each
--- INSERT statement the ERP sends.)
+-- New columns of orders and order_lines have no default and no CHECK
+-- constraint: the ERP's every INSERT statement would read and plan them
+-- again (a CHECK on order_lines cost more than a third of a plain line
+-- insert).  The functions that write them keep them in range.
+ALTER TABLE ordertrack.order_lines ADD COLUMN picked integer;
+COMMENT ON COLUMN ordertrack.order_lines.picked IS 'How many have been picked (record_pick, which never goes above quantity); NULL: none';
 ALTER TABLE ordertrack.orders
-	ADD COLUMN pick_progress numeric NOT NULL DEFAULT 0,
+	ADD COLUMN pick_progress numeric,
 	ADD COLUMN feedback_rating smallint,
 	ADD COLUMN feedback_comment text,
 	ADD COLUMN feedback_at timestamptz;
-COMMENT ON COLUMN ordertrack.orders.pick_progress IS 'Share of the ordered units picked, 0 to 1';
+COMMENT ON COLUMN ordertrack.orders.pick_progress IS 'Share of the ordered units picked, 0 to 1 (record_pick); NULL: none';
 COMMENT ON COLUMN ordertrack.orders.feedback_rating IS 'The customer''s rating, 1 to 5 (add_feedback)';
 COMMENT ON COLUMN ordertrack.orders.feedback_comment IS 'The customer''s comment';
 COMMENT ON COLUMN ordertrack.orders.feedback_at IS 'When the feedback came';
@@ -795,7 +795,7 @@ BEGIN
 	IF quantity IS NULL OR quantity < 1 THEN
 		RAISE EXCEPTION 'a pick is of at least 1 unit, not %', coalesce(quantity::text, 'NULL') USING ERRCODE = '22023';
 	END IF;
-	SELECT sum(x.quantity), sum(x.picked) INTO ordered, picked
+	SELECT sum(x.quantity), coalesce(sum(x.picked), 0) INTO ordered, picked
 	  FROM ordertrack.order_lines x WHERE x.shop = o.shop AND x.order_id = o.order_id AND x.sku = record_pick.sku;
 	IF ordered IS NULL THEN
 		RAISE EXCEPTION 'order % has no line with SKU %', order_id, coalesce(sku, 'NULL') USING ERRCODE = '42704';
@@ -811,15 +811,16 @@ BEGIN
 			HINT = 'Picks are recorded for orders in confirmed, in_production or picking.';
 	END IF;
 	-- the lines of the SKU fill up in line order
-	FOR l IN SELECT x.line_id, x.quantity - x.picked AS open FROM ordertrack.order_lines x
-			  WHERE x.shop = o.shop AND x.order_id = o.order_id AND x.sku = record_pick.sku AND x.picked < x.quantity
+	FOR l IN SELECT x.line_id, x.quantity - coalesce(x.picked, 0) AS open FROM ordertrack.order_lines x
+			  WHERE x.shop = o.shop AND x.order_id = o.order_id AND x.sku = record_pick.sku
+				AND coalesce(x.picked, 0) < x.quantity
 			  ORDER BY x.line_id LOOP
 		EXIT WHEN left_over = 0;
-		UPDATE ordertrack.order_lines x SET picked = x.picked + least(l.open, left_over)
+		UPDATE ordertrack.order_lines x SET picked = coalesce(x.picked, 0) + least(l.open, left_over)
 		 WHERE x.shop = o.shop AND x.line_id = l.line_id;
 		left_over := left_over - least(l.open, left_over);
 	END LOOP;
-	SELECT sum(x.picked)::numeric / sum(x.quantity) INTO progress
+	SELECT coalesce(sum(x.picked), 0)::numeric / sum(x.quantity) INTO progress
 	  FROM ordertrack.order_lines x WHERE x.shop = o.shop AND x.order_id = o.order_id;
 	UPDATE ordertrack.orders x SET pick_progress = progress WHERE x.shop = o.shop AND x.order_id = o.order_id;
 	IF progress = 1 THEN

@@ -10,10 +10,11 @@
  *				  NOTIFY takes a cluster-wide lock at commit that is held
  *				  through the commit's WAL flush, so notifying transactions
  *				  commit one at a time.
- *	  doorbell	  writers only write; a background worker (registered when
- *				  the library is in shared_preload_libraries) notifies each
- *				  channel that got events since its last look, every
- *				  ordertrack.doorbell_interval.
+ *	  doorbell	  writers only write, and count at commit, in shared memory,
+ *				  the topics they wrote events on; a background worker
+ *				  (registered when the library is in shared_preload_libraries)
+ *				  looks at the counts every ordertrack.doorbell_interval and
+ *				  notifies each channel whose count moved.
  *	  off		  no NOTIFY; consumers poll.
  */
 #include "postgres.h"
@@ -22,7 +23,6 @@
 #include "access/xact.h"
 #include "commands/async.h"
 #include "commands/trigger.h"
-#include "executor/spi.h"
 #include "executor/tuptable.h"
 #include "fmgr.h"
 #include "mb/pg_wchar.h"
@@ -30,7 +30,10 @@
 #include "pgstat.h"
 #include "postmaster/bgworker.h"
 #include "postmaster/interrupt.h"
+#include "port/atomics.h"
 #include "storage/ipc.h"
+#include "storage/lwlock.h"
+#include "storage/shmem.h"
 #include "storage/latch.h"
 #include "tcop/tcopprot.h"
 #include "utils/builtins.h"
@@ -39,7 +42,6 @@
 #include "utils/jsonb.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
-#include "utils/snapmgr.h"
 #include "utils/tuplestore.h"
 #include "utils/wait_event.h"
 
@@ -75,12 +77,80 @@ static const char *const topics[] = {
  */
 static SubTransactionId notified_in[NUM_TOPICS];
 
+/*
+ * Doorbell mode: per topic, how many committed transactions wrote events on
+ * it and the largest event id they wrote.  In shared memory, which exists
+ * only when the library is preloaded.
+ */
+typedef struct DoorbellShared
+{
+	pg_atomic_uint64 commits[NUM_TOPICS];
+	pg_atomic_uint64 newest[NUM_TOPICS];
+} DoorbellShared;
+
+static DoorbellShared *doorbell = NULL;
+static shmem_request_hook_type prev_shmem_request_hook = NULL;
+static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
+
+/* This transaction's events per topic, for the doorbell: the largest id, 0 when none. */
+static uint64 pending_newest[NUM_TOPICS];
+static bool pending_any = false;
+
+static void
+DoorbellShmemRequest(void)
+{
+	if (prev_shmem_request_hook)
+		prev_shmem_request_hook();
+	RequestAddinShmemSpace(MAXALIGN(sizeof(DoorbellShared)));
+}
+
+static void
+DoorbellShmemStartup(void)
+{
+	bool		found;
+
+	if (prev_shmem_startup_hook)
+		prev_shmem_startup_hook();
+	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
+	doorbell = ShmemInitStruct("ordertrack doorbell", sizeof(DoorbellShared), &found);
+	if (!found)
+		for (int i = 0; i < (int) NUM_TOPICS; i++)
+		{
+			pg_atomic_init_u64(&doorbell->commits[i], 0);
+			pg_atomic_init_u64(&doorbell->newest[i], 0);
+		}
+	LWLockRelease(AddinShmemInitLock);
+}
+
+/* At commit, the topics this transaction wrote events on count for the doorbell. */
+static void
+DoorbellCount(void)
+{
+	for (int i = 0; i < (int) NUM_TOPICS; i++)
+		if (pending_newest[i] != 0)
+		{
+			uint64		seen = pg_atomic_read_u64(&doorbell->newest[i]);
+
+			while (seen < pending_newest[i] &&
+				   !pg_atomic_compare_exchange_u64(&doorbell->newest[i], &seen, pending_newest[i]))
+				;
+			pg_atomic_fetch_add_u64(&doorbell->commits[i], 1);
+		}
+}
+
 static void
 EventsXactCallback(XactEvent event, void *arg pg_attribute_unused())
 {
 	if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_ABORT || event == XACT_EVENT_PREPARE ||
 		event == XACT_EVENT_PARALLEL_COMMIT || event == XACT_EVENT_PARALLEL_ABORT)
+	{
+		/* (visible by now: the commit callbacks run after the commit is recorded) */
+		if (event == XACT_EVENT_COMMIT && pending_any && doorbell != NULL)
+			DoorbellCount();
 		memset(notified_in, 0, sizeof(notified_in));
+		memset(pending_newest, 0, sizeof(pending_newest));
+		pending_any = false;
+	}
 }
 
 static void
@@ -132,6 +202,10 @@ EventsInit(void)
 		snprintf(worker.bgw_name, BGW_MAXLEN, "ordertrack doorbell");
 		snprintf(worker.bgw_type, BGW_MAXLEN, "ordertrack doorbell");
 		RegisterBackgroundWorker(&worker);
+		prev_shmem_request_hook = shmem_request_hook;
+		shmem_request_hook = DoorbellShmemRequest;
+		prev_shmem_startup_hook = shmem_startup_hook;
+		shmem_startup_hook = DoorbellShmemStartup;
 	}
 }
 
@@ -164,8 +238,9 @@ append_text(StringInfo s, const char *key, const char *value, int len, int max)
 }
 
 /*
- * In commit mode, announces the event in slot (a row of events) on its
- * topic's channel unless this transaction did already:
+ * In doorbell mode, notes the event in slot (a row of events) for the
+ * count at commit.  In commit mode, announces it on its topic's channel
+ * unless this transaction did already:
  * {"event_id", "topic", "kind", "order_id", "tracking_no"}, well under
  * NOTIFY's 8000 bytes (kind is clipped to 200 bytes).
  */
@@ -182,14 +257,24 @@ EventAnnounce(TupleTableSlot *slot)
 	char	   *tracking_no = NULL;
 	int			tracking_len = 0;
 
-	if (ot_notify != OT_NOTIFY_COMMIT)
+	if (ot_notify == OT_NOTIFY_OFF || (ot_notify == OT_NOTIFY_DOORBELL && doorbell == NULL))
 		return;
 	d = slot_getattr(slot, OtAttnum(desc, "topic"), &isnull);
 	if (isnull)
 		return;
 	topic = DatumGetTextPP(d);
 	t = topic_index(VARDATA_ANY(topic), VARSIZE_ANY_EXHDR(topic));
-	if (t < 0 || notified_in[t] != InvalidSubTransactionId)
+	if (t < 0)
+		return;
+	if (ot_notify == OT_NOTIFY_DOORBELL)
+	{
+		d = slot_getattr(slot, OtAttnum(desc, "event_id"), &isnull);
+		if (!isnull && (uint64) DatumGetInt64(d) > pending_newest[t])
+			pending_newest[t] = (uint64) DatumGetInt64(d);
+		pending_any = true;
+		return;
+	}
+	if (notified_in[t] != InvalidSubTransactionId)
 		return;
 
 	initStringInfo(&payload);
@@ -246,7 +331,7 @@ event_notify(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("event_notify must be fired AFTER INSERT for each statement, REFERENCING NEW TABLE")));
-	if (ot_notify != OT_NOTIFY_COMMIT)
+	if (ot_notify == OT_NOTIFY_OFF)
 		return PointerGetDatum(NULL);
 	slot = MakeSingleTupleTableSlot(RelationGetDescr(td->tg_relation), &TTSOpsMinimalTuple);
 	tuplestore_rescan(td->tg_newtable);
@@ -257,75 +342,30 @@ event_notify(PG_FUNCTION_ARGS)
 }
 
 /*
- * One look of the doorbell: notifies each channel that got events that
- * became visible since the snapshot *since (none the first time), and
- * moves *since on.  Runs in a transaction.
+ * The doorbell worker: every ordertrack.doorbell_interval, notifies each
+ * channel whose count of committed transactions moved since its last look,
+ * with {"event_id" (the newest), "topic", "transactions", "doorbell"}.
  */
-static void
-ring(char **since)
-{
-	Datum		args[2];
-	char	   *now;
-
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	/* the extension may not be installed (yet) */
-	if (SPI_execute("SELECT pg_catalog.to_regclass('ordertrack.events') IS NOT NULL", true, 1) != SPI_OK_SELECT)
-		elog(ERROR, "could not look for ordertrack.events");
-	if (!DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &(bool) {false})))
-	{
-		SPI_finish();
-		return;
-	}
-	/* read-only SPI: both statements see the one snapshot the look is made with */
-	if (SPI_execute("SELECT pg_catalog.pg_current_snapshot()::text", true, 1) != SPI_OK_SELECT)
-		elog(ERROR, "could not take a snapshot");
-	now = MemoryContextStrdup(TopMemoryContext, SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1));
-	if (*since != NULL)
-	{
-		args[0] = CStringGetTextDatum(*since);
-		args[1] = CStringGetTextDatum(now);
-		if (SPI_execute_with_args("SELECT e.topic, max(e.event_id), count(*) FROM ordertrack.events e"
-								  " WHERE e.xact_id >= pg_catalog.pg_snapshot_xmin($1::pg_snapshot)"
-								  " AND e.xact_id < pg_catalog.pg_snapshot_xmax($2::pg_snapshot)"
-								  " AND pg_catalog.pg_visible_in_snapshot(e.xact_id, $2::pg_snapshot)"
-								  " AND NOT pg_catalog.pg_visible_in_snapshot(e.xact_id, $1::pg_snapshot)"
-								  " GROUP BY e.topic",
-								  2, (Oid[]) {TEXTOID, TEXTOID}, args, NULL, true, 0) != SPI_OK_SELECT)
-			elog(ERROR, "could not read new events");
-		for (uint64 i = 0; i < SPI_processed; i++)
-		{
-			HeapTuple	row = SPI_tuptable->vals[i];
-			TupleDesc	desc = SPI_tuptable->tupdesc;
-			char	   *topic = SPI_getvalue(row, desc, 1);
-			char		channel[NAMEDATALEN];
-
-			if (topic == NULL || topic_index(topic, strlen(topic)) < 0)
-				continue;
-			snprintf(channel, sizeof(channel), "ordertrack_%s", topic);
-			Async_Notify(channel, psprintf("{\"event_id\": %s, \"topic\": \"%s\", \"events\": %s, \"doorbell\": true}",
-										   SPI_getvalue(row, desc, 2), topic, SPI_getvalue(row, desc, 3)));
-		}
-		pfree(*since);
-	}
-	*since = now;
-	SPI_finish();
-}
-
-/* The doorbell worker: looks for new events every ordertrack.doorbell_interval. */
 void
 DoorbellMain(Datum arg pg_attribute_unused())
 {
-	char	   *since = NULL;
+	uint64		seen[NUM_TOPICS];
 
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	pqsignal(SIGTERM, die);
 	BackgroundWorkerUnblockSignals();
 	BackgroundWorkerInitializeConnection(ot_doorbell_database, NULL, 0);
 	pgstat_report_appname("ordertrack doorbell");
+	if (doorbell == NULL)
+		elog(ERROR, "ordertrack doorbell: no shared memory (the library must be preloaded)");
+	/* it announces what commits from its start on */
+	for (int i = 0; i < (int) NUM_TOPICS; i++)
+		seen[i] = pg_atomic_read_u64(&doorbell->commits[i]);
 
 	for (;;)
 	{
+		bool		started = false;
+
 		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
 						 ot_doorbell_interval, PG_WAIT_EXTENSION);
 		ResetLatch(MyLatch);
@@ -335,22 +375,29 @@ DoorbellMain(Datum arg pg_attribute_unused())
 			ConfigReloadPending = false;
 			ProcessConfigFile(PGC_SIGHUP);
 		}
-		if (ot_notify != OT_NOTIFY_DOORBELL)
+		for (int i = 0; i < (int) NUM_TOPICS; i++)
 		{
-			/* switched on again later, it announces what commits from then on */
-			if (since != NULL)
-				pfree(since);
-			since = NULL;
-			continue;
+			uint64		commits = pg_atomic_read_u64(&doorbell->commits[i]);
+			char		channel[NAMEDATALEN];
+
+			if (commits == seen[i])
+				continue;
+			if (!started)
+			{
+				SetCurrentStatementStartTimestamp();
+				StartTransactionCommand();
+				started = true;
+			}
+			snprintf(channel, sizeof(channel), "ordertrack_%s", topics[i]);
+			Async_Notify(channel, psprintf("{\"event_id\": " UINT64_FORMAT ", \"topic\": \"%s\", "
+										   "\"transactions\": " UINT64_FORMAT ", \"doorbell\": true}",
+										   pg_atomic_read_u64(&doorbell->newest[i]), topics[i], commits - seen[i]));
+			seen[i] = commits;
 		}
-		SetCurrentStatementStartTimestamp();
-		StartTransactionCommand();
-		PushActiveSnapshot(GetTransactionSnapshot());
-		pgstat_report_activity(STATE_RUNNING, "ordertrack doorbell: looking for new events");
-		ring(&since);
-		PopActiveSnapshot();
-		CommitTransactionCommand();
-		pgstat_report_stat(false);
-		pgstat_report_activity(STATE_IDLE, NULL);
+		if (started)
+		{
+			CommitTransactionCommand();
+			pgstat_report_stat(false);
+		}
 	}
 }

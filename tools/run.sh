@@ -65,8 +65,26 @@ SELECT external_ref, stage, service_requirements, province, district, remote, ph
 SELECT o.external_ref, f.code, f.severity, f.detail
   FROM flags f JOIN orders o USING (shop, order_id) WHERE o.shop = 'demo' ORDER BY f.flag_id;
 SELECT event_id, topic, kind, payload FROM events WHERE shop = 'demo' ORDER BY event_id LIMIT 4;
-\echo == a mistyped number is refused with the reason
+\echo == T1 through its stages: paid, confirmed, picked, packed, scanned by the carrier
+SELECT subscribe('wms', '{warehouse,tracking}');
+SELECT count(*) AS "events wms skips" FROM poll('wms', 1000);
+SELECT ack('wms', given_id) FROM consumers WHERE consumer = 'wms';
+SELECT mark_paid(order_id) AS paid_at, confirm(order_id) AS tracking_no, carrier
+  FROM orders WHERE shop = 'demo' AND external_ref = 'T1';
+SELECT record_pick(order_id, 'HD-1', 1) AS pick_progress, advance(order_id, 'packed', 'boxed') AS stage
+  FROM orders WHERE shop = 'demo' AND external_ref = 'T1';
+SELECT record_scan(tracking_no, 'collected', now(), '深圳南山营业部') AS stage
+  FROM orders WHERE shop = 'demo' AND external_ref = 'T1';
+SELECT h.from_stage, h.to_stage, h.actor, h.reason
+  FROM stage_history h JOIN orders o USING (shop, order_id) WHERE o.external_ref = 'T1' ORDER BY h.change_id;
+\echo == what the warehouse consumer receives, oldest first, once acknowledged never again
+SELECT event_id, topic, kind, payload ->> 'to' AS "to" FROM poll('wms', 100);
+SELECT ack('wms', given_id) FROM consumers WHERE consumer = 'wms';
+SELECT count(*) AS "left for wms" FROM poll('wms', 100);
+\echo == a move the stage graph does not allow is refused, with the allowed ones
 \set ON_ERROR_STOP 0
+SELECT advance(order_id, 'delivered') FROM orders WHERE shop = 'demo' AND external_ref = 'T3';
+\echo == a mistyped number is refused with the reason
 SELECT '1722836735402223'::tracking_no;
 SQL
 	echo "== done; the throwaway cluster is removed"
