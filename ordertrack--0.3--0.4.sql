@@ -306,6 +306,21 @@ $$;
 COMMENT ON FUNCTION ordertrack.subscribe(text, text[]) IS
 	'Sets the topics a consumer receives; a new consumer starts from the oldest retained event, an existing one keeps its position';
 
+-- A snapshot that also counts the transaction x as in progress.  (A
+-- transaction's own snapshot does not list it: a poll inside a transaction
+-- that wrote events would otherwise take them for committed.)
+CREATE FUNCTION ordertrack.snapshot_without(snap pg_snapshot, x xid8) RETURNS pg_snapshot
+	LANGUAGE sql IMMUTABLE
+	SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT CASE WHEN x IS NULL OR NOT pg_visible_in_snapshot(x, snap) THEN snap
+		   ELSE format('%s:%s:%s', least(pg_snapshot_xmin(snap), x), pg_snapshot_xmax(snap),
+					   (SELECT string_agg(v::text, ',' ORDER BY v)
+						  FROM (SELECT pg_snapshot_xip(snap) UNION SELECT x) t(v)))::pg_snapshot END
+$$;
+COMMENT ON FUNCTION ordertrack.snapshot_without(pg_snapshot, xid8) IS
+	'Used by poll: the snapshot, with transaction x counted as in progress';
+
 CREATE FUNCTION ordertrack.poll(consumer text, max integer DEFAULT 100) RETURNS SETOF ordertrack.events
 	LANGUAGE plpgsql
 	SECURITY DEFINER
@@ -331,8 +346,8 @@ BEGIN
 	after := c.acked_id;
 	LOOP
 		IF c.batch IS NULL THEN
-			-- the next batch: what became visible since the last one
-			c.batch := pg_current_snapshot();
+			-- the next batch: what became visible since the last one (not this transaction's own events)
+			c.batch := ordertrack.snapshot_without(pg_current_snapshot(), pg_current_xact_id_if_assigned());
 			after := 0;
 			c.given_id := 0;
 			fresh := true;

@@ -68,6 +68,16 @@ SELECT kind FROM events WHERE shop = 'outbox' ORDER BY event_id;
 -- w3 is kept: audit was given it and has not acknowledged it
 SELECT pg_temp.rel(event_id), kind FROM poll('audit', 10);
 
+-- A poll in a transaction that wrote an event does not hand it out before it
+-- commits; the next poll after the commit does.
+BEGIN;
+SELECT pg_temp.put('warehouse', 'mine');
+SELECT pg_temp.rel(event_id), kind FROM poll('wms', 10);
+COMMIT;
+SELECT count(*) FROM poll('wms', 10);
+SELECT pg_temp.rel(event_id), kind FROM poll('wms', 10);
+SELECT ack('wms', given_id) FROM consumers WHERE consumer = 'wms';
+
 -- Restored into another cluster (simulated: another system identifier, and
 -- an event of a transaction id this cluster has not reached), the outbox is
 -- re-based: each consumer receives the retained events again, none is lost.
