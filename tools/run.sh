@@ -69,8 +69,9 @@ SELECT event_id, topic, kind, payload FROM events WHERE shop = 'demo' ORDER BY e
 SELECT subscribe('wms', '{warehouse,tracking}');
 SELECT count(*) AS "events wms skips" FROM poll('wms', 1000);
 SELECT ack('wms', given_id) FROM consumers WHERE consumer = 'wms';
-SELECT mark_paid(order_id) AS paid_at, confirm(order_id) AS tracking_no, carrier
+SELECT mark_paid(order_id) AS paid_at, confirm(order_id) AS tracking_no
   FROM orders WHERE shop = 'demo' AND external_ref = 'T1';
+SELECT tracking_no, carrier, stage FROM orders WHERE shop = 'demo' AND external_ref = 'T1';
 SELECT record_pick(order_id, 'HD-1', 1) AS pick_progress, advance(order_id, 'packed', 'boxed') AS stage
   FROM orders WHERE shop = 'demo' AND external_ref = 'T1';
 SELECT record_scan(tracking_no, 'collected', now(), '深圳南山营业部') AS stage
