@@ -176,13 +176,17 @@ COMMENT ON FUNCTION ordertrack.allowed_stages(ordertrack.stage) IS
 -- batch the consumer's position is the last event it acknowledged.
 -- ---------------------------------------------------------------------------
 
+-- Keyed by id first: poll reads a batch in id order, and ack finds an event
+-- by its id alone.  (Ids rise, so new keys go to the index's right end.)
+ALTER TABLE ordertrack.events DROP CONSTRAINT events_pkey;
+ALTER TABLE ordertrack.events ADD PRIMARY KEY (event_id, shop);
+
 -- The transaction that wrote the event: its commit makes the event visible.
 ALTER TABLE ordertrack.events ADD COLUMN xact_id xid8 NOT NULL DEFAULT pg_catalog.pg_current_xact_id();
 COMMENT ON COLUMN ordertrack.events.xact_id IS
 	'The (top-level) transaction that wrote the event; poll hands events out by the snapshot in which they became visible';
 -- A block-range index: nearly free to keep up (rows arrive in transaction
--- order) and enough for the scans of poll and ack, which read the table's
--- tail.  PostgreSQL has no BRIN operator class for xid8; this is the
+-- order) and enough to find, once per batch, the ids a batch spans.  PostgreSQL has no BRIN operator class for xid8; this is the
 -- built-in minmax one over its comparison operators.
 CREATE OPERATOR CLASS ordertrack.xid8_minmax_ops FOR TYPE xid8 USING brin AS
 	OPERATOR 1 pg_catalog.< (xid8, xid8),
@@ -204,6 +208,8 @@ CREATE TABLE ordertrack.consumers (
 	topics text[] CHECK (topics OPERATOR(pg_catalog.<@) '{intake,alerts,warehouse,production,logistics,customer,tracking}'),
 	done pg_snapshot,
 	batch pg_snapshot,
+	batch_low bigint,
+	batch_high bigint,
 	acked_id bigint NOT NULL DEFAULT 0,
 	given_id bigint NOT NULL DEFAULT 0,
 	polled_at timestamptz,
@@ -217,6 +223,8 @@ COMMENT ON COLUMN ordertrack.consumers.done IS
 	'Every event visible in this snapshot is acknowledged; NULL: none yet';
 COMMENT ON COLUMN ordertrack.consumers.batch IS
 	'The current batch: the events visible in this snapshot and not in done';
+COMMENT ON COLUMN ordertrack.consumers.batch_low IS 'The smallest event id in the current batch (NULL: none)';
+COMMENT ON COLUMN ordertrack.consumers.batch_high IS 'The largest event id in the current batch (NULL: none)';
 COMMENT ON COLUMN ordertrack.consumers.acked_id IS 'Within the batch, the last event acknowledged (0: none)';
 COMMENT ON COLUMN ordertrack.consumers.given_id IS 'Within the batch, the last event handed out by poll (0: none)';
 COMMENT ON COLUMN ordertrack.consumers.polled_at IS 'Last poll';
@@ -272,7 +280,7 @@ BEGIN
 		RETURN false;		-- another session re-based meanwhile
 	END IF;
 	UPDATE ordertrack.events SET xact_id = pg_current_xact_id();
-	UPDATE ordertrack.consumers SET done = NULL, batch = NULL, acked_id = 0, given_id = 0;
+	UPDATE ordertrack.consumers SET done = NULL, batch = NULL, batch_low = NULL, batch_high = NULL, acked_id = 0, given_id = 0;
 	DELETE FROM ordertrack.outbox_origin;
 	INSERT INTO ordertrack.outbox_origin (system_identifier) VALUES (here);
 	RAISE NOTICE 'the outbox came from another cluster: every consumer receives the retained events again';
@@ -351,27 +359,36 @@ BEGIN
 			after := 0;
 			c.given_id := 0;
 			fresh := true;
+			-- the ids it spans, found once through the block-range index on xact_id
+			SELECT min(v.event_id), max(v.event_id) INTO c.batch_low, c.batch_high
+			  FROM ordertrack.events v
+			 WHERE v.xact_id < pg_snapshot_xmax(c.batch)
+			   AND (c.done IS NULL OR v.xact_id >= pg_snapshot_xmin(c.done))
+			   AND pg_visible_in_snapshot(v.xact_id, c.batch)
+			   AND (c.done IS NULL OR NOT pg_visible_in_snapshot(v.xact_id, c.done));
 		END IF;
-		-- the batch after the last acknowledged event: what was handed out and not acknowledged comes again
-		FOR e IN SELECT * FROM ordertrack.events v
-				  WHERE v.xact_id < pg_snapshot_xmax(c.batch)
-					AND (c.done IS NULL OR v.xact_id >= pg_snapshot_xmin(c.done))
-					AND pg_visible_in_snapshot(v.xact_id, c.batch)
-					AND (c.done IS NULL OR NOT pg_visible_in_snapshot(v.xact_id, c.done))
-					AND v.event_id > after
-					AND (c.topics IS NULL OR v.topic = ANY (c.topics))
-				  ORDER BY v.event_id
-				  LIMIT max LOOP
-			last := e.event_id;
-			RETURN NEXT e;
-		END LOOP;
+		-- the batch after the last acknowledged event, in id order through the primary key:
+		-- what was handed out and not acknowledged comes again
+		IF c.batch_low IS NOT NULL THEN
+			FOR e IN SELECT * FROM ordertrack.events v
+					  WHERE v.event_id > greatest(after, c.batch_low - 1) AND v.event_id <= c.batch_high
+						AND pg_visible_in_snapshot(v.xact_id, c.batch)
+						AND (c.done IS NULL OR NOT pg_visible_in_snapshot(v.xact_id, c.done))
+						AND (c.topics IS NULL OR v.topic = ANY (c.topics))
+					  ORDER BY v.event_id
+					  LIMIT max LOOP
+				last := e.event_id;
+				RETURN NEXT e;
+			END LOOP;
+		END IF;
 		EXIT WHEN last > 0 OR fresh;
 		-- the batch is acknowledged in full: it is done
 		c.done := c.batch;
 		c.batch := NULL;
 	END LOOP;
 	UPDATE ordertrack.consumers k
-	   SET done = c.done, batch = c.batch, acked_id = CASE WHEN fresh THEN 0 ELSE k.acked_id END,
+	   SET done = c.done, batch = c.batch, batch_low = c.batch_low, batch_high = c.batch_high,
+		   acked_id = CASE WHEN fresh THEN 0 ELSE k.acked_id END,
 		   given_id = greatest(c.given_id, last), polled_at = now()
 	 WHERE k.consumer = poll.consumer;
 END
