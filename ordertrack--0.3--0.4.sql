@@ -1,15 +1,18 @@
 /*
- * ordertrack--0.3--0.4.sql: the stage graph, enforced on every change of an
- * order's stage, and the stage history
+ * ordertrack--0.3--0.4.sql: an order's life after intake, and its events
  *
- * - ordertrack.stage_transitions: the allowed moves (shipped defaults plus
- *   the shop's own, like the other settings tables);
- * - the trigger order_stage_guard: refuses a move the graph does not allow,
- *   writes stage_history, notes when the order entered the stage and
- *   publishes stage_changed to topic tracking;
- * - ordertrack.advance(order_id, stage, reason, actor);
- * - orders.stage_entered_at and an index on orders (order_id) for the
- *   functions that take an order_id alone.
+ * - the stage graph (ordertrack.stage_transitions), enforced on every change
+ *   of an order's stage by the trigger order_stage_guard, which also writes
+ *   ordertrack.stage_history and orders.stage_entered_at and publishes
+ *   stage_changed; ordertrack.advance() and allowed_stages();
+ * - confirmation and what follows: mark_paid, choose_carrier (carriers and
+ *   carrier_rules), confirm, record_pick, report_shortage, record_scan
+ *   (ordertrack.scans), add_feedback;
+ * - delivering the outbox: subscribe, poll, ack, prune_events
+ *   (ordertrack.consumers, events.xact_id), the NOTIFY trigger and the
+ *   outbox's origin for restores into another cluster;
+ * - an index on orders (order_id) for the functions that take an order_id
+ *   alone.
  */
 
 \echo Use "ALTER EXTENSION ordertrack UPDATE TO '0.4'" to load this file. \quit
@@ -186,8 +189,9 @@ ALTER TABLE ordertrack.events ADD COLUMN xact_id xid8 NOT NULL DEFAULT pg_catalo
 COMMENT ON COLUMN ordertrack.events.xact_id IS
 	'The (top-level) transaction that wrote the event; poll hands events out by the snapshot in which they became visible';
 -- A block-range index: nearly free to keep up (rows arrive in transaction
--- order) and enough to find, once per batch, the ids a batch spans.  PostgreSQL has no BRIN operator class for xid8; this is the
--- built-in minmax one over its comparison operators.
+-- order) and enough to find, once per batch, the ids a batch spans.
+-- PostgreSQL has no BRIN operator class for xid8; this is the built-in
+-- minmax one over its comparison operators.
 CREATE OPERATOR CLASS ordertrack.xid8_minmax_ops FOR TYPE xid8 USING brin AS
 	OPERATOR 1 pg_catalog.< (xid8, xid8),
 	OPERATOR 2 pg_catalog.<= (xid8, xid8),
