@@ -142,9 +142,9 @@ OtSlotText(TupleTableSlot *slot, AttrNumber att)
 
 /*
  * Column defaults, CHECK constraints and triggers' WHEN clauses, planned
- * once per table and kept
- * until the table's definition changes (a relcache invalidation); the
- * executor would otherwise read and plan them for every writer.  The
+ * once per table and kept until the table's definition changes (a relcache
+ * invalidation); the executor would otherwise read and plan them for every
+ * writer.  The
  * callback only counts invalidations; the cache is dropped at the start of
  * the next writer, never under one (executor state built from an entry
  * points into it).
