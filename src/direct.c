@@ -63,8 +63,27 @@ typedef struct AttnumSlot
 } AttnumSlot;
 static AttnumSlot attnums[ATTNUM_SLOTS];
 
+static AttrNumber attnum_lookup(TupleDesc desc, const char *name, bool missing_ok);
+
 AttrNumber
 OtAttnum(TupleDesc desc, const char *name)
+{
+	return attnum_lookup(desc, name, false);
+}
+
+/*
+ * As OtAttnum, but InvalidAttrNumber when the table lacks the column: for
+ * columns that a later version of the extension added, which a database
+ * not yet updated (ALTER EXTENSION ordertrack UPDATE) does not have.
+ */
+AttrNumber
+OtAttnumIfAny(TupleDesc desc, const char *name)
+{
+	return attnum_lookup(desc, name, true);
+}
+
+static AttrNumber
+attnum_lookup(TupleDesc desc, const char *name, bool missing_ok)
 {
 	uint32		h = (uint32) ((uintptr_t) name >> 3) ^ (desc->tdtypeid * 2654435761u);
 	AttnumSlot *slot = &attnums[h % ATTNUM_SLOTS];
@@ -75,6 +94,8 @@ OtAttnum(TupleDesc desc, const char *name)
 		strcmp(NameStr(TupleDescAttr(desc, slot->att - 1)->attname), name) == 0)
 		return slot->att;
 	att = SPI_fnumber(desc, name);
+	if (att <= 0 && missing_ok)
+		return InvalidAttrNumber;
 	if (att <= 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_COLUMN),

@@ -194,8 +194,10 @@ order_intake_prepare(PG_FUNCTION_ARGS)
 	nulls[4] = r.code == 0;
 	nulls[5] = r.province == NULL;
 
-	/* when it entered stage received */
-	cols[6] = OtAttnum(desc, "stage_entered_at");
+	/* when it entered stage received (a database still at 0.3 has no such column) */
+	cols[6] = OtAttnumIfAny(desc, "stage_entered_at");
+	if (cols[6] == InvalidAttrNumber)
+		return PointerGetDatum(heap_modify_tuple_by_cols(tup, desc, 6, cols, vals, nulls));
 	d = heap_getattr(tup, cols[6], desc, &isnull);
 	vals[6] = StageEntered(d, isnull, "received");
 	nulls[6] = false;

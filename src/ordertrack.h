@@ -89,6 +89,7 @@ typedef struct OtWriter
 extern void DirectInit(void);
 extern Oid	OtRelid(const char *name);
 extern AttrNumber OtAttnum(TupleDesc desc, const char *name);
+extern AttrNumber OtAttnumIfAny(TupleDesc desc, const char *name);
 extern void OtScanBegin(OtScan *s, Relation heap, const char *index, Snapshot snapshot,
 						int nkeys, const OtKey *keys);
 extern bool OtScanNext(OtScan *s);

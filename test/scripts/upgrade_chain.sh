@@ -53,6 +53,35 @@ for script in ordertrack--*.sql; do
 	ot_is "$(describe ot_upgrade)" "$fresh" "$v upgraded to $default has the objects, columns and comments of a fresh install"
 	"$PGBIN/dropdb" ot_upgrade
 done
+# The new library serves a database still at 0.3 (between installing the
+# package and ALTER EXTENSION UPDATE), and data written by 0.3 (orders
+# through intake, their flags and events) goes on working after the update
+# to 0.4: its events reach a consumer, its orders move through the stage
+# graph.
+"$PGBIN/dropdb" --if-exists ot_data
+"$PGBIN/createdb" ot_data
+ot_psql -d ot_data -c "CREATE EXTENSION ordertrack VERSION '0.3'" \
+	-c "INSERT INTO ordertrack.products (sku, title) VALUES ('HD-1', 'hoodie')" \
+	-c "SELECT ordertrack.submit_order(jsonb_build_object('shop', 's1', 'external_ref', 'old' || g, 'account', 'a' || g,
+		'recipient', CASE WHEN g = 3 THEN '' ELSE '张三' END, 'phone', '13812345678',
+		'address', '北京市朝阳区建国路88号3号楼2单元501室', 'cash_on_delivery', true,
+		'lines', jsonb_build_array(jsonb_build_object('sku', 'HD-1', 'quantity', 1)))) FROM generate_series(1, 3) g" >/dev/null
+ot_is "$(ot_val ot_data "SELECT count(*) || ' ' || count(*) FILTER (WHERE stage = 'review') FROM ordertrack.orders")" "3 1" \
+	"a database still at 0.3 takes and checks orders with the new library, before ALTER EXTENSION UPDATE"
+old_events=$(ot_val ot_data "SELECT count(*) FROM ordertrack.events")
+ot_psql -d ot_data -c "ALTER EXTENSION ordertrack UPDATE" >/dev/null
+ot_is "$(ot_val ot_data "SELECT count(*) FROM ordertrack.poll('after-update', 1000)")" "$old_events" \
+	"0.3's events reach a consumer after the update to $default"
+ot_is "$(ot_val ot_data "SELECT ordertrack.confirm(order_id) IS NOT NULL FROM ordertrack.orders WHERE external_ref = 'old1'")" t \
+	"an order taken by 0.3 is confirmed by $default"
+ot_is "$(ot_val ot_data "SELECT string_agg(from_stage || '>' || to_stage, ' ') FROM ordertrack.stage_history h
+	JOIN ordertrack.orders o USING (shop, order_id) WHERE o.external_ref = 'old1'")" "received>confirmed" \
+	"and its move is recorded"
+ot_is "$(ot_val ot_data "SELECT ordertrack.resolve_flag(flag_id, 'ok') FROM ordertrack.flags f
+	JOIN ordertrack.orders o USING (shop, order_id) WHERE o.external_ref = 'old3' AND f.severity = 'block'")" received \
+	"an order held by 0.3 is released by resolve_flag"
+"$PGBIN/dropdb" ot_data
+
 ot_is "$(ot_val ot_fresh "SELECT count(*) FROM pg_available_extension_versions WHERE name = 'ordertrack' AND version = '$default'")" 1 \
 	"the server lists version $default"
 "$PGBIN/dropdb" ot_fresh
