@@ -179,6 +179,27 @@ COMMENT ON FUNCTION ordertrack.allowed_stages(ordertrack.stage) IS
 -- batch the consumer's position is the last event it acknowledged.
 -- ---------------------------------------------------------------------------
 
+-- Event ids unique across a shop group (PRODUCT: ids must not depend on
+-- one database's sequence alone): the server's ordertrack.node_id above bit
+-- 48, its sequence below.  Existing ids are node 0's and go on.
+CREATE FUNCTION ordertrack.next_event_id() RETURNS bigint
+	AS 'MODULE_PATHNAME', 'next_event_id' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION ordertrack.next_event_id() IS
+	'Default of events.event_id: ordertrack.node_id * 2^48 + nextval of ordertrack.events_event_id_seq';
+-- (out of the extension first: dropping the identity would leave its
+-- sequence's stale entry in the extension's list of dumped tables)
+ALTER EXTENSION ordertrack DROP SEQUENCE ordertrack.events_event_id_seq;
+ALTER TABLE ordertrack.events ALTER COLUMN event_id DROP IDENTITY;
+CREATE SEQUENCE ordertrack.events_event_id_seq MAXVALUE 281474976710655;
+SELECT pg_catalog.setval('ordertrack.events_event_id_seq',
+	coalesce((SELECT pg_catalog.max(event_id OPERATOR(pg_catalog.&) 281474976710655) FROM ordertrack.events), 0)
+	OPERATOR(pg_catalog.+) 1, false);
+ALTER TABLE ordertrack.events ALTER COLUMN event_id SET DEFAULT ordertrack.next_event_id();
+COMMENT ON SEQUENCE ordertrack.events_event_id_seq IS 'This server''s part of event ids';
+SELECT pg_catalog.pg_extension_config_dump('ordertrack.events_event_id_seq', '');
+COMMENT ON COLUMN ordertrack.events.event_id IS
+	'Id of the event, unique across a shop group: ordertrack.node_id * 2^48 + this server''s sequence; rises with each event a server writes';
+
 -- Keyed by id first: poll reads a batch in id order, and ack finds an event
 -- by its id alone.  (Ids rise, so new keys go to the index's right end.)
 ALTER TABLE ordertrack.events DROP CONSTRAINT events_pkey;

@@ -22,6 +22,7 @@
 #include "access/htup_details.h"
 #include "access/xact.h"
 #include "commands/async.h"
+#include "commands/sequence.h"
 #include "commands/trigger.h"
 #include "executor/tuptable.h"
 #include "fmgr.h"
@@ -48,6 +49,7 @@
 #include "ordertrack.h"
 
 PG_FUNCTION_INFO_V1(event_notify);
+PG_FUNCTION_INFO_V1(next_event_id);
 PGDLLEXPORT void DoorbellMain(Datum arg);
 
 #define OT_NOTIFY_COMMIT 0
@@ -64,6 +66,11 @@ static const struct config_enum_entry notify_modes[] = {
 static int	ot_notify = OT_NOTIFY_COMMIT;
 static char *ot_doorbell_database = NULL;
 static int	ot_doorbell_interval = 100;
+static int	ot_node_id = 0;
+
+/* Event ids: the node's number above bit 48, the node's sequence below. */
+#define EVENT_ID_NODE_SHIFT 48
+#define EVENT_ID_MAX_NODE 32767
 
 static const char *const topics[] = {
 	"intake", "alerts", "warehouse", "production", "logistics", "customer", "tracking"
@@ -181,6 +188,11 @@ EventsInit(void)
 							"How often the doorbell worker looks for new events.",
 							NULL, &ot_doorbell_interval, 100, 10, 60000, PGC_SIGHUP, GUC_UNIT_MS,
 							NULL, NULL, NULL);
+	DefineCustomIntVariable("ordertrack.node_id",
+							"This server's number in a shop group, part of every event id it draws.",
+							"Give each server of a group its own number (0 to 32767), in its configuration "
+							"file: event ids are then unique across the group.",
+							&ot_node_id, 0, 0, EVENT_ID_MAX_NODE, PGC_SUSET, 0, NULL, NULL, NULL);
 	/* read by the worker when it starts (a reload does not move it to another database) */
 	DefineCustomStringVariable("ordertrack.doorbell_database",
 							   "The database whose events the doorbell worker announces.",
@@ -207,6 +219,19 @@ EventsInit(void)
 		prev_shmem_startup_hook = shmem_startup_hook;
 		shmem_startup_hook = DoorbellShmemStartup;
 	}
+}
+
+/*
+ * next_event_id(): the default of events.event_id, unique across a shop
+ * group: ordertrack.node_id in the top bits, this node's
+ * ordertrack.events_event_id_seq (at most 2^48 - 1) below.
+ */
+Datum
+next_event_id(PG_FUNCTION_ARGS)
+{
+	int64		n = nextval_internal(OtRelid("events_event_id_seq"), true);
+
+	PG_RETURN_INT64(((int64) ot_node_id << EVENT_ID_NODE_SHIFT) | n);
 }
 
 /* Index of a topic, -1 when it is not one. */

@@ -4,7 +4,7 @@
 -- shortage and feedback errors that the confirmation suites do not reach.
 BEGIN;
 SET search_path = ordertrack, public;
-SELECT plan(10);
+SELECT plan(13);
 
 -- NOTIFY refuses payloads of 8000 bytes or more: the push clips what an
 -- event can make long, so writing such an event never fails.
@@ -15,6 +15,16 @@ SELECT lives_ok($$INSERT INTO ordertrack.events (shop, topic, kind, payload)
 SELECT lives_ok($$INSERT INTO ordertrack.events (shop, topic, kind) SELECT 's1', 'intake', 'bulk ' || g FROM generate_series(1, 1000) g$$,
 	'a thousand events in one statement are announced once');
 SELECT cmp_ok(pg_notification_queue_usage(), '>=', 0::float8, 'the notification queue is readable');
+
+-- Event ids are unique across a shop group: the server's node number above bit 48.
+INSERT INTO events (shop, topic, kind) VALUES ('s1', 'intake', 'node 0');
+SET LOCAL ordertrack.node_id = 3;
+INSERT INTO events (shop, topic, kind) VALUES ('s1', 'intake', 'node 3');
+SELECT is((SELECT event_id >> 48 FROM events WHERE kind = 'node 3'), 3::bigint, 'an event id carries its server''s node number');
+SELECT ok((SELECT (n3.event_id & 281474976710655) > n0.event_id FROM events n3, events n0
+		   WHERE n3.kind = 'node 3' AND n0.kind = 'node 0'), 'and below it the server''s sequence, which goes on');
+SELECT throws_ok('SET ordertrack.node_id = 32768', '22023', NULL, 'node numbers go up to 32767');
+RESET ordertrack.node_id;
 
 -- The trigger only as an AFTER INSERT statement trigger with a transition table.
 CREATE TEMP TABLE not_events (LIKE ordertrack.events);

@@ -70,7 +70,12 @@ ot_is "$(ot_val ot_data "SELECT count(*) || ' ' || count(*) FILTER (WHERE stage 
 	"a database still at 0.3 takes and checks orders with the new library, before ALTER EXTENSION UPDATE"
 old_events=$(ot_val ot_data "SELECT count(*) FROM ordertrack.events")
 ot_psql -d ot_data -c "ALTER EXTENSION ordertrack UPDATE" >/dev/null
-ot_is "$(ot_val ot_data "SELECT count(*) FROM ordertrack.poll('after-update', 1000)")" "$old_events" \
+ot_is "$(ot_val ot_data "SELECT count(*) FROM pg_extension e, unnest(e.extconfig) t
+	WHERE e.extname = 'ordertrack' AND NOT EXISTS (SELECT FROM pg_class c WHERE c.oid = t)")" 0 \
+	"every table and sequence the extension dumps exists (none left behind by the update)"
+ot_is "$(ot_val ot_data "INSERT INTO ordertrack.events (shop, topic, kind) VALUES ('s1', 'intake', 'new') RETURNING event_id > (SELECT max(event_id) FROM ordertrack.events WHERE kind <> 'new')")" t \
+	"event ids go on after 0.3's"
+ot_is "$(ot_val ot_data "SELECT count(*) - 1 FROM ordertrack.poll('after-update', 1000)")" "$old_events" \
 	"0.3's events reach a consumer after the update to $default"
 ot_is "$(ot_val ot_data "SELECT ordertrack.confirm(order_id) IS NOT NULL FROM ordertrack.orders WHERE external_ref = 'old1'")" t \
 	"an order taken by 0.3 is confirmed by $default"
