@@ -224,12 +224,13 @@ EventsInit(void)
 /*
  * next_event_id(): the default of events.event_id, unique across a shop
  * group: ordertrack.node_id in the top bits, this node's
- * ordertrack.events_event_id_seq (at most 2^48 - 1) below.
+ * ordertrack.events_event_id_seq (at most 2^48 - 1) below.  Whoever may
+ * insert an event may draw its id, as with an identity column.
  */
 Datum
 next_event_id(PG_FUNCTION_ARGS)
 {
-	int64		n = nextval_internal(OtRelid("events_event_id_seq"), true);
+	int64		n = nextval_internal(OtRelid("events_event_id_seq"), false);
 
 	PG_RETURN_INT64(((int64) ot_node_id << EVENT_ID_NODE_SHIFT) | n);
 }
