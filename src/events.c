@@ -3,7 +3,7 @@
  *	  The outbox's live push.  Every event is a row of ordertrack.events,
  *	  written in the transaction of the change it reports; consumers read
  *	  them with poll() and ack().  NOTIFY on channel ordertrack_<topic> only
- *	  rings the bell, in one of two modes (setting ordertrack.notify):
+ *	  rings the bell, in one of three modes (setting ordertrack.notify):
  *
  *	  commit	  the writing transaction notifies, once per channel: the
  *				  payload names the first event it wrote on that topic.
