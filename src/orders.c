@@ -1139,17 +1139,16 @@ static char *
 hold_reason(const Findings *f)
 {
 	StringInfoData s;
-	bool		any = false;
 
-	initStringInfo(&s);
-	appendStringInfoString(&s, "held by intake:");
+	s.data = NULL;				/* built only for an order that is held */
 	for (int i = 0; i < f->n; i++)
 		if (strcmp(flag_severity(f->flags[i].code), "block") == 0)
 		{
-			appendStringInfo(&s, "%s %s", any ? "," : "", f->flags[i].code);
-			any = true;
+			if (s.data == NULL)
+				initStringInfo(&s);
+			appendStringInfo(&s, "%s %s", s.len == 0 ? "held by intake:" : ",", f->flags[i].code);
 		}
-	return any ? s.data : NULL;
+	return s.data;
 }
 
 /*

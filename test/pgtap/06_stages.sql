@@ -16,17 +16,7 @@ CREATE FUNCTION pg_temp.moves(id bigint) RETURNS text LANGUAGE sql AS $$
 	SELECT coalesce(string_agg(from_stage || '>' || to_stage, ' ' ORDER BY change_id), '')
 	  FROM ordertrack.stage_history WHERE order_id = id
 $$;
--- The SQLSTATE, message, detail and hint of a statement's error.
-CREATE FUNCTION pg_temp.error_of(q text) RETURNS text[] LANGUAGE plpgsql AS $$
-DECLARE
-	st text; msg text; det text; hint text;
-BEGIN
-	EXECUTE q;
-	RETURN NULL;
-EXCEPTION WHEN OTHERS THEN
-	GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT, det = PG_EXCEPTION_DETAIL, hint = PG_EXCEPTION_HINT;
-	RETURN ARRAY[st, msg, det, hint];
-END $$;
+\ir lib/error_of.sql
 
 -- The shipped graph is the one the order-operations lead asked for.
 SELECT set_eq($$SELECT from_stage::text, to_stage::text FROM stage_transitions WHERE enabled AND origin = 'shipped'$$,

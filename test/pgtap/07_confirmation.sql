@@ -25,16 +25,7 @@ $$;
 CREATE FUNCTION pg_temp.events(id bigint, k text) RETURNS jsonb LANGUAGE sql AS $$
 	SELECT jsonb_agg(payload ORDER BY event_id) FROM ordertrack.events WHERE order_id = id AND kind = k
 $$;
-CREATE FUNCTION pg_temp.error_of(q text) RETURNS text[] LANGUAGE plpgsql AS $$
-DECLARE
-	st text; msg text; det text; hint text;
-BEGIN
-	EXECUTE q;
-	RETURN NULL;
-EXCEPTION WHEN OTHERS THEN
-	GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT, det = PG_EXCEPTION_DETAIL, hint = PG_EXCEPTION_HINT;
-	RETURN ARRAY[st, msg, det, hint];
-END $$;
+\ir lib/error_of.sql
 
 -- Payment.
 SELECT pg_temp.intake('plain') AS plain \gset
