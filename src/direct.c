@@ -31,20 +31,52 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
+#include "utils/syscache.h"
 
 #include "ordertrack.h"
 
-/* OID of a table or index of the extension. */
+/*
+ * OID of a table, index or sequence of the extension.  Answers are
+ * remembered per name until pg_class or pg_namespace change (a syscache
+ * invalidation of either drops them all): intake asks for about ten per
+ * order, and each lookup would otherwise cost two catalogue cache probes.
+ */
+#define RELID_SLOTS 32
+typedef struct RelidSlot
+{
+	char		name[NAMEDATALEN];
+	Oid			relid;
+} RelidSlot;
+static RelidSlot relids[RELID_SLOTS];
+static int	nrelids = 0;
+
+static void
+RelidInvalidate(Datum arg pg_attribute_unused(), int cacheid pg_attribute_unused(),
+				uint32 hashvalue pg_attribute_unused())
+{
+	nrelids = 0;
+}
+
 Oid
 OtRelid(const char *name)
 {
-	Oid			relid = get_relname_relid(name, get_namespace_oid(OT_SCHEMA, false));
+	Oid			relid;
 
+	for (int i = 0; i < nrelids; i++)
+		if (strcmp(relids[i].name, name) == 0)
+			return relids[i].relid;
+	relid = get_relname_relid(name, get_namespace_oid(OT_SCHEMA, false));
 	if (!OidIsValid(relid))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_TABLE),
 				 errmsg("relation \"%s.%s\" does not exist", OT_SCHEMA, name),
 				 errhint("The extension's objects were altered; ALTER EXTENSION ordertrack UPDATE or reinstall it.")));
+	if (nrelids < RELID_SLOTS && strlen(name) < NAMEDATALEN)
+	{
+		strlcpy(relids[nrelids].name, name, NAMEDATALEN);
+		relids[nrelids].relid = relid;
+		nrelids++;
+	}
 	return relid;
 }
 
@@ -107,6 +139,51 @@ attnum_lookup(TupleDesc desc, const char *name, bool missing_ok)
 }
 
 /*
+ * The comparison function of an index column's operator for a strategy,
+ * remembered per (operator family, type, strategy) until operators or
+ * operator families change.
+ */
+#define OPERATOR_SLOTS 16
+typedef struct OperatorSlot
+{
+	Oid			opfamily;
+	Oid			type;
+	StrategyNumber strategy;
+	RegProcedure proc;
+} OperatorSlot;
+static OperatorSlot operators[OPERATOR_SLOTS];
+static int	noperators = 0;
+
+static void
+OperatorInvalidate(Datum arg pg_attribute_unused(), int cacheid pg_attribute_unused(),
+				   uint32 hashvalue pg_attribute_unused())
+{
+	noperators = 0;
+}
+
+static RegProcedure
+strategy_proc(Relation index, AttrNumber column, StrategyNumber strategy)
+{
+	Oid			opfamily = index->rd_opfamily[column - 1];
+	Oid			type = index->rd_opcintype[column - 1];
+	Oid			op;
+	RegProcedure proc;
+
+	for (int i = 0; i < noperators; i++)
+		if (operators[i].opfamily == opfamily && operators[i].type == type &&
+			operators[i].strategy == strategy)
+			return operators[i].proc;
+	op = get_opfamily_member(opfamily, type, type, strategy);
+	if (!OidIsValid(op))
+		elog(ERROR, "no operator of strategy %d for column %d of index \"%s\"",
+			 strategy, column, RelationGetRelationName(index));
+	proc = get_opcode(op);
+	if (noperators < OPERATOR_SLOTS)
+		operators[noperators++] = (OperatorSlot) {opfamily, type, strategy, proc};
+	return proc;
+}
+
+/*
  * Starts a scan of heap through its index named index, with the keys
  * (index column, strategy, value); the leading columns must be given in
  * order.  Only rows visible to snapshot are returned.
@@ -122,14 +199,10 @@ OtScanBegin(OtScan *s, Relation heap, const char *index, Snapshot snapshot,
 	for (int i = 0; i < nkeys; i++)
 	{
 		int			col = keys[i].column - 1;
-		Oid			type = s->index->rd_opcintype[col];
-		Oid			op = get_opfamily_member(s->index->rd_opfamily[col], type, type, keys[i].strategy);
 
-		if (!OidIsValid(op))
-			elog(ERROR, "no operator of strategy %d for column %d of index \"%s\"",
-				 keys[i].strategy, keys[i].column, index);
 		ScanKeyEntryInitialize(&sk[i], 0, keys[i].column, keys[i].strategy, InvalidOid,
-							   s->index->rd_indcollation[col], get_opcode(op), keys[i].value);
+							   s->index->rd_indcollation[col],
+							   strategy_proc(s->index, keys[i].column, keys[i].strategy), keys[i].value);
 	}
 	s->slot = table_slot_create(heap, NULL);
 	s->scan = index_beginscan(heap, s->index, snapshot, nkeys, 0);
@@ -320,7 +393,7 @@ OtWriterBegin(OtWriter *w, int nrels, Relation *rels, Snapshot snapshot)
 		const TableDefaults *d = table_defaults(rels[i]);
 
 		InitResultRelInfo(rri, rels[i], i + 1, NULL, 0);
-		ExecOpenIndices(rri, false);
+		/* indexes are opened on the first write that needs them */
 		/* the CHECK constraints, from the cache (ExecConstraints would build them) */
 		if (d->nchecks > 0 && d->nchecks == RelationGetDescr(rels[i])->constr->num_check)
 		{
@@ -350,6 +423,14 @@ OtWriterBegin(OtWriter *w, int nrels, Relation *rels, Snapshot snapshot)
 	w->estate->es_snapshot = snapshot;
 	EvalPlanQualInit(&w->epq, w->estate, NULL, NIL, -1);
 	AfterTriggerBeginQuery();
+}
+
+/* Opens the indexes of a writer's table, once. */
+static void
+open_indexes(ResultRelInfo *rri)
+{
+	if (rri->ri_IndexRelationDescs == NULL)
+		ExecOpenIndices(rri, false);
 }
 
 /*
@@ -393,6 +474,7 @@ OtInsert(OtWriter *w, int i, int ncols, const char *const *names, const Datum *v
 			ExecEvalExprSwitchContext(ExecInitExpr(d->exprs[k], NULL), econtext, &slot->tts_isnull[att - 1]);
 	}
 	ExecStoreVirtualTuple(slot);
+	open_indexes(rri);
 	ExecSimpleRelationInsert(rri, w->estate, slot);
 	return slot;
 }
@@ -407,8 +489,11 @@ OtUpdate(OtWriter *w, int i, TupleTableSlot *old, int ncols, const char *const *
 		 const Datum *values, const bool *nulls)
 {
 	ResultRelInfo *rri = w->rels[i];
-	TupleDesc	desc = RelationGetDescr(rri->ri_RelationDesc);
+	Relation	rel = rri->ri_RelationDesc;
+	TupleDesc	desc = RelationGetDescr(rel);
 	TupleTableSlot *slot = w->slots[i];
+	bool		update_indexes;
+	List	   *recheck = NIL;
 
 	ExecClearTuple(slot);
 	slot_getallattrs(old);
@@ -422,7 +507,33 @@ OtUpdate(OtWriter *w, int i, TupleTableSlot *old, int ncols, const char *const *
 		slot->tts_isnull[att - 1] = nulls[c];
 	}
 	ExecStoreVirtualTuple(slot);
-	ExecSimpleRelationUpdate(rri, w->estate, &w->epq, old, slot);
+	if ((rel->trigdesc != NULL && rel->trigdesc->trig_update_before_row) ||
+		(desc->constr != NULL && desc->constr->has_generated_stored) || rel->rd_rel->relispartition)
+	{
+		open_indexes(rri);
+		ExecSimpleRelationUpdate(rri, w->estate, &w->epq, old, slot);
+		return;
+	}
+
+	/*
+	 * ExecSimpleRelationUpdate without BEFORE triggers, generated columns or
+	 * partitions, and with the indexes opened only when the new row version
+	 * needs index entries: an update of columns no index covers is usually
+	 * a heap-only tuple, and opening the indexes of orders would cost more
+	 * than the update itself.
+	 */
+	CheckCmdReplicaIdentity(rel, CMD_UPDATE);
+	if (desc->constr != NULL)
+		ExecConstraints(rri, slot, w->estate);
+	simple_table_tuple_update(rel, &old->tts_tid, slot, w->estate->es_snapshot, &update_indexes);
+	if (update_indexes)
+	{
+		open_indexes(rri);
+		if (rri->ri_NumIndices > 0)
+			recheck = ExecInsertIndexTuples(rri, slot, w->estate, true, false, NULL, NIL);
+	}
+	ExecARUpdateTriggers(w->estate, rri, NULL, NULL, &old->tts_tid, NULL, slot, recheck, NULL, false);
+	list_free(recheck);
 }
 
 /* Fires the queued AFTER triggers and releases the writer. */
@@ -442,4 +553,8 @@ void
 DirectInit(void)
 {
 	CacheRegisterRelcacheCallback(DefaultsRelcacheCallback, (Datum) 0);
+	CacheRegisterSyscacheCallback(RELNAMENSP, RelidInvalidate, (Datum) 0);
+	CacheRegisterSyscacheCallback(NAMESPACENAME, RelidInvalidate, (Datum) 0);
+	CacheRegisterSyscacheCallback(AMOPSTRATEGY, OperatorInvalidate, (Datum) 0);
+	CacheRegisterSyscacheCallback(OPEROID, OperatorInvalidate, (Datum) 0);
 }
