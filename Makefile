@@ -1,12 +1,12 @@
 # ordertrack: PGXS build
 EXTENSION = ordertrack
-EXTVERSION = 0.4
+EXTVERSION = 0.5
 MODULE_big = ordertrack
 OBJS = src/ordertrack.o src/tracking_no.o src/intake.o \
 	src/orders.o src/direct.o src/catalogue.o src/stages.o src/events.o src/tn_digits.o src/tn_permute.o src/ot_phone.o src/ot_text.o src/ot_ac.o src/ot_region.o
 # 0.1 is the base install script; later versions are upgrade scripts, some
 # built from src/sql/*.in (CREATE EXTENSION runs the base and the chain).
-DATA = ordertrack--0.1.sql ordertrack--0.2--0.3.sql ordertrack--0.3--0.4.sql
+DATA = ordertrack--0.1.sql ordertrack--0.2--0.3.sql ordertrack--0.3--0.4.sql ordertrack--0.4--0.5.sql
 DATA_built = ordertrack--0.1--0.2.sql
 PGFILEDESC = "ordertrack - order tracking for e-commerce shops"
 

@@ -86,7 +86,8 @@ OtRelid(const char *name)
  * (table, name) and checked against the descriptor on every use, so a
  * changed table is looked up again and never answered wrongly.
  */
-#define ATTNUM_SLOTS 128
+#define ATTNUM_SLOTS 256			/* a power of two */
+#define ATTNUM_PROBES 8
 typedef struct AttnumSlot
 {
 	Oid			typid;			/* the table's row type */
@@ -118,13 +119,25 @@ static AttrNumber
 attnum_lookup(TupleDesc desc, const char *name, bool missing_ok)
 {
 	uint32		h = (uint32) ((uintptr_t) name >> 3) ^ (desc->tdtypeid * 2654435761u);
-	AttnumSlot *slot = &attnums[h % ATTNUM_SLOTS];
+	AttnumSlot *slot = NULL;
 	int			att;
 
-	if (slot->name == name && slot->typid == desc->tdtypeid && slot->att <= desc->natts &&
-		!TupleDescAttr(desc, slot->att - 1)->attisdropped &&
-		strcmp(NameStr(TupleDescAttr(desc, slot->att - 1)->attname), name) == 0)
-		return slot->att;
+	/* open addressing: the first of a few slots that holds the answer, or a free one */
+	for (int p = 0; p < ATTNUM_PROBES; p++)
+	{
+		AttnumSlot *s = &attnums[(h + p) & (ATTNUM_SLOTS - 1)];
+
+		if (s->name == name && s->typid == desc->tdtypeid)
+		{
+			if (s->att <= desc->natts && !TupleDescAttr(desc, s->att - 1)->attisdropped &&
+				strcmp(NameStr(TupleDescAttr(desc, s->att - 1)->attname), name) == 0)
+				return s->att;
+			slot = s;			/* the table changed: look again, in this slot */
+			break;
+		}
+		if (s->name == NULL && slot == NULL)
+			slot = s;
+	}
 	att = SPI_fnumber(desc, name);
 	if (att <= 0 && missing_ok)
 		return InvalidAttrNumber;
@@ -132,6 +145,8 @@ attnum_lookup(TupleDesc desc, const char *name, bool missing_ok)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_COLUMN),
 				 errmsg("column \"%s\" of an ordertrack table does not exist", name)));
+	if (slot == NULL)
+		slot = &attnums[h & (ATTNUM_SLOTS - 1)];	/* all taken: replace the first */
 	slot->typid = desc->tdtypeid;
 	slot->name = name;
 	slot->att = (AttrNumber) att;
@@ -417,6 +432,7 @@ OtWriterBegin(OtWriter *w, int nrels, Relation *rels, Snapshot snapshot)
 		/* so that the trigger machinery finds it (it is closed by us) */
 		w->estate->es_opened_result_relations = lappend(w->estate->es_opened_result_relations, rri);
 		w->rels[i] = rri;
+		w->defaults[i] = NULL;
 		w->slots[i] = ExecInitExtraTupleSlot(w->estate, RelationGetDescr(rels[i]), &TTSOpsVirtual);
 	}
 	w->estate->es_output_cid = GetCurrentCommandId(true);
@@ -464,14 +480,29 @@ OtInsert(OtWriter *w, int i, int ncols, const char *const *names, const Datum *v
 		slot->tts_isnull[att - 1] = nulls[c];
 		given[att - 1] = true;
 	}
+	if (w->defaults[i] == NULL && d->n > 0)
+	{
+		/* the defaults' executable form, built once per writer and table */
+		MemoryContext old = MemoryContextSwitchTo(w->estate->es_query_cxt);
+
+		w->defaults[i] = palloc0(sizeof(ExprState *) * d->n);
+		MemoryContextSwitchTo(old);
+	}
 	for (int k = 0; k < d->n; k++)
 	{
 		AttrNumber	att = d->atts[k];
 
 		if (given[att - 1])
 			continue;
+		if (w->defaults[i][k] == NULL)
+		{
+			MemoryContext old = MemoryContextSwitchTo(w->estate->es_query_cxt);
+
+			w->defaults[i][k] = ExecInitExpr(d->exprs[k], NULL);
+			MemoryContextSwitchTo(old);
+		}
 		slot->tts_values[att - 1] =
-			ExecEvalExprSwitchContext(ExecInitExpr(d->exprs[k], NULL), econtext, &slot->tts_isnull[att - 1]);
+			ExecEvalExprSwitchContext(w->defaults[i][k], econtext, &slot->tts_isnull[att - 1]);
 	}
 	ExecStoreVirtualTuple(slot);
 	open_indexes(rri);

@@ -603,14 +603,46 @@ lookups_sql(IntakeOrder *o)
 	o->blacklisted = spi_text(0, 3);
 }
 
+/*
+ * Which flags are published as flag_raised on topic alerts: those of at
+ * least this severity (ordertrack.alert_severity).  Every flag is stored,
+ * and order_received lists them all.
+ */
+typedef enum AlertSeverity
+{
+	ALERT_INFO,
+	ALERT_WARN,
+	ALERT_BLOCK
+} AlertSeverity;
+
+static const struct config_enum_entry alert_severity_options[] = {
+	{"info", ALERT_INFO, false},
+	{"warn", ALERT_WARN, false},
+	{"block", ALERT_BLOCK, false},
+	{NULL, 0, false}
+};
+static int	ot_alert_severity = ALERT_WARN;
+
+static bool
+alerted(const char *severity)
+{
+	AlertSeverity rank = strcmp(severity, "block") == 0 ? ALERT_BLOCK
+		: strcmp(severity, "warn") == 0 ? ALERT_WARN : ALERT_INFO;
+
+	return (int) rank >= ot_alert_severity;
+}
+
 /* The flags, their flag_raised events, the order's verdict and its event. */
 static void
 record_sql(const IntakeOrder *o, const Findings *f)
 {
 	Datum	   *codes = palloc(sizeof(Datum) * Max(f->n, 1));
 	Datum	   *details = palloc(sizeof(Datum) * Max(f->n, 1));
-	Datum		args[6];
-	Oid			types[6] = {TEXTOID, INT8OID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID};
+	Datum		args[7];
+	Oid			types[7] = {TEXTOID, INT8OID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID};
+	static const char *const severities[3] = {"block", "warn", "info"};
+	Datum		alerts[3];
+	int			nalerts = 0;
 
 	for (int i = 0; i < f->n; i++)
 	{
@@ -623,6 +655,10 @@ record_sql(const IntakeOrder *o, const Findings *f)
 	args[3] = PointerGetDatum(construct_array(details, f->n, TEXTOID, -1, false, TYPALIGN_INT));
 	args[4] = service_requirements(f);
 	args[5] = order_skus(o);
+	for (int i = 0; i < 3; i++)
+		if (alerted(severities[i]))
+			alerts[nalerts++] = CStringGetTextDatum(severities[i]);
+	args[6] = PointerGetDatum(construct_array(alerts, nalerts, TEXTOID, -1, false, TYPALIGN_INT));
 	if (SPI_execute_plan(prepare(&plans.record,
 								 "WITH raised AS ("
 								 " INSERT INTO ordertrack.flags (shop, order_id, code, severity, detail)"
@@ -634,7 +670,7 @@ record_sql(const IntakeOrder *o, const Findings *f)
 								 " INSERT INTO ordertrack.events (shop, topic, kind, order_id, payload)"
 								 " SELECT $1, 'alerts', 'flag_raised', $2, pg_catalog.jsonb_build_object("
 								 " 'flag_id', flag_id, 'code', code, 'severity', severity, 'detail', detail)"
-								 " FROM raised ORDER BY flag_id),"
+								 " FROM raised WHERE severity = ANY ($7) ORDER BY flag_id),"
 								 " verdict AS ("
 								 " UPDATE ordertrack.orders o SET service_requirements = $5, skus = $6,"
 								 " intake_checked_at = pg_catalog.now(),"
@@ -648,7 +684,7 @@ record_sql(const IntakeOrder *o, const Findings *f)
 								 " 'service_requirements', v.service_requirements,"
 								 " 'flags', (SELECT coalesce(pg_catalog.jsonb_agg(code ORDER BY flag_id), '[]') FROM raised))"
 								 " FROM verdict v",
-								 6, types), args, NULL, false, 0) != SPI_OK_INSERT)
+								 7, types), args, NULL, false, 0) != SPI_OK_INSERT)
 		elog(ERROR, "could not record the intake of the order");
 }
 
@@ -1105,14 +1141,15 @@ record_direct(Direct *d, const IntakeOrder *o, const Findings *f)
 		vals[3] = CStringGetTextDatum(severity);
 		vals[4] = CStringGetTextDatum(f->flags[i].detail);
 		row = OtInsert(&w, 0, 5, flag_cols, vals, nulls);
-
+		codes[i] = f->flags[i].code;
+		if (!alerted(severity))
+			continue;
 		jb_begin(&p);
 		jb_int8(&p, "flag_id", DatumGetInt64(slot_getattr(row, flag_id_att, &isnull)));
 		jb_text(&p, "code", f->flags[i].code);
 		jb_text(&p, "severity", severity);
 		jb_text(&p, "detail", f->flags[i].detail);
 		publish(&w, o, "alerts", "flag_raised", &p);
-		codes[i] = f->flags[i].code;
 	}
 
 	stage = block ? DirectFunctionCall2(enum_in, CStringGetDatum("review"), ObjectIdGetDatum(d->stage_type))
@@ -1260,6 +1297,12 @@ OrdersInit(void)
 							 "Intake always uses SQL statements on a table that is not ordertrack.orders itself "
 							 "(a shard of a distributed table). This is slower; it is for diagnosis.",
 							 &ot_intake_sql, false, PGC_SUSET, 0, NULL, NULL, NULL);
+	DefineCustomEnumVariable("ordertrack.alert_severity",
+							 "Publishes flag_raised (topic alerts) for flags of at least this severity.",
+							 "block, warn or info. Every flag is stored whatever this says, and the "
+							 "order_received event lists all of an order's flags.",
+							 &ot_alert_severity, ALERT_WARN, alert_severity_options, PGC_SUSET, 0,
+							 NULL, NULL, NULL);
 }
 
 PG_FUNCTION_INFO_V1(resolve_flag);

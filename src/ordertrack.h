@@ -84,6 +84,7 @@ typedef struct OtWriter
 	int			nrels;
 	ResultRelInfo *rels[OT_MAX_WRITE_RELS];
 	TupleTableSlot *slots[OT_MAX_WRITE_RELS];
+	ExprState **defaults[OT_MAX_WRITE_RELS];	/* of table_defaults' columns, built on first use */
 } OtWriter;
 
 extern void DirectInit(void);

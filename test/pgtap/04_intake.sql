@@ -3,7 +3,7 @@
 -- provoke, restored rows, settings (GUCs), resolve_flag, and hostile input.
 BEGIN;
 SET search_path = ordertrack, public;
-SELECT plan(85);
+SELECT plan(92);
 
 INSERT INTO products (sku, title, spec, colour, active, fragile, cold_chain, customizable) VALUES
 	('HD-1', 'hoodie', 'L', 'grey', true, false, false, false),
@@ -156,10 +156,36 @@ INSERT INTO blacklist (shop, kind, value) VALUES ('s1', 'account', 'fraudster');
 SELECT pg_temp.intake(pg_temp.o('black2', '{"account": "fraudster"}'));
 SELECT is(pg_temp.codes('black2'), '{blacklisted}'::text[], 'a blacklisted account is blacklisted');
 
--- Events and flags together.
+-- Events and flags together: a flag_raised event (topic alerts) for every
+-- block and warn flag (ordertrack.alert_severity = warn, the default), and
+-- every flag, info flags too, listed by its order's order_received.
 SELECT is((SELECT count(*)::int FROM events e JOIN flags f ON f.shop = e.shop AND f.flag_id = (e.payload ->> 'flag_id')::bigint
-		   WHERE e.kind = 'flag_raised' AND e.topic = 'alerts'), (SELECT count(*)::int FROM flags),
-	'every flag raised has its flag_raised event on topic alerts');
+		   WHERE e.kind = 'flag_raised' AND e.topic = 'alerts' AND f.severity <> 'info'),
+	(SELECT count(*)::int FROM flags WHERE severity <> 'info'),
+	'every block and warn flag has its flag_raised event on topic alerts');
+SELECT is((SELECT count(*)::int FROM events e WHERE e.kind = 'flag_raised'), (SELECT count(*)::int FROM flags WHERE severity <> 'info'),
+	'and no info flag has one');
+SELECT cmp_ok((SELECT count(*)::int FROM flags WHERE severity = 'info'), '>', 2, '(there are info flags above)');
+SELECT is((SELECT count(*)::int FROM orders o
+		   WHERE (SELECT e.payload -> 'flags' FROM events e WHERE e.shop = o.shop AND e.order_id = o.order_id
+				   AND e.kind = 'order_received') IS DISTINCT FROM
+				 (SELECT coalesce(jsonb_agg(f.code ORDER BY f.flag_id), '[]') FROM flags f
+				   WHERE f.shop = o.shop AND f.order_id = o.order_id)), 0,
+	'order_received lists all of its order''s flags, info flags too');
+SET ordertrack.alert_severity = info;
+SELECT pg_temp.intake(pg_temp.o('alert-info', '{"remarks": "周末配送"}'));
+SELECT is((SELECT array_agg(e.payload ->> 'code') FROM events e JOIN orders o USING (shop, order_id)
+		   WHERE o.external_ref = 'alert-info' AND e.kind = 'flag_raised' AND e.topic = 'alerts'),
+	'{special_request}'::text[], 'with ordertrack.alert_severity = info an info flag is published too');
+SET ordertrack.alert_severity = block;
+SELECT pg_temp.intake(pg_temp.o('alert-block', '{"recipient": "", "remarks": "周末配送",
+	"lines": [{"sku": "HD-1", "title": "hoodie", "spec": "L", "colour": "grey", "quantity": 51}]}'));
+SELECT is((SELECT array_agg(e.payload ->> 'code') FROM events e JOIN orders o USING (shop, order_id)
+		   WHERE o.external_ref = 'alert-block' AND e.kind = 'flag_raised'),
+	'{name_missing}'::text[], 'with block, only the blocking flag of three is published');
+SELECT is(pg_temp.codes('alert-block'), '{name_missing,quantity_unusual,special_request}'::text[], 'and all three are raised');
+RESET ordertrack.alert_severity;
+SELECT throws_ok($$SET ordertrack.alert_severity = loud$$, '22023', NULL, 'alert_severity is block, warn or info');
 SELECT is((SELECT count(*)::int FROM orders o WHERE (SELECT count(*) FROM events e WHERE e.shop = o.shop
 		   AND e.order_id = o.order_id AND e.kind = 'order_received') <> 1), 0, 'every order has exactly one order_received event');
 SELECT is((SELECT count(*)::int FROM orders WHERE (stage = 'review') <> EXISTS (SELECT 1 FROM flags f

@@ -5,7 +5,7 @@
 -- the next order, complaints opening after_sales), with their errors.
 BEGIN;
 SET search_path = ordertrack, public;
-SELECT plan(33);
+SELECT plan(38);
 
 INSERT INTO products (sku, title) VALUES ('HD-1', 'hoodie'), ('HD-2', 'hoodie, blue');
 -- A confirmed order, packed, with its tracking number.
@@ -55,6 +55,19 @@ SELECT is((SELECT string_agg(to_stage::text, ' ' ORDER BY change_id) FROM stage_
 	'shipped in_transit out_for_delivery delivery_failed out_for_delivery delivered', 'every move by a scan is in the history');
 SELECT is((SELECT count(*)::int FROM events WHERE order_id = :a AND kind = 'scan_recorded' AND topic = 'tracking'), 9,
 	'every new scan is published to tracking, repeats are not');
+SELECT is((SELECT string_agg(e.payload ->> 'code', ' ' ORDER BY e.event_id) FROM events e
+		   WHERE e.order_id = :a AND e.kind = 'flag_raised' AND e.topic = 'alerts'),
+	'delivery_failed carrier_exception', 'both warn flags are published to alerts');
+SET ordertrack.alert_severity = block;
+SELECT is(record_scan(pg_temp.tn(:a), 'exception', '2026-11-28 13:00+08', NULL, '外箱受潮'), 'delivered', 'another exception');
+SELECT is((SELECT count(*)::int FROM flags WHERE order_id = :a AND code = 'carrier_exception'), 2, 'is flagged');
+SELECT is((SELECT count(*)::int FROM events WHERE order_id = :a AND kind = 'flag_raised'), 2,
+	'but not published when ordertrack.alert_severity = block');
+RESET ordertrack.alert_severity;
+CREATE ROLE ot_alert_clerk;
+SET LOCAL ROLE ot_alert_clerk;
+SELECT throws_ok($$SET ordertrack.alert_severity = block$$, '42501', NULL, 'only a superuser silences alerts');
+RESET ROLE;
 
 SELECT pg_temp.packed('b') AS b \gset
 SELECT is(record_scan(pg_temp.tn(:b), 'in_transit', '2026-11-26 12:00+08'), 'in_transit',
