@@ -257,6 +257,8 @@ same_text(const char *a, const char *b)
 
 	if (a == NULL || b == NULL)
 		return true;			/* the ERP did not say, or the catalogue does not know */
+	if (strcmp(a, b) == 0)
+		return true;			/* the usual case, without folding */
 	fa = palloc(strlen(a) + 1);
 	fb = palloc(strlen(b) + 1);
 	na = ot_text_fold(a, strlen(a), fa);

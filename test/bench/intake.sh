@@ -17,14 +17,18 @@
 # writing transaction notifies) and doorbell (the background worker rings;
 # the cluster preloads the library).  It prints transactions per second and
 # the ratios ordertrack / plain (target: at least 0.8) and ordertrack /
-# plpgsql (target: at least 1.5) for each mode.
-# OT_BENCH_SECONDS sets each run's length (20).
+# plpgsql (target: at least 1.5) for each mode, and under them the server's
+# CPU time per order (all its processes, from /proc), the steadier figure on
+# a shared machine whose speed drifts.
+# OT_BENCH_SECONDS sets each run's length (20), OT_BENCH_ROUNDS the number of
+# runs per column (2).
 # Exits 0 whatever the ratios; non-zero only if something failed to run.
 set -eu
 cd "$(dirname "$0")/../.."
 . test/lib.sh
 
 SECONDS_PER_RUN=${OT_BENCH_SECONDS:-20}
+ROUNDS=${OT_BENCH_ROUNDS:-2}
 ot_install_packages
 ot_build_install
 trap 'ot_cluster_destroy' EXIT INT TERM
@@ -81,27 +85,65 @@ INSERT INTO :schema.order_lines (shop, order_id, sku, title, spec, colour, quant
 END;
 EOF2
 
-run() {		# schema sync clients [notify mode] -> tps
-	PGOPTIONS="-c synchronous_commit=$2 -c ordertrack.notify=${4:-commit}" "$PGBIN/pgbench" -n -M simple -c "$3" -j "$3" \
-		-T "$SECONDS_PER_RUN" -D schema="$1" -s 1 -f "$work/order.sql" $db 2>&1 |
-		sed -n 's/^tps = \([0-9.]*\).*/\1/p'
+# The server's CPU time so far, in clock ticks: the postmaster and its live
+# children, and the children it has reaped (the kernel adds their time to
+# its cutime and cstime).  A run's backends exit when pgbench disconnects.
+pm=$(head -1 "$OT_CLUSTER_DIR/data/postmaster.pid")
+server_ticks() {
+	local t=0 p f
+	for p in $pm $(pgrep -P "$pm"); do
+		read -r -a f <"/proc/$p/stat" 2>/dev/null || continue
+		t=$((t + f[13] + f[14]))
+	done
+	read -r -a f <"/proc/$pm/stat"
+	echo $((t + f[15] + f[16]))
+}
+hz=$(getconf CLK_TCK)
+
+run() {		# schema sync clients [notify mode] -> "tps server-CPU-microseconds-per-order"
+	local before after out tps n
+	before=$(server_ticks)
+	out=$(PGOPTIONS="-c synchronous_commit=$2 -c ordertrack.notify=${4:-commit}" "$PGBIN/pgbench" -n -M simple \
+		-c "$3" -j "$3" -T "$SECONDS_PER_RUN" -D schema="$1" -s 1 -f "$work/order.sql" $db 2>&1)
+	sleep 1		# until the run's backends have exited
+	after=$(server_ticks)
+	tps=$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' <<<"$out")
+	n=$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' <<<"$out")
+	[ -n "$tps" ] && [ "${n:-0}" -gt 0 ] || { echo "$out" >&2; return 1; }
+	echo "$tps $(((after - before) * 1000000 / hz / n))"
 }
 
-printf '\n%-34s %9s %10s %10s %10s %16s %16s\n' "mode (transactions/s)" "plain" "ot commit" "ot doorbell" \
+columns="plain commit doorbell plpgsql"
+printf '\n%-34s %9s %10s %10s %10s %16s %16s\n' "" "plain" "ot commit" "ot doorbell" \
 	"plpgsql" "ot/plain >=0.8" "ot/plpgsql >=1.5"
 for mode in "off 2" "on 8"; do
-	set -- $mode
-	# interleaved, twice, so that drift on a shared machine touches every column alike
-	p1=$(run plain "$1" "$2"); c1=$(run ordertrack "$1" "$2" commit); d1=$(run ordertrack "$1" "$2" doorbell)
-	g1=$(run plpgsql "$1" "$2")
-	g2=$(run plpgsql "$1" "$2"); d2=$(run ordertrack "$1" "$2" doorbell); c2=$(run ordertrack "$1" "$2" commit)
-	p2=$(run plain "$1" "$2")
-	awk -v m="synchronous_commit=$1, $2 clients" -v p1="$p1" -v p2="$p2" -v c1="$c1" -v c2="$c2" \
-		-v d1="$d1" -v d2="$d2" -v g1="$g1" -v g2="$g2" 'BEGIN {
-		p = (p1 + p2) / 2; c = (c1 + c2) / 2; d = (d1 + d2) / 2; g = (g1 + g2) / 2;
-		printf "%-34s %9.0f %10.0f %10.0f %10.0f %7.2f / %6.2f %7.2f / %6.2f\n", m, p, c, d, g,
-			c / p, d / p, c / g, d / g }'
+	read -r sync clients <<<"$mode"
+	declare -A tps=() cpu=()
+	# interleaved, in turn forwards and backwards, so that drift on a shared
+	# machine touches every column alike
+	for ((r = 0; r < ROUNDS; r++)); do
+		order=$columns
+		((r % 2)) && order=$(tr ' ' '\n' <<<"$columns" | tac | tr '\n' ' ')
+		for c in $order; do
+			case $c in
+			plain | plpgsql) result=$(run "$c" "$sync" "$clients") ;;
+			*) result=$(run ordertrack "$sync" "$clients" "$c") ;;
+			esac
+			read -r t u <<<"$result"
+			tps[$c]=$(awk -v a="${tps[$c]:-0}" -v b="$t" 'BEGIN { print a + b }')
+			cpu[$c]=$((${cpu[$c]:-0} + u))
+		done
+	done
+	awk -v m="synchronous_commit=$sync, $clients clients" -v n="$ROUNDS" \
+		-v p="${tps[plain]}" -v c="${tps[commit]}" -v d="${tps[doorbell]}" -v g="${tps[plpgsql]}" \
+		-v pu="${cpu[plain]}" -v cu="${cpu[commit]}" -v du="${cpu[doorbell]}" -v gu="${cpu[plpgsql]}" 'BEGIN {
+		printf "%s\n%-34s %9.0f %10.0f %10.0f %10.0f %7.2f / %6.2f %7.2f / %6.2f\n", m, "  orders per second",
+			p / n, c / n, d / n, g / n, c / p, d / p, c / g, d / g;
+		printf "%-34s %9.0f %10.0f %10.0f %10.0f %7.2f / %6.2f %7.2f / %6.2f\n", "  server CPU per order (us)",
+			pu / n, cu / n, du / n, gu / n, pu / cu, pu / du, gu / cu, gu / du }'
+	unset tps cpu
 done
-echo "# (ratios: commit mode / doorbell mode)"
+echo "# (ratios: commit mode / doorbell mode; CPU ratios are the baseline's CPU per order over ordertrack's,"
+echo "#  so that above 1 is better on both lines; each figure is the mean of $ROUNDS runs of $SECONDS_PER_RUN s)"
 echo "# intake took $(ot_val $db "SELECT count(*) FROM ordertrack.events WHERE kind = 'order_received'") orders" \
 	"and raised $(ot_val $db "SELECT count(*) FROM ordertrack.flags") flags"

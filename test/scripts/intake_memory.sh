@@ -5,7 +5,7 @@
 # (pg_backend_memory_contexts) and its private anonymous memory (from
 # /proc/self/smaps_rollup, which also counts what C code malloc'd).  The
 # growth from the second report to the last must stay under 1 MB in
-# contexts and 4 MB anonymous.
+# contexts and 4 MB anonymous.  Then amcheck checks the indexes of orders.
 #
 # OT_MEMORY_ORDERS sets the count: 30,000 in the test suite; a million with
 # OT_SUITES=scripts OT_MEMORY_ORDERS=1000000 bash test/run.sh (about three
@@ -67,5 +67,12 @@ ot_is "$(( ctxN - ctx2 < 1048576 ))" 1 "memory contexts grew by $((ctxN - ctx2))
 ot_is "$(( anonN - anon2 < 4194304 ))" 1 "anonymous memory grew by $((anonN - anon2)) bytes from $((2 * step)) to $orders orders (under 4 MB)"
 ot_is "$(ot_val $db "SELECT count(*) FROM ordertrack.events WHERE kind = 'order_received'")" "$orders" \
 	"every order was checked"
+# Intake writes the orders' verdicts as updates: amcheck finds every row
+# version of orders in every btree index.
+ot_psql -d $db -c "CREATE EXTENSION amcheck" >/dev/null
+ot_is "$(ot_val $db "SELECT count(bt_index_check(i.indexrelid, true)) || ' of ' || count(*)
+	FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam
+	WHERE i.indrelid = 'ordertrack.orders'::regclass AND a.amname = 'btree'" 2>&1)" "5 of 5" \
+	"every row version of orders is in each of its btree indexes (amcheck)"
 "$PGBIN/dropdb" $db
 ot_done
