@@ -122,7 +122,7 @@ attnum_lookup(TupleDesc desc, const char *name, bool missing_ok)
 	AttnumSlot *slot = NULL;
 	int			att;
 
-	/* open addressing: the first of a few slots that holds the answer, or a free one */
+	/* linear probing: the slot that holds the answer, else the first free one */
 	for (int p = 0; p < ATTNUM_PROBES; p++)
 	{
 		AttnumSlot *s = &attnums[(h + p) & (ATTNUM_SLOTS - 1)];
@@ -135,8 +135,11 @@ attnum_lookup(TupleDesc desc, const char *name, bool missing_ok)
 			slot = s;			/* the table changed: look again, in this slot */
 			break;
 		}
-		if (s->name == NULL && slot == NULL)
-			slot = s;
+		if (s->name == NULL)
+		{
+			slot = s;			/* not remembered yet (slots are never emptied) */
+			break;
+		}
 	}
 	att = SPI_fnumber(desc, name);
 	if (att <= 0 && missing_ok)
