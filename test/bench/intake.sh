@@ -33,7 +33,9 @@ ot_install_packages
 ot_build_install
 trap 'ot_cluster_destroy' EXIT INT TERM
 db=ot_bench_intake
-ot_cluster_start -c shared_buffers=512MB -c max_wal_size=4GB -c checkpoint_timeout=30min -c jit=off \
+# fsync on, as in production (the test clusters run without it): with
+# synchronous_commit=on every commit then waits for its WAL to reach the disk.
+ot_cluster_start -c fsync=on -c shared_buffers=512MB -c max_wal_size=4GB -c checkpoint_timeout=30min -c jit=off \
 	-c shared_preload_libraries=ordertrack -c ordertrack.doorbell_database=$db -c ordertrack.notify=doorbell
 ot_fresh_db $db
 work=$(mktemp -d)
