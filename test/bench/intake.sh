@@ -35,8 +35,8 @@ trap 'ot_cluster_destroy' EXIT INT TERM
 db=ot_bench_intake
 # fsync on, as in production (the test clusters run without it): with
 # synchronous_commit=on every commit then waits for its WAL to reach the disk.
-# Shared memory uses huge pages when the kernel has them reserved
-# (vm.nr_hugepages); the report says which.
+# Shared memory uses huge pages when the kernel has enough reserved
+# (vm.nr_hugepages); the report says whether it did.
 ot_cluster_start -c fsync=on -c huge_pages=try -c shared_buffers=512MB -c max_wal_size=4GB -c checkpoint_timeout=30min -c jit=off \
 	-c shared_preload_libraries=ordertrack -c ordertrack.doorbell_database=$db -c ordertrack.notify=doorbell
 ot_fresh_db $db
@@ -149,7 +149,7 @@ for mode in "off 2" "on 8"; do
 done
 echo "# (ratios: commit mode / doorbell mode; CPU ratios are the baseline's CPU per order over ordertrack's,"
 echo "#  so that above 1 is better on both lines; each figure is the mean of $ROUNDS runs of $SECONDS_PER_RUN s)"
-echo "# huge pages reserved by the kernel: $(awk '/HugePages_Total/ { print $2 }' /proc/meminfo)" \
-	"(shared memory uses them when there are enough for it: about 280 for shared_buffers=512MB)"
+echo "# shared memory in huge pages: $(awk '/HugetlbPages/ { print $2, $3 }' "/proc/$pm/status")" \
+	"(none unless the kernel has enough reserved: vm.nr_hugepages, about 280 for shared_buffers=512MB)"
 echo "# intake took $(ot_val $db "SELECT count(*) FROM ordertrack.events WHERE kind = 'order_received'") orders" \
 	"and raised $(ot_val $db "SELECT count(*) FROM ordertrack.flags") flags"
