@@ -149,7 +149,7 @@ for mode in "off 2" "on 8"; do
 done
 echo "# (ratios: commit mode / doorbell mode; CPU ratios are the baseline's CPU per order over ordertrack's,"
 echo "#  so that above 1 is better on both lines; each figure is the mean of $ROUNDS runs of $SECONDS_PER_RUN s)"
-echo "# shared memory in huge pages: $(awk '/HugetlbPages/ { print $2, $3 }' "/proc/$pm/status")" \
+echo "# shared memory in huge pages: $(awk '/HugetlbPages/ { print ($2 > 0 ? "yes" : "no") }' "/proc/$pm/status")" \
 	"(none unless the kernel has enough reserved: vm.nr_hugepages, about 280 for shared_buffers=512MB)"
 echo "# intake took $(ot_val $db "SELECT count(*) FROM ordertrack.events WHERE kind = 'order_received'") orders" \
 	"and raised $(ot_val $db "SELECT count(*) FROM ordertrack.flags") flags"
