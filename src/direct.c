@@ -50,11 +50,11 @@ typedef struct RelidSlot
 static RelidSlot relids[RELID_SLOTS];
 static int	nrelids = 0;
 
+/* Syscache callback that empties a remembered list: arg points to its count. */
 static void
-RelidInvalidate(Datum arg pg_attribute_unused(), int cacheid pg_attribute_unused(),
-				uint32 hashvalue pg_attribute_unused())
+ForgetAll(Datum arg, int cacheid pg_attribute_unused(), uint32 hashvalue pg_attribute_unused())
 {
-	nrelids = 0;
+	*(int *) DatumGetPointer(arg) = 0;
 }
 
 Oid
@@ -171,13 +171,6 @@ typedef struct OperatorSlot
 } OperatorSlot;
 static OperatorSlot operators[OPERATOR_SLOTS];
 static int	noperators = 0;
-
-static void
-OperatorInvalidate(Datum arg pg_attribute_unused(), int cacheid pg_attribute_unused(),
-				   uint32 hashvalue pg_attribute_unused())
-{
-	noperators = 0;
-}
 
 static RegProcedure
 strategy_proc(Relation index, AttrNumber column, StrategyNumber strategy)
@@ -587,8 +580,8 @@ void
 DirectInit(void)
 {
 	CacheRegisterRelcacheCallback(DefaultsRelcacheCallback, (Datum) 0);
-	CacheRegisterSyscacheCallback(RELNAMENSP, RelidInvalidate, (Datum) 0);
-	CacheRegisterSyscacheCallback(NAMESPACENAME, RelidInvalidate, (Datum) 0);
-	CacheRegisterSyscacheCallback(AMOPSTRATEGY, OperatorInvalidate, (Datum) 0);
-	CacheRegisterSyscacheCallback(OPEROID, OperatorInvalidate, (Datum) 0);
+	CacheRegisterSyscacheCallback(RELNAMENSP, ForgetAll, PointerGetDatum(&nrelids));
+	CacheRegisterSyscacheCallback(NAMESPACENAME, ForgetAll, PointerGetDatum(&nrelids));
+	CacheRegisterSyscacheCallback(AMOPSTRATEGY, ForgetAll, PointerGetDatum(&noperators));
+	CacheRegisterSyscacheCallback(OPEROID, ForgetAll, PointerGetDatum(&noperators));
 }
