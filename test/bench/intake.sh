@@ -12,7 +12,13 @@
 # run, and into a third schema, plpgsql, where the same rules are PL/pgSQL
 # triggers (test/bench/intake_plpgsql.sql), in two modes:
 #   - synchronous_commit=off, 2 clients (CPU-bound);
-#   - synchronous_commit=on, 8 clients.
+#   - synchronous_commit=on, 8 clients;
+#   - synchronous_commit=off, 1 client, with the server and pgbench on one
+#     CPU (taskset).  Not a target mode: on a shared virtual machine the
+#     first mode's ratio moves by +-0.15 between runs of the same code, as
+#     wake-ups across CPUs cost what the scheduler makes them cost; on one
+#     CPU the same runs agree within a few per cent, so this is the gauge
+#     to compare two versions of the code with.
 # ordertrack runs in both NOTIFY modes (ordertrack.notify): commit (each
 # writing transaction notifies) and doorbell (the background worker rings;
 # the cluster preloads the library).  It prints transactions per second and
@@ -104,10 +110,20 @@ server_ticks() {
 }
 hz=$(getconf CLK_TCK)
 
+# Pins the server's processes (and so the backends they fork) to the given
+# CPUs, or lets them run anywhere again.
+pin_server() {
+	local p
+	for p in $pm $(pgrep -P "$pm"); do
+		taskset -p -c "$1" "$p" >/dev/null 2>&1 || true	# a backend may exit meanwhile
+	done
+}
+all_cpus=0-$(($(nproc) - 1))
+
 run() {		# schema sync clients [notify mode] -> "tps server-CPU-microseconds-per-order"
 	local before after out tps n
 	before=$(server_ticks)
-	out=$(PGOPTIONS="-c synchronous_commit=$2 -c ordertrack.notify=${4:-commit}" "$PGBIN/pgbench" -n -M simple \
+	out=$(PGOPTIONS="-c synchronous_commit=$2 -c ordertrack.notify=${4:-commit}" $pinned "$PGBIN/pgbench" -n -M simple \
 		-c "$3" -j "$3" -T "$SECONDS_PER_RUN" -D schema="$1" -s 1 -f "$work/order.sql" $db 2>&1)
 	sleep 1		# until the run's backends have exited
 	after=$(server_ticks)
@@ -120,8 +136,13 @@ run() {		# schema sync clients [notify mode] -> "tps server-CPU-microseconds-per
 columns="plain commit doorbell plpgsql"
 printf '\n%-34s %9s %10s %10s %10s %16s %16s\n' "" "plain" "ot commit" "ot doorbell" \
 	"plpgsql" "ot/plain >=0.8" "ot/plpgsql >=1.5"
-for mode in "off 2" "on 8"; do
-	read -r sync clients <<<"$mode"
+for mode in "off 2" "on 8" "off 1 0"; do
+	read -r sync clients cpu_list <<<"$mode"
+	pinned=
+	if [ -n "${cpu_list:-}" ]; then
+		pinned="taskset -c $cpu_list"
+		pin_server "$cpu_list"
+	fi
 	declare -A tps=() cpu=()
 	# interleaved, in turn forwards and backwards, so that drift on a shared
 	# machine touches every column alike
@@ -138,7 +159,11 @@ for mode in "off 2" "on 8"; do
 			cpu[$c]=$((${cpu[$c]:-0} + u))
 		done
 	done
-	awk -v m="synchronous_commit=$sync, $clients clients" -v n="$ROUNDS" \
+	label="synchronous_commit=$sync, $clients clients"
+	if [ -n "$pinned" ]; then
+		label="synchronous_commit=$sync, $clients client, server and pgbench on CPU $cpu_list (the steady gauge)"
+	fi
+	awk -v m="$label" -v n="$ROUNDS" \
 		-v p="${tps[plain]}" -v c="${tps[commit]}" -v d="${tps[doorbell]}" -v g="${tps[plpgsql]}" \
 		-v pu="${cpu[plain]}" -v cu="${cpu[commit]}" -v du="${cpu[doorbell]}" -v gu="${cpu[plpgsql]}" 'BEGIN {
 		printf "%s\n%-34s %9.0f %10.0f %10.0f %10.0f %7.2f / %6.2f %7.2f / %6.2f\n", m, "  orders per second",
@@ -146,6 +171,9 @@ for mode in "off 2" "on 8"; do
 		printf "%-34s %9.0f %10.0f %10.0f %10.0f %7.2f / %6.2f %7.2f / %6.2f\n", "  server CPU per order (us)",
 			pu / n, cu / n, du / n, gu / n, pu / cu, pu / du, gu / cu, gu / du }'
 	unset tps cpu
+	if [ -n "$pinned" ]; then
+		pin_server "$all_cpus"
+	fi
 done
 echo "# (ratios: commit mode / doorbell mode; CPU ratios are the baseline's CPU per order over ordertrack's,"
 echo "#  so that above 1 is better on both lines; each figure is the mean of $ROUNDS runs of $SECONDS_PER_RUN s)"
