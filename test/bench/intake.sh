@@ -14,11 +14,12 @@
 #   - synchronous_commit=off, 2 clients (CPU-bound);
 #   - synchronous_commit=on, 8 clients;
 #   - synchronous_commit=off, 1 client, with the server and pgbench on one
-#     CPU (taskset).  Not a target mode: on a shared virtual machine the
-#     first mode's ratio moves by +-0.15 between runs of the same code, as
-#     wake-ups across CPUs cost what the scheduler makes them cost; on one
-#     CPU the same runs agree within a few per cent, so this is the gauge
-#     to compare two versions of the code with.
+#     CPU (taskset) and autovacuum off.  Not a target mode: on a shared
+#     virtual machine the first mode's ratio moves by up to 0.2 between runs
+#     of the same code, as wake-ups across CPUs cost what the scheduler makes
+#     them cost; on one CPU, without background work, runs agree better, so
+#     this is the gauge to compare two versions of the code with.
+# Every mode starts with VACUUM ANALYZE and a checkpoint.
 # ordertrack runs in both NOTIFY modes (ordertrack.notify): commit (each
 # writing transaction notifies) and doorbell (the background worker rings;
 # the cluster preloads the library).  It prints transactions per second and
@@ -120,10 +121,28 @@ pin_server() {
 }
 all_cpus=0-$(($(nproc) - 1))
 
-run() {		# schema sync clients [notify mode] -> "tps server-CPU-microseconds-per-order"
+# Deletes the orders a run added (with their lines and flags) and vacuums,
+# so that every run starts as the target says: 200,000 orders of the last
+# 24 hours.  Left in place, a run's orders would pile up in the duplicate
+# window (tens of thousands of repeat orders within minutes) and make later
+# runs look up far more earlier orders than that traffic would.
+flags_raised=0
+reset_schema() {
+	local s=$1 extra=
+	if [ "$s" = ordertrack ]; then
+		flags_raised=$((flags_raised + $(ot_val $db "SELECT count(*) FROM ordertrack.flags")))
+	fi
+	[ "$s" = plpgsql ] && extra="DELETE FROM plpgsql.flags f WHERE NOT EXISTS
+		(SELECT FROM plpgsql.orders o WHERE o.shop = f.shop AND o.order_id = f.order_id);"
+	ot_psql -d $db -q -c "DELETE FROM $s.orders WHERE external_ref LIKE 'b%'" ${extra:+-c "$extra"} \
+		-c "VACUUM $s.orders, $s.order_lines$([ "$s" = plain ] || echo ", $s.flags")" >/dev/null
+}
+
+run() {		# schema sync clients notify-mode -> "tps server-CPU-microseconds-per-order"
 	local before after out tps n
 	before=$(server_ticks)
-	out=$(PGOPTIONS="-c synchronous_commit=$2 -c ordertrack.notify=${4:-commit}" $pinned "$PGBIN/pgbench" -n -M simple \
+	[ "$4" = doorbell ] || set -- "$1" "$2" "$3" commit
+	out=$(PGOPTIONS="-c synchronous_commit=$2 -c ordertrack.notify=$4" $pinned "$PGBIN/pgbench" -n -M simple \
 		-c "$3" -j "$3" -T "$SECONDS_PER_RUN" -D schema="$1" -s 1 -f "$work/order.sql" $db 2>&1)
 	sleep 1		# until the run's backends have exited
 	after=$(server_ticks)
@@ -138,10 +157,15 @@ printf '\n%-34s %9s %10s %10s %10s %16s %16s\n' "" "plain" "ot commit" "ot doorb
 	"plpgsql" "ot/plain >=0.8" "ot/plpgsql >=1.5"
 for mode in "off 2" "on 8" "off 1 0"; do
 	read -r sync clients cpu_list <<<"$mode"
+	# every mode starts from vacuumed tables (the last mode's dead row
+	# versions would otherwise be vacuumed during this one's runs)
+	ot_psql -d $db -c "VACUUM ANALYZE" -c "CHECKPOINT" >/dev/null
 	pinned=
 	if [ -n "${cpu_list:-}" ]; then
 		pinned="taskset -c $cpu_list"
 		pin_server "$cpu_list"
+		# autovacuum would share the one CPU with the runs
+		ot_psql -d $db -c "ALTER SYSTEM SET autovacuum = off" -c "SELECT pg_reload_conf()" >/dev/null
 	fi
 	declare -A tps=() cpu=()
 	# interleaved, in turn forwards and backwards, so that drift on a shared
@@ -151,9 +175,11 @@ for mode in "off 2" "on 8" "off 1 0"; do
 		((r % 2)) && order=$(tr ' ' '\n' <<<"$columns" | tac | tr '\n' ' ')
 		for c in $order; do
 			case $c in
-			plain | plpgsql) result=$(run "$c" "$sync" "$clients") ;;
-			*) result=$(run ordertrack "$sync" "$clients" "$c") ;;
+			plain | plpgsql) schema=$c ;;
+			*) schema=ordertrack ;;
 			esac
+			result=$(run "$schema" "$sync" "$clients" "$c")
+			reset_schema "$schema"
 			read -r t u <<<"$result"
 			tps[$c]=$(awk -v a="${tps[$c]:-0}" -v b="$t" 'BEGIN { print a + b }')
 			cpu[$c]=$((${cpu[$c]:-0} + u))
@@ -161,7 +187,7 @@ for mode in "off 2" "on 8" "off 1 0"; do
 	done
 	label="synchronous_commit=$sync, $clients clients"
 	if [ -n "$pinned" ]; then
-		label="synchronous_commit=$sync, $clients client, server and pgbench on CPU $cpu_list (the steady gauge)"
+		label="synchronous_commit=$sync, $clients client, server and pgbench on CPU $cpu_list, no autovacuum (gauge)"
 	fi
 	awk -v m="$label" -v n="$ROUNDS" \
 		-v p="${tps[plain]}" -v c="${tps[commit]}" -v d="${tps[doorbell]}" -v g="${tps[plpgsql]}" \
@@ -173,6 +199,7 @@ for mode in "off 2" "on 8" "off 1 0"; do
 	unset tps cpu
 	if [ -n "$pinned" ]; then
 		pin_server "$all_cpus"
+		ot_psql -d $db -c "ALTER SYSTEM RESET autovacuum" -c "SELECT pg_reload_conf()" >/dev/null
 	fi
 done
 echo "# (ratios: commit mode / doorbell mode; CPU ratios are the baseline's CPU per order over ordertrack's,"
@@ -180,4 +207,4 @@ echo "#  so that above 1 is better on both lines; each figure is the mean of $RO
 echo "# shared memory in huge pages: $(awk '/HugetlbPages/ { print ($2 > 0 ? "yes" : "no") }' "/proc/$pm/status")" \
 	"(none unless the kernel has enough reserved: vm.nr_hugepages, about 280 for shared_buffers=512MB)"
 echo "# intake took $(ot_val $db "SELECT count(*) FROM ordertrack.events WHERE kind = 'order_received'") orders" \
-	"and raised $(ot_val $db "SELECT count(*) FROM ordertrack.flags") flags"
+	"and raised $flags_raised flags"
