@@ -14,6 +14,9 @@ cd "$(dirname "$0")/.."
 . test/lib.sh
 
 SUITES=${OT_SUITES:-"unit fuzz regress pgtap scripts"}
+# always a cluster of its own, which it removes at the end: a cluster named
+# by the caller's environment (a benchmark's or a developer's) is left alone
+unset OT_CLUSTER_DIR
 LOGDIR=$(mktemp -d /tmp/ordertrack-test-logs.XXXXXX)
 chmod 777 "$LOGDIR"
 PASS=0
