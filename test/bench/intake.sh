@@ -10,15 +10,15 @@
 # repeat buyers, so duplicate look-ups hit a realistic index.  pgbench then
 # inserts orders of 3 lines (one transaction each) into both, in the same
 # run, and into a third schema, plpgsql, where the same rules are PL/pgSQL
-# triggers (test/bench/intake_plpgsql.sql), in two modes:
+# triggers (test/bench/intake_plpgsql.sql), in three modes:
 #   - synchronous_commit=off, 2 clients (CPU-bound);
 #   - synchronous_commit=on, 8 clients;
 #   - synchronous_commit=off, 1 client, with the server and pgbench on one
-#     CPU (taskset) and autovacuum off.  Not a target mode: on a shared
-#     virtual machine the first mode's ratio moves by up to 0.2 between runs
-#     of the same code, as wake-ups across CPUs cost what the scheduler makes
-#     them cost; on one CPU, without background work, runs agree better, so
-#     this is the gauge to compare two versions of the code with.
+#     CPU (taskset) and autovacuum off.  Not a target mode: it leaves out
+#     what waking a process on the other CPU costs, which on a virtual
+#     machine can dominate a one-client run (unpinned, the same code
+#     measured between 0.43 and 0.68 of the baseline; pinned, about 0.75).
+#     In doorbell mode the worker shares that CPU.
 # Every mode starts with VACUUM ANALYZE and a checkpoint.
 # ordertrack runs in both NOTIFY modes (ordertrack.notify): commit (each
 # writing transaction notifies) and doorbell (the background worker rings;
@@ -187,7 +187,7 @@ for mode in "off 2" "on 8" "off 1 0"; do
 	done
 	label="synchronous_commit=$sync, $clients clients"
 	if [ -n "$pinned" ]; then
-		label="synchronous_commit=$sync, $clients client, server and pgbench on CPU $cpu_list, no autovacuum (gauge)"
+		label="synchronous_commit=$sync, $clients client, server and pgbench on CPU $cpu_list, no autovacuum (not a target)"
 	fi
 	awk -v m="$label" -v n="$ROUNDS" \
 		-v p="${tps[plain]}" -v c="${tps[commit]}" -v d="${tps[doorbell]}" -v g="${tps[plpgsql]}" \
