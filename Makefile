@@ -1,13 +1,20 @@
 # ordertrack: PGXS build
 EXTENSION = ordertrack
-EXTVERSION = 0.5
+EXTVERSION = 0.6
 MODULE_big = ordertrack
 OBJS = src/ordertrack.o src/tracking_no.o src/intake.o \
 	src/orders.o src/direct.o src/catalogue.o src/stages.o src/events.o src/tn_digits.o src/tn_permute.o src/ot_phone.o src/ot_text.o src/ot_ac.o src/ot_region.o
-# 0.1 is the base install script; later versions are upgrade scripts, some
-# built from src/sql/*.in (CREATE EXTENSION runs the base and the chain).
-DATA = ordertrack--0.1.sql ordertrack--0.2--0.3.sql ordertrack--0.3--0.4.sql ordertrack--0.4--0.5.sql
-DATA_built = ordertrack--0.1--0.2.sql
+# The install script of the current version is built from the current
+# definitions in src/sql/, one file per concern, in this order (each file
+# uses only what the ones before it define).  The scripts that upgrade an
+# installed release, and 0.1's install script (where the upgrade chain
+# starts), are in updates/.
+SQL_SOURCES = src/sql/tracking_no.sql src/sql/settings.sql src/sql/orders.sql \
+	src/sql/flags.sql src/sql/intake.sql src/sql/stages.sql src/sql/fulfilment.sql \
+	src/sql/scans.sql src/sql/events.sql
+DATA = updates/ordertrack--0.1.sql updates/ordertrack--0.2--0.3.sql updates/ordertrack--0.3--0.4.sql \
+	updates/ordertrack--0.4--0.5.sql updates/ordertrack--0.5--0.6.sql
+DATA_built = $(EXTENSION)--$(EXTVERSION).sql updates/ordertrack--0.1--0.2.sql
 PGFILEDESC = "ordertrack - order tracking for e-commerce shops"
 
 SHLIB_LINK += -lcrypto
@@ -27,10 +34,21 @@ PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
-# The shipped regions go into the upgrade script that creates their table.
-ordertrack--0.1--0.2.sql: src/sql/ordertrack--0.1--0.2.sql.in data/regions.tsv tools/regions_sql.awk
-	awk -f tools/regions_sql.awk data/regions.tsv > $@.regions
-	sed -e '/^@REGIONS@$$/{r $@.regions' -e 'd;}' $< > $@
+# The shipped regions go where a script says @REGIONS@: into the install
+# script, and into the upgrade script that created their table.
+REGIONS_SQL = awk -f tools/regions_sql.awk data/regions.tsv > $@.regions
+REGIONS_PUT = sed -e '/^@REGIONS@$$/{r $@.regions' -e 'd;}'
+
+$(EXTENSION)--$(EXTVERSION).sql: $(SQL_SOURCES) data/regions.tsv tools/regions_sql.awk
+	$(REGIONS_SQL)
+	{ printf '%s\n' '/* $@: built by make from src/sql/ (edit those files) */' \
+		'\echo Use "CREATE EXTENSION $(EXTENSION)" to load this file. \quit'; \
+	  for f in $(SQL_SOURCES); do echo; cat $$f; done; } | $(REGIONS_PUT) > $@
+	rm -f $@.regions
+
+updates/ordertrack--0.1--0.2.sql: updates/ordertrack--0.1--0.2.sql.in data/regions.tsv tools/regions_sql.awk
+	$(REGIONS_SQL)
+	$(REGIONS_PUT) $< > $@
 	rm -f $@.regions
 
 # Plain C unit tests and fuzz targets of the parts with no PostgreSQL

@@ -2,10 +2,13 @@
 # The packaging is consistent and every release upgrades to the current one:
 # - ordertrack.control's default_version equals the Makefile's EXTVERSION and
 #   CREATE EXTENSION installs it (a base script plus upgrade scripts);
-# - from every version that has an install script, CREATE EXTENSION at that
-#   version then ALTER EXTENSION UPDATE reaches default_version through the
-#   ordertrack--A--B.sql chain, with the same objects, columns and comments
-#   as a fresh install.
+# - from every version that has an install script (0.1, in updates/), CREATE
+#   EXTENSION at that version then ALTER EXTENSION UPDATE reaches
+#   default_version through the ordertrack--A--B.sql chain, with the same
+#   schema as a fresh install of default_version (whose script the Makefile
+#   builds from src/sql/): the same objects, columns and comments, the same
+#   pg_dump of every member object, the same list of tables pg_dump keeps,
+#   and the same shipped rows.
 # Needs the cluster from test/run.sh (PG* set).
 set -u
 cd "$(dirname "$0")/../.."
@@ -30,6 +33,47 @@ describe() {
 		 WHERE c.relnamespace = 'ordertrack'::regnamespace AND a.attnum > 0 AND NOT a.attisdropped) s"
 }
 
+# The schema as pg_dump prints it in binary-upgrade mode, the one mode that
+# prints every member object of an extension (a plain dump says only CREATE
+# EXTENSION).  Left out: object ids, the tables' frozen transaction ids, and
+# the extension's dump list (its order is the order the scripts added
+# tables; dump_list compares it as a set).  Also left out: the value that
+# rows written before an ADD COLUMN read for the added column
+# (binary_upgrade_set_missing_value), which exists only where the column
+# was added to a table that existed: it is data, not schema.
+schema_dump() {
+	"$PGBIN/pg_dump" --schema-only --binary-upgrade -d "$1" |
+		grep -vE '^\\(un)?restrict |binary_upgrade_set_next_|binary_upgrade_create_empty_extension|binary_upgrade_set_missing_value|^-- set missing value\.$|^SET relfrozenxid = |^WHERE oid = '"'"'[0-9]+'"'"';$' |
+		cat -s
+}
+
+# The tables and sequences pg_dump keeps the rows of, with their conditions.
+dump_list() {
+	ot_val "$1" "SELECT string_agg(t::regclass || ' ' || quote_literal(c), E'\n' ORDER BY t::regclass::text)
+		FROM pg_extension e, unnest(e.extconfig, e.extcondition) AS u(t, c) WHERE e.extname = 'ordertrack'"
+}
+
+# Every table's rows (the shipped settings, flag codes, the outbox's origin),
+# but the tracking-number secret, which is random.
+shipped_rows() {
+	local t out=""
+	for t in $(ot_val "$1" "SELECT c.oid::regclass FROM pg_class c
+			WHERE c.relnamespace = 'ordertrack'::regnamespace AND c.relkind = 'r'
+			  AND c.relname <> 'tracking_secret' ORDER BY c.relname"); do
+		out="$out$t $(ot_val "$1" "SELECT count(*) || ' ' || md5(coalesce(string_agg(r::text, E'\n' ORDER BY r::text), '')) FROM $t r")
+"
+	done
+	printf '%s' "$out"
+}
+
+# ot_same GOT WANT DESCRIPTION: ot_is, with the differences as a diff.
+ot_same() {
+	OT_TAP_N=$((OT_TAP_N + 1))
+	if [ "$1" = "$2" ]; then echo "ok $OT_TAP_N - $3"; return; fi
+	echo "not ok $OT_TAP_N - $3 (< fresh install, > upgraded)"
+	diff <(printf '%s\n' "$2") <(printf '%s\n' "$1") | sed 's/^/#   /' | head -60
+}
+
 "$PGBIN/dropdb" --if-exists ot_fresh
 "$PGBIN/createdb" ot_fresh && ot_psql -d ot_fresh -c "CREATE EXTENSION ordertrack"
 fresh=$(describe ot_fresh)
@@ -40,8 +84,16 @@ ot_is "$(ot_val ot_fresh "SELECT count(*) FROM pg_extension_update_paths('ordert
 	WHERE target = '$default' AND path IS NULL AND source <> '$default'")" 0 \
 	"every released version upgrades to $default"
 
-for script in ordertrack--*.sql; do
-	v=${script#ordertrack--}; v=${v%.sql}
+fresh_dump=$(schema_dump ot_fresh)
+fresh_list=$(dump_list ot_fresh)
+fresh_rows=$(shipped_rows ot_fresh)
+ot_is "$(grep -c 'ALTER EXTENSION ordertrack ADD' <<<"$fresh_dump")" \
+	"$(ot_val ot_fresh "SELECT count(*) FROM pg_depend WHERE deptype = 'e' AND refobjid = (SELECT oid FROM pg_extension WHERE extname = 'ordertrack')")" \
+	"the binary-upgrade dump lists every member object of a fresh install"
+ot_is "$(grep -c '^INSERT\|^COPY' <<<"$fresh_dump")" 0 "the schema dump holds no rows"
+
+for script in updates/ordertrack--*.sql ordertrack--*.sql; do
+	v=${script##*/ordertrack--}; v=${v#ordertrack--}; v=${v%.sql}
 	case $v in *--*) continue ;; esac		# an upgrade script, not an install script
 	[ "$v" = "$default" ] && continue
 	# this install script and the chain after it must equal a fresh install
@@ -50,7 +102,10 @@ for script in ordertrack--*.sql; do
 	ot_psql -d ot_upgrade -c "CREATE EXTENSION ordertrack VERSION '$v'" -c "ALTER EXTENSION ordertrack UPDATE"
 	ot_is "$(ot_val ot_upgrade "SELECT extversion FROM pg_extension WHERE extname = 'ordertrack'")" "$default" \
 		"$v upgrades to $default"
-	ot_is "$(describe ot_upgrade)" "$fresh" "$v upgraded to $default has the objects, columns and comments of a fresh install"
+	ot_same "$(describe ot_upgrade)" "$fresh" "$v upgraded to $default has the objects, columns and comments of a fresh install"
+	ot_same "$(schema_dump ot_upgrade)" "$fresh_dump" "$v upgraded to $default dumps (pg_dump --schema-only --binary-upgrade) as a fresh install does"
+	ot_same "$(dump_list ot_upgrade)" "$fresh_list" "$v upgraded to $default has the fresh install's list of tables that pg_dump keeps"
+	ot_same "$(shipped_rows ot_upgrade)" "$fresh_rows" "$v upgraded to $default has the fresh install's shipped rows"
 	"$PGBIN/dropdb" ot_upgrade
 done
 # The new library serves a database still at 0.3 (between installing the

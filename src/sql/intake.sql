@@ -1,0 +1,89 @@
+/*
+ * intake.sql: the checks every new order gets in the transaction that
+ * inserts it (customer, items, special requests, duplicates, history,
+ * blacklist), their text pieces callable alone, and submit_order.  The
+ * keywords and regions they use are in settings.sql; the flags they raise
+ * in flags.sql.
+ */
+
+-- ---------------------------------------------------------------------------
+-- Text checks, in C: the pieces that the intake triggers use, callable alone
+-- ---------------------------------------------------------------------------
+
+CREATE FUNCTION ordertrack.phone_kind(phone text) RETURNS text
+	AS 'MODULE_PATHNAME', 'phone_kind' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION ordertrack.phone_kind(text) IS
+	'cn_mobile, cn_landline, international, invalid or empty: how a phone number reads after normalising (full-width digits, separators, +86/0086/86)';
+
+CREATE FUNCTION ordertrack.normalize_phone(phone text) RETURNS text
+	AS 'MODULE_PATHNAME', 'normalize_phone' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION ordertrack.normalize_phone(text) IS
+	'The phone number in E.164 form (+8613812345678, +861062345678;ext=12), or NULL when it is not a valid number';
+
+CREATE FUNCTION ordertrack.significant_chars(t text) RETURNS integer
+	AS 'MODULE_PATHNAME', 'significant_chars' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION ordertrack.significant_chars(text) IS
+	'Number of letters, digits and ideographs in the text (not spaces, punctuation, symbols or emoji)';
+
+CREATE FUNCTION ordertrack.address_needs_unit(address text) RETURNS boolean
+	AS 'MODULE_PATHNAME', 'address_needs_unit' LANGUAGE C STABLE STRICT PARALLEL RESTRICTED;
+COMMENT ON FUNCTION ordertrack.address_needs_unit(text) IS
+	'True when the address contains none of the enabled ordertrack.address_unit_keywords';
+
+CREATE FUNCTION ordertrack.special_requests(remarks text) RETURNS text[]
+	AS 'MODULE_PATHNAME', 'special_requests' LANGUAGE C STABLE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION ordertrack.special_requests(text) IS
+	'The service requirement tags that the remarks ask for (ordertrack.special_request_keywords; negated keywords do not count), in a fixed order; {none} when none (or NULL remarks)';
+
+CREATE FUNCTION ordertrack.locate_region(address text,
+	OUT province_code integer, OUT city_code integer, OUT district_code integer,
+	OUT province text, OUT city text, OUT district text, OUT remote boolean)
+	AS 'MODULE_PATHNAME', 'locate_region' LANGUAGE C STABLE STRICT PARALLEL RESTRICTED;
+COMMENT ON FUNCTION ordertrack.locate_region(text) IS
+	'Province, city and district of an address (GB/T 2260 codes and names, short forms understood) and whether it is remote; NULLs where not recognised';
+
+
+-- ---------------------------------------------------------------------------
+-- Intake: the checks run in the inserting transaction
+-- ---------------------------------------------------------------------------
+
+CREATE FUNCTION ordertrack.order_intake_prepare() RETURNS trigger
+	AS 'MODULE_PATHNAME', 'order_intake_prepare' LANGUAGE C;
+COMMENT ON FUNCTION ordertrack.order_intake_prepare() IS
+	'Trigger BEFORE INSERT on orders: normalised phone and region; a new order starts in stage received';
+CREATE FUNCTION ordertrack.order_intake_check() RETURNS trigger
+	AS 'MODULE_PATHNAME', 'order_intake_check' LANGUAGE C;
+COMMENT ON FUNCTION ordertrack.order_intake_check() IS
+	'Deferred trigger AFTER INSERT on orders: customer, items, special requests, duplicates, history and blacklist checks; flags, stage and the order_received event';
+
+CREATE TRIGGER order_intake_prepare BEFORE INSERT ON ordertrack.orders
+	FOR EACH ROW EXECUTE FUNCTION ordertrack.order_intake_prepare();
+CREATE CONSTRAINT TRIGGER order_intake_check AFTER INSERT ON ordertrack.orders
+	DEFERRABLE INITIALLY DEFERRED
+	FOR EACH ROW EXECUTE FUNCTION ordertrack.order_intake_check();
+COMMENT ON TRIGGER order_intake_prepare ON ordertrack.orders IS 'Normalised phone and region of a new order';
+COMMENT ON TRIGGER order_intake_check ON ordertrack.orders IS 'The intake checks of a new order, at commit';
+
+CREATE FUNCTION ordertrack.submit_order("order" jsonb) RETURNS bigint
+	LANGUAGE sql VOLATILE
+	SET search_path = pg_catalog, pg_temp
+AS $$
+	WITH o AS (
+		INSERT INTO ordertrack.orders (shop, external_ref, account, recipient, phone, address, remarks,
+									   urgent, cash_on_delivery, paid_at, created_at)
+		SELECT r.shop, r.external_ref, r.account, r.recipient, r.phone, r.address, r.remarks,
+			   coalesce(r.urgent, false), coalesce(r.cash_on_delivery, false), r.paid_at,
+			   coalesce(r.created_at, now())
+		  FROM jsonb_populate_record(NULL::ordertrack.orders, $1) r
+		ON CONFLICT (shop, external_ref) DO NOTHING
+		RETURNING shop, order_id),
+	l AS (
+		INSERT INTO ordertrack.order_lines (shop, order_id, sku, title, spec, colour, quantity, customization)
+		SELECT o.shop, o.order_id, x.sku, x.title, x.spec, x.colour, x.quantity, x.customization
+		  FROM o, jsonb_populate_recordset(NULL::ordertrack.order_lines, $1 -> 'lines') x
+		RETURNING 1)
+	SELECT count(*) FROM l;
+	SELECT order_id FROM ordertrack.orders WHERE shop = $1 ->> 'shop' AND external_ref = $1 ->> 'external_ref';
+$$;
+COMMENT ON FUNCTION ordertrack.submit_order(jsonb) IS
+	'Takes a whole order as JSON (the orders column names, plus "lines": an array of objects keyed by the order_lines column names) and returns its order_id; sending the same (shop, external_ref) again returns the existing order';
