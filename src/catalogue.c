@@ -25,7 +25,9 @@
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
 
-#include "ordertrack.h"
+#include "catalogue.h"
+#include "common.h"
+#include "direct.h"
 
 #define OT_PRODUCTS_CACHED 65536
 

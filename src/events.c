@@ -46,7 +46,8 @@
 #include "utils/tuplestore.h"
 #include "utils/wait_event.h"
 
-#include "ordertrack.h"
+#include "common.h"
+#include "events.h"
 
 PG_FUNCTION_INFO_V1(event_notify);
 PG_FUNCTION_INFO_V1(next_event_id);

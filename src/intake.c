@@ -29,7 +29,8 @@
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 
-#include "ordertrack.h"
+#include "common.h"
+#include "intake.h"
 #include "ot_ac.h"
 #include "ot_phone.h"
 #include "ot_region.h"

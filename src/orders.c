@@ -45,7 +45,13 @@
 #include "access/xact.h"
 #include "access/stratnum.h"
 
-#include "ordertrack.h"
+#include "catalogue.h"
+#include "common.h"
+#include "direct.h"
+#include "events.h"
+#include "intake.h"
+#include "orders.h"
+#include "stages.h"
 #include "ot_phone.h"
 #include "ot_text.h"
 

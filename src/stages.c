@@ -36,7 +36,8 @@
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
-#include "ordertrack.h"
+#include "common.h"
+#include "stages.h"
 
 PG_FUNCTION_INFO_V1(order_stage_guard);
 PG_FUNCTION_INFO_V1(advance);

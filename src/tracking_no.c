@@ -29,7 +29,8 @@
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
 
-#include "ordertrack.h"
+#include "common.h"
+#include "tracking_no.h"
 #include "tn_digits.h"
 #include "tn_permute.h"
 

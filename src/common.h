@@ -1,0 +1,41 @@
+/*
+ * common.h
+ *	  Helpers shared by the ordertrack extension's parts: the schema, running
+ *	  SPI work as a table's owner, and the extension's tables and columns
+ *	  found by name.  Below every part: it declares nothing of theirs.
+ */
+#ifndef OT_COMMON_H
+#define OT_COMMON_H
+
+#include "access/tupdesc.h"
+
+/* Schema that holds every ordertrack object (the extension is not relocatable). */
+#define OT_SCHEMA "ordertrack"
+
+/* Running SPI work as a table's owner */
+typedef struct OwnerScope
+{
+	Oid			userid;
+	int			sec_context;
+	int			nestlevel;
+} OwnerScope;
+
+/* Registers the invalidation callbacks of the remembered relation OIDs. */
+extern void CommonInit(void);
+/* Owner of a relation. */
+extern Oid	OtRelationOwner(Oid relid);
+/* Runs what follows as owner, with a safe search_path, until OtLeaveOwner. */
+extern void OtEnterOwner(Oid owner, OwnerScope *scope);
+/* Back to the caller's identity and settings. */
+extern void OtLeaveOwner(OwnerScope *scope);
+
+/* Syscache callback that empties a remembered list: arg points to its count. */
+extern void OtForgetAll(Datum arg, int cacheid, uint32 hashvalue);
+/* OID of a table, index or sequence of the extension. */
+extern Oid	OtRelid(const char *name);
+/* Attribute number of a column; an error when the table lacks it. */
+extern AttrNumber OtAttnum(TupleDesc desc, const char *name);
+/* As OtAttnum, but InvalidAttrNumber when the table lacks the column. */
+extern AttrNumber OtAttnumIfAny(TupleDesc desc, const char *name);
+
+#endif							/* OT_COMMON_H */
