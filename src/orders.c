@@ -39,7 +39,6 @@
 #include "utils/syscache.h"
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
-#include "utils/jsonb.h"
 #include "utils/rel.h"
 #include "access/table.h"
 #include "access/xact.h"
@@ -48,9 +47,9 @@
 #include "catalogue.h"
 #include "common.h"
 #include "direct.h"
-#include "events.h"
 #include "intake.h"
 #include "orders.h"
+#include "payload.h"
 #include "stages.h"
 #include "ot_phone.h"
 #include "ot_text.h"
@@ -1040,83 +1039,6 @@ flag_severity(const char *code)
 	return severity;
 }
 
-/*
- * Event payloads are built as jsonb directly (no JSON text to parse).  A
- * Payload is an object under construction.
- */
-typedef struct Payload
-{
-	JsonbParseState *state;
-} Payload;
-
-static void
-jb_begin(Payload *p)
-{
-	p->state = NULL;
-	(void) pushJsonbValue(&p->state, WJB_BEGIN_OBJECT, NULL);
-}
-
-static void
-jb_string_value(Payload *p, JsonbIteratorToken token, const char *value)
-{
-	JsonbValue	v;
-
-	if (value == NULL)
-		v.type = jbvNull;
-	else
-	{
-		v.type = jbvString;
-		v.val.string.val = (char *) value;
-		v.val.string.len = strlen(value);
-	}
-	(void) pushJsonbValue(&p->state, token, &v);
-}
-
-static void
-jb_text(Payload *p, const char *key, const char *value)
-{
-	jb_string_value(p, WJB_KEY, key);
-	jb_string_value(p, WJB_VALUE, value);
-}
-
-static void
-jb_int8(Payload *p, const char *key, int64 value)
-{
-	JsonbValue	v;
-
-	jb_string_value(p, WJB_KEY, key);
-	v.type = jbvNumeric;
-	v.val.numeric = DatumGetNumeric(DirectFunctionCall1(int8_numeric, Int64GetDatum(value)));
-	(void) pushJsonbValue(&p->state, WJB_VALUE, &v);
-}
-
-static void
-jb_texts(Payload *p, const char *key, const char *const *values, int n)
-{
-	jb_string_value(p, WJB_KEY, key);
-	(void) pushJsonbValue(&p->state, WJB_BEGIN_ARRAY, NULL);
-	for (int i = 0; i < n; i++)
-		jb_string_value(p, WJB_ELEM, values[i]);
-	(void) pushJsonbValue(&p->state, WJB_END_ARRAY, NULL);
-}
-
-/* Writes an outbox row with the payload. */
-static void
-publish(OtWriter *w, const IntakeOrder *o, const char *topic, const char *kind, Payload *payload)
-{
-	static const char *const cols[5] = {"shop", "topic", "kind", "order_id", "payload"};
-	Datum		vals[5];
-	bool		nulls[5] = {false, false, false, false, false};
-
-	vals[0] = o->shop;
-	vals[1] = CStringGetTextDatum(topic);
-	vals[2] = CStringGetTextDatum(kind);
-	vals[3] = Int64GetDatum(o->order_id);
-	vals[4] = JsonbPGetDatum(JsonbValueToJsonb(pushJsonbValue(&payload->state, WJB_END_OBJECT, NULL)));
-	/* written without a statement: no statement trigger announces it */
-	EventAnnounce(OtInsert(w, 1, 5, cols, vals, nulls));
-}
-
 /* The flags, their flag_raised events, the order's verdict and its event. */
 static void
 record_direct(Direct *d, const IntakeOrder *o, const Findings *f)
@@ -1152,12 +1074,12 @@ record_direct(Direct *d, const IntakeOrder *o, const Findings *f)
 		codes[i] = f->flags[i].code;
 		if (!alerted(severity))
 			continue;
-		jb_begin(&p);
-		jb_int8(&p, "flag_id", DatumGetInt64(slot_getattr(row, flag_id_att, &isnull)));
-		jb_text(&p, "code", f->flags[i].code);
-		jb_text(&p, "severity", severity);
-		jb_text(&p, "detail", f->flags[i].detail);
-		publish(&w, o, "alerts", "flag_raised", &p);
+		PayloadBegin(&p);
+		PayloadInt8(&p, "flag_id", DatumGetInt64(slot_getattr(row, flag_id_att, &isnull)));
+		PayloadText(&p, "code", f->flags[i].code);
+		PayloadText(&p, "severity", severity);
+		PayloadText(&p, "detail", f->flags[i].detail);
+		PayloadPublish(&w, o->shop, o->order_id, "alerts", "flag_raised", &p);
 	}
 
 	stage = block ? DirectFunctionCall2(enum_in, CStringGetDatum("review"), ObjectIdGetDatum(d->stage_type))
@@ -1169,13 +1091,13 @@ record_direct(Direct *d, const IntakeOrder *o, const Findings *f)
 	OtUpdate(&w, 2, d->order_row, 4, order_cols, vals, nulls);
 
 	ntags = service_tags(f, tags);
-	jb_begin(&p);
-	jb_int8(&p, "order_id", o->order_id);
-	jb_text(&p, "external_ref", o->external_ref);
-	jb_text(&p, "stage", DatumGetCString(DirectFunctionCall1(enum_out, stage)));
-	jb_texts(&p, "service_requirements", tags, ntags);
-	jb_texts(&p, "flags", codes, f->n);
-	publish(&w, o, "intake", "order_received", &p);
+	PayloadBegin(&p);
+	PayloadInt8(&p, "order_id", o->order_id);
+	PayloadText(&p, "external_ref", o->external_ref);
+	PayloadText(&p, "stage", DatumGetCString(DirectFunctionCall1(enum_out, stage)));
+	PayloadTexts(&p, "service_requirements", tags, ntags);
+	PayloadTexts(&p, "flags", codes, f->n);
+	PayloadPublish(&w, o->shop, o->order_id, "intake", "order_received", &p);
 	OtWriterEnd(&w);
 }
 
