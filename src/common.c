@@ -1,7 +1,8 @@
 /*
  * common.c
  *	  Helpers shared by the extension's parts: running SPI work as a table's
- *	  owner, and finding the extension's tables and their columns by name.
+ *	  owner, reading SPI results, and finding the extension's tables and
+ *	  their columns by name.
  *	  Below every part: it uses none of them.
  */
 #include "postgres.h"
@@ -54,6 +55,13 @@ OtLeaveOwner(OwnerScope *scope)
 {
 	AtEOXact_GUC(false, scope->nestlevel);
 	SetUserIdAndSecContext(scope->userid, scope->sec_context);
+}
+
+/* Text of a column of the current SPI row, or NULL. */
+char *
+OtSpiText(int row, int col)
+{
+	return SPI_getvalue(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col);
 }
 
 /* Syscache callback that empties a remembered list: arg points to its count. */

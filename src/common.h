@@ -1,8 +1,8 @@
 /*
  * common.h
  *	  Helpers shared by the ordertrack extension's parts: the schema, running
- *	  SPI work as a table's owner, and the extension's tables and columns
- *	  found by name.  Below every part: it declares nothing of theirs.
+ *	  SPI work as a table's owner, reading SPI results, and the extension's
+ *	  tables and columns found by name.  Below every part: it declares nothing of theirs.
  */
 #ifndef OT_COMMON_H
 #define OT_COMMON_H
@@ -28,6 +28,8 @@ extern Oid	OtRelationOwner(Oid relid);
 extern void OtEnterOwner(Oid owner, OwnerScope *scope);
 /* Back to the caller's identity and settings. */
 extern void OtLeaveOwner(OwnerScope *scope);
+/* Text of a column of the current SPI row, or NULL. */
+extern char *OtSpiText(int row, int col);
 
 /* Syscache callback that empties a remembered list: arg points to its count. */
 extern void OtForgetAll(Datum arg, int cacheid, uint32 hashvalue);

@@ -22,7 +22,6 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
-#include "catalog/namespace.h"
 #include "common/hashfn.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
@@ -35,7 +34,6 @@
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/inval.h"
-#include "utils/lsyscache.h"
 #include "utils/syscache.h"
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
@@ -47,6 +45,7 @@
 #include "catalogue.h"
 #include "common.h"
 #include "direct.h"
+#include "flags.h"
 #include "intake.h"
 #include "orders.h"
 #include "payload.h"
@@ -490,13 +489,6 @@ prepare(SPIPlanPtr *slot, const char *sql, int nargs, Oid *types)
 	return *slot;
 }
 
-/* Text of a column of the current SPI row, or NULL. */
-static char *
-spi_text(int row, int col)
-{
-	return SPI_getvalue(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col);
-}
-
 static bool
 spi_bool(int row, int col)
 {
@@ -527,13 +519,13 @@ read_sql(IntakeOrder *o)
 		elog(ERROR, "could not read the order");
 	if (SPI_processed == 0 || spi_bool(0, 10))
 		return false;
-	o->account = spi_text(0, 1);
-	o->recipient = spi_text(0, 2);
-	o->phone = spi_text(0, 3);
-	o->phone_normalized = spi_text(0, 4);
-	o->address = spi_text(0, 5);
-	o->remarks = spi_text(0, 6);
-	o->province = spi_text(0, 7);
+	o->account = OtSpiText(0, 1);
+	o->recipient = OtSpiText(0, 2);
+	o->phone = OtSpiText(0, 3);
+	o->phone_normalized = OtSpiText(0, 4);
+	o->address = OtSpiText(0, 5);
+	o->remarks = OtSpiText(0, 6);
+	o->province = OtSpiText(0, 7);
 	o->urgent = spi_bool(0, 8);
 	o->created_at = DatumGetTimestampTz(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 9, &isnull));
 	o->nlines = spi_bool(0, 11) ? (int) SPI_processed : 0;
@@ -542,17 +534,17 @@ read_sql(IntakeOrder *o)
 	{
 		IntakeLine *l = &o->lines[i];
 
-		l->sku = spi_text(i, 12);
-		l->title = spi_text(i, 13);
-		l->spec = spi_text(i, 14);
-		l->colour = spi_text(i, 15);
+		l->sku = OtSpiText(i, 12);
+		l->title = OtSpiText(i, 13);
+		l->spec = OtSpiText(i, 14);
+		l->colour = OtSpiText(i, 15);
 		l->quantity = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 16, &isnull));
-		l->customization = spi_text(i, 17);
+		l->customization = OtSpiText(i, 17);
 		l->known = spi_bool(i, 18);
 		l->active = spi_bool(i, 19);
-		l->cat_title = spi_text(i, 20);
-		l->cat_spec = spi_text(i, 21);
-		l->cat_colour = spi_text(i, 22);
+		l->cat_title = OtSpiText(i, 20);
+		l->cat_spec = OtSpiText(i, 21);
+		l->cat_colour = OtSpiText(i, 22);
 		l->fragile = spi_bool(i, 23);
 		l->cold_chain = spi_bool(i, 24);
 	}
@@ -605,38 +597,9 @@ lookups_sql(IntakeOrder *o)
 									 9, types),
 							 args, nulls, GetLatestSnapshot(), InvalidSnapshot, true, false, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not look up duplicates, history and blacklist");
-	o->duplicates = spi_text(0, 1);
-	o->history = spi_text(0, 2);
-	o->blacklisted = spi_text(0, 3);
-}
-
-/*
- * Which flags are published as flag_raised on topic alerts: those of at
- * least this severity (ordertrack.alert_severity).  Every flag is stored,
- * and order_received lists them all.
- */
-typedef enum AlertSeverity
-{
-	ALERT_INFO,
-	ALERT_WARN,
-	ALERT_BLOCK
-} AlertSeverity;
-
-static const struct config_enum_entry alert_severity_options[] = {
-	{"info", ALERT_INFO, false},
-	{"warn", ALERT_WARN, false},
-	{"block", ALERT_BLOCK, false},
-	{NULL, 0, false}
-};
-static int	ot_alert_severity = ALERT_WARN;
-
-static bool
-alerted(const char *severity)
-{
-	AlertSeverity rank = strcmp(severity, "block") == 0 ? ALERT_BLOCK
-		: strcmp(severity, "warn") == 0 ? ALERT_WARN : ALERT_INFO;
-
-	return (int) rank >= ot_alert_severity;
+	o->duplicates = OtSpiText(0, 1);
+	o->history = OtSpiText(0, 2);
+	o->blacklisted = OtSpiText(0, 3);
 }
 
 /* The flags, their flag_raised events, the order's verdict and its event. */
@@ -663,7 +626,7 @@ record_sql(const IntakeOrder *o, const Findings *f)
 	args[4] = service_requirements(f);
 	args[5] = order_skus(o);
 	for (int i = 0; i < 3; i++)
-		if (alerted(severities[i]))
+		if (FlagAlerted(severities[i]))
 			alerts[nalerts++] = CStringGetTextDatum(severities[i]);
 	args[6] = PointerGetDatum(construct_array(alerts, nalerts, TEXTOID, -1, false, TYPALIGN_INT));
 	if (SPI_execute_plan(prepare(&plans.record,
@@ -1026,19 +989,6 @@ lookups_direct(Direct *d, IntakeOrder *o)
 	UnregisterSnapshot(snap);
 }
 
-/* Severity of a flag code, from ordertrack.flag_codes (cached per session). */
-static const char *
-flag_severity(const char *code)
-{
-	const char *severity = CatalogueFlagSeverity(code);
-
-	if (severity == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("flag code \"%s\" is missing from ordertrack.flag_codes", code)));
-	return severity;
-}
-
 /* The flags, their flag_raised events, the order's verdict and its event. */
 static void
 record_direct(Direct *d, const IntakeOrder *o, const Findings *f)
@@ -1060,7 +1010,7 @@ record_direct(Direct *d, const IntakeOrder *o, const Findings *f)
 	OtWriterBegin(&w, 3, rels, d->snapshot);
 	for (int i = 0; i < f->n; i++)
 	{
-		const char *severity = flag_severity(f->flags[i].code);
+		const char *severity = FlagSeverity(f->flags[i].code);
 		TupleTableSlot *row;
 		bool		isnull;
 
@@ -1072,7 +1022,7 @@ record_direct(Direct *d, const IntakeOrder *o, const Findings *f)
 		vals[4] = CStringGetTextDatum(f->flags[i].detail);
 		row = OtInsert(&w, 0, 5, flag_cols, vals, nulls);
 		codes[i] = f->flags[i].code;
-		if (!alerted(severity))
+		if (!FlagAlerted(severity))
 			continue;
 		PayloadBegin(&p);
 		PayloadInt8(&p, "flag_id", DatumGetInt64(slot_getattr(row, flag_id_att, &isnull)));
@@ -1109,7 +1059,7 @@ hold_reason(const Findings *f)
 
 	s.data = NULL;				/* built only for an order that is held */
 	for (int i = 0; i < f->n; i++)
-		if (strcmp(flag_severity(f->flags[i].code), "block") == 0)
+		if (strcmp(FlagSeverity(f->flags[i].code), "block") == 0)
 		{
 			if (s.data == NULL)
 				initStringInfo(&s);
@@ -1227,95 +1177,4 @@ OrdersInit(void)
 							 "Intake always uses SQL statements on a table that is not ordertrack.orders itself "
 							 "(a shard of a distributed table). This is slower; it is for diagnosis.",
 							 &ot_intake_sql, false, PGC_SUSET, 0, NULL, NULL, NULL);
-	DefineCustomEnumVariable("ordertrack.alert_severity",
-							 "Publishes flag_raised (topic alerts) for flags of at least this severity.",
-							 "block, warn or info. Every flag is stored whatever this says, and the "
-							 "order_received event lists all of an order's flags.",
-							 &ot_alert_severity, ALERT_WARN, alert_severity_options, PGC_SUSET, 0,
-							 NULL, NULL, NULL);
-}
-
-PG_FUNCTION_INFO_V1(resolve_flag);
-
-/*
- * A person resolves a flag.  When the last open blocking flag of an order in
- * review is resolved, the order returns to received.  Returns the order's
- * stage.
- */
-Datum
-resolve_flag(PG_FUNCTION_ARGS)
-{
-	int64		flag_id = PG_GETARG_INT64(0);
-	Datum		note = PG_ARGISNULL(1) ? (Datum) 0 : PG_GETARG_DATUM(1);
-	char	   *who = GetUserNameFromId(GetUserId(), false);
-	OwnerScope	scope;
-	Datum		args[4];
-	char		nulls[4] = {' ', ' ', ' ', ' '};
-	Datum		result;
-	bool		isnull;
-	Oid			nsp = get_namespace_oid(OT_SCHEMA, false);
-	Oid			flags_rel = get_relname_relid("flags", nsp);
-
-	if (!OidIsValid(flags_rel))
-		elog(ERROR, "relation %s.flags does not exist", OT_SCHEMA);
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	OtEnterOwner(OtRelationOwner(flags_rel), &scope);
-
-	args[0] = Int64GetDatum(flag_id);
-	if (SPI_execute_with_args("SELECT shop, order_id, severity, resolved_at::text, code"
-							  " FROM ordertrack.flags WHERE flag_id = $1 FOR UPDATE",
-							  1, (Oid[]) {INT8OID}, args, NULL, false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not read flag " INT64_FORMAT, flag_id);
-	if (SPI_processed == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("flag " INT64_FORMAT " does not exist", flag_id),
-				 errhint("Open flags are listed in ordertrack.flags WHERE resolved_at IS NULL.")));
-	if (spi_text(0, 4) != NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("flag " INT64_FORMAT " is already resolved", flag_id),
-				 errdetail("It was resolved at %s.", spi_text(0, 4))));
-	{
-		Datum		shop = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-		Datum		order_id = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull);
-		char	   *code = spi_text(0, 5);
-
-		shop = PointerGetDatum(PG_DETOAST_DATUM_COPY(shop));
-		args[0] = shop;
-		args[1] = Int64GetDatum(flag_id);
-		args[2] = CStringGetTextDatum(who);
-		args[3] = note;
-		nulls[3] = PG_ARGISNULL(1) ? 'n' : ' ';
-		if (SPI_execute_with_args("WITH done AS ("
-								  " UPDATE ordertrack.flags SET resolved_at = pg_catalog.now(), resolved_by = $3, resolution = $4"
-								  " WHERE shop = $1 AND flag_id = $2"
-								  " RETURNING order_id, flag_id, code, severity, resolution, resolved_by)"
-								  " INSERT INTO ordertrack.events (shop, topic, kind, order_id, payload)"
-								  " SELECT $1, 'alerts', 'flag_resolved', order_id, pg_catalog.jsonb_build_object("
-								  " 'flag_id', flag_id, 'code', code, 'severity', severity,"
-								  " 'resolution', resolution, 'resolved_by', resolved_by) FROM done",
-								  4, (Oid[]) {TEXTOID, INT8OID, TEXTOID, TEXTOID}, args, nulls, false, 0) != SPI_OK_INSERT)
-			elog(ERROR, "could not resolve flag " INT64_FORMAT, flag_id);
-
-		/* the order leaves review when nothing blocks it any more */
-		args[1] = order_id;
-		(void) StageMoveExecute(InvalidOid, who,
-								psprintf("flag " INT64_FORMAT " (%s) resolved", flag_id, code),
-								"UPDATE ordertrack.orders o SET stage = 'received'"
-								" WHERE o.shop = $1 AND o.order_id = $2 AND o.stage = 'review'"
-								" AND NOT EXISTS (SELECT 1 FROM ordertrack.flags f"
-								" WHERE f.shop = $1 AND f.order_id = $2 AND f.severity = 'block'"
-								" AND f.resolved_at IS NULL)",
-								2, (Oid[]) {TEXTOID, INT8OID}, args);
-		if (SPI_execute_with_args("SELECT stage FROM ordertrack.orders WHERE shop = $1 AND order_id = $2",
-								  2, (Oid[]) {TEXTOID, INT8OID}, args, NULL, false, 1) != SPI_OK_SELECT ||
-			SPI_processed != 1)
-			elog(ERROR, "could not read the order's stage");
-		result = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-	}
-	OtLeaveOwner(&scope);
-	SPI_finish();
-	PG_RETURN_DATUM(result);	/* an enum value is an Oid: passed by value */
 }

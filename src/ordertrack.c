@@ -11,6 +11,7 @@
 #include "common.h"
 #include "direct.h"
 #include "events.h"
+#include "flags.h"
 #include "intake.h"
 #include "orders.h"
 #include "stages.h"
@@ -28,6 +29,7 @@ _PG_init(void)
 	TrackingNoInit();
 	IntakeInit();
 	OrdersInit();
+	FlagsInit();
 	DirectInit();
 	CatalogueInit();
 	StagesInit();

@@ -1,0 +1,15 @@
+/*
+ * flags.h
+ *	  Flags: severities, which are published as alerts, and resolving one.
+ */
+#ifndef OT_FLAGS_H
+#define OT_FLAGS_H
+
+/* The setting that picks which flags are published as alerts. */
+extern void FlagsInit(void);
+/* Severity of a flag code, from ordertrack.flag_codes; an error for an unknown code. */
+extern const char *FlagSeverity(const char *code);
+/* Whether a flag of the severity is published as flag_raised. */
+extern bool FlagAlerted(const char *severity);
+
+#endif							/* OT_FLAGS_H */
