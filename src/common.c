@@ -1,8 +1,8 @@
 /*
  * common.c
  *	  Helpers shared by the extension's parts: running SPI work as a table's
- *	  owner, reading SPI results, and finding the extension's tables and
- *	  their columns by name.
+ *	  owner, preparing SPI statements and reading their results, sorting C
+ *	  strings, and finding the extension's tables and their columns by name.
  *	  Below every part: it uses none of them.
  */
 #include "postgres.h"
@@ -62,6 +62,29 @@ char *
 OtSpiText(int row, int col)
 {
 	return SPI_getvalue(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col);
+}
+
+/* The statement prepared in *slot, preparing and keeping it on first use. */
+SPIPlanPtr
+OtPrepare(SPIPlanPtr *slot, const char *sql, int nargs, Oid *types)
+{
+	if (*slot == NULL)
+	{
+		SPIPlanPtr	p = SPI_prepare(sql, nargs, types);
+
+		if (p == NULL)
+			elog(ERROR, "SPI_prepare failed for \"%s\": %s", sql, SPI_result_code_string(SPI_result));
+		SPI_keepplan(p);
+		*slot = p;
+	}
+	return *slot;
+}
+
+/* qsort comparison of C strings (an array of char *). */
+int
+OtCStringCmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *) a, *(char *const *) b);
 }
 
 /* Syscache callback that empties a remembered list: arg points to its count. */

@@ -1,13 +1,14 @@
 /*
  * common.h
  *	  Helpers shared by the ordertrack extension's parts: the schema, running
- *	  SPI work as a table's owner, reading SPI results, and the extension's
- *	  tables and columns found by name.  Below every part: it declares nothing of theirs.
+ *	  SPI work as a table's owner, SPI statements and results, sorting C
+ *	  strings, and the extension's tables and columns found by name.  Below every part: it declares nothing of theirs.
  */
 #ifndef OT_COMMON_H
 #define OT_COMMON_H
 
 #include "access/tupdesc.h"
+#include "executor/spi.h"
 
 /* Schema that holds every ordertrack object (the extension is not relocatable). */
 #define OT_SCHEMA "ordertrack"
@@ -28,8 +29,12 @@ extern Oid	OtRelationOwner(Oid relid);
 extern void OtEnterOwner(Oid owner, OwnerScope *scope);
 /* Back to the caller's identity and settings. */
 extern void OtLeaveOwner(OwnerScope *scope);
+/* The statement prepared in *slot, preparing and keeping it on first use. */
+extern SPIPlanPtr OtPrepare(SPIPlanPtr *slot, const char *sql, int nargs, Oid *types);
 /* Text of a column of the current SPI row, or NULL. */
 extern char *OtSpiText(int row, int col);
+/* qsort comparison of C strings (an array of char *). */
+extern int	OtCStringCmp(const void *a, const void *b);
 
 /* Syscache callback that empties a remembered list: arg points to its count. */
 extern void OtForgetAll(Datum arg, int cacheid, uint32 hashvalue);

@@ -13,7 +13,7 @@
 #include "events.h"
 #include "flags.h"
 #include "intake.h"
-#include "orders.h"
+#include "intake_order.h"
 #include "stages.h"
 #include "tracking_no.h"
 

@@ -1,5 +1,5 @@
 /*
- * orders.c
+ * intake_trigger.c
  *	  Order intake: the triggers that check every order in the transaction
  *	  that inserts it.
  *
@@ -18,6 +18,11 @@
  * whose statements the distributed planner must route.  Every look-up
  * filters on the order's shop; table names are fixed, never taken from the
  * trigger's relation (which on a shard is orders_102011).
+ *
+ * Here: the triggers, the checks on one order and the verdict (reading the
+ * order, recording what was found).  The look-ups (duplicates, history,
+ * blacklist) are in intake_lookup.c, the flag severities and alert setting
+ * in flags.c, the event payloads in payload.c.
  */
 #include "postgres.h"
 
@@ -34,7 +39,6 @@
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/inval.h"
-#include "utils/syscache.h"
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 #include "utils/rel.h"
@@ -47,7 +51,7 @@
 #include "direct.h"
 #include "flags.h"
 #include "intake.h"
-#include "orders.h"
+#include "intake_order.h"
 #include "payload.h"
 #include "stages.h"
 #include "ot_phone.h"
@@ -208,47 +212,6 @@ order_intake_prepare(PG_FUNCTION_ARGS)
 
 	return PointerGetDatum(heap_modify_tuple_by_cols(tup, desc, 7, cols, vals, nulls));
 }
-
-/* One order line, with the catalogue's view of its SKU. */
-typedef struct IntakeLine
-{
-	int64		line_id;
-	char	   *sku;
-	char	   *title;
-	char	   *spec;
-	char	   *colour;
-	char	   *customization;
-	int32		quantity;
-	bool		known;			/* the SKU is in the catalogue */
-	bool		active;
-	bool		fragile;
-	bool		cold_chain;
-	char	   *cat_title;
-	char	   *cat_spec;
-	char	   *cat_colour;
-} IntakeLine;
-
-/* What intake reads of an order, and what its look-ups found. */
-typedef struct IntakeOrder
-{
-	Datum		shop;			/* text */
-	int64		order_id;
-	char	   *external_ref;
-	char	   *account;
-	char	   *recipient;
-	char	   *phone;
-	char	   *phone_normalized;
-	char	   *address;
-	char	   *remarks;
-	char	   *province;
-	bool		urgent;
-	TimestampTz created_at;
-	int			nlines;
-	IntakeLine *lines;
-	char	   *duplicates;		/* "order (ERP ref), ...", NULL when none */
-	char	   *history;		/* the account's notes, NULL when none */
-	char	   *blacklisted;	/* matching blacklist entries, NULL when none */
-} IntakeOrder;
 
 /* Compares an order line's value with the catalogue's, ignoring case and width. */
 static bool
@@ -433,12 +396,6 @@ service_requirements(const Findings *f)
 }
 
 /* The SKUs of the order's lines, distinct and sorted, as a text[]. */
-static int
-cstring_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *) a, *(char *const *) b);
-}
-
 static Datum
 order_skus(const IntakeOrder *o)
 {
@@ -448,7 +405,7 @@ order_skus(const IntakeOrder *o)
 
 	for (int i = 0; i < o->nlines; i++)
 		sorted[i] = o->lines[i].sku;
-	qsort(sorted, o->nlines, sizeof(char *), cstring_cmp);
+	qsort(sorted, o->nlines, sizeof(char *), OtCStringCmp);
 	for (int i = 0; i < o->nlines; i++)
 		if (i == 0 || strcmp(sorted[i], sorted[i - 1]) != 0)
 			elems[n++] = CStringGetTextDatum(sorted[i]);
@@ -457,7 +414,8 @@ order_skus(const IntakeOrder *o)
 
 /*
  * ------------------------------------------------------------------------
- * The SQL path: three statements through SPI.  Used where the trigger's
+ * The SQL path: three statements through SPI (the look-ups' one in
+ * intake_lookup.c).  Used where the trigger's
  * table is not ordertrack.orders itself (a shard of a distributed table,
  * where the statements are routed to the shop's shards), and when
  * ordertrack.intake_sql is on.
@@ -468,26 +426,10 @@ order_skus(const IntakeOrder *o)
 typedef struct IntakePlans
 {
 	SPIPlanPtr	order;			/* the order and its lines */
-	SPIPlanPtr	lookups;		/* duplicates, history, blacklist */
 	SPIPlanPtr	record;			/* flags, events, verdict */
 } IntakePlans;
 
 static IntakePlans plans;
-
-static SPIPlanPtr
-prepare(SPIPlanPtr *slot, const char *sql, int nargs, Oid *types)
-{
-	if (*slot == NULL)
-	{
-		SPIPlanPtr	p = SPI_prepare(sql, nargs, types);
-
-		if (p == NULL)
-			elog(ERROR, "SPI_prepare failed for \"%s\": %s", sql, SPI_result_code_string(SPI_result));
-		SPI_keepplan(p);
-		*slot = p;
-	}
-	return *slot;
-}
 
 static bool
 spi_bool(int row, int col)
@@ -506,16 +448,16 @@ read_sql(IntakeOrder *o)
 	Datum		args[2] = {o->shop, Int64GetDatum(o->order_id)};
 	bool		isnull;
 
-	if (SPI_execute_plan(prepare(&plans.order,
-								 "SELECT o.account, o.recipient, o.phone, o.phone_normalized, o.address, o.remarks,"
-								 " o.province, o.urgent, o.created_at, o.intake_checked_at IS NOT NULL,"
-								 " l.line_id IS NOT NULL, l.sku, l.title, l.spec, l.colour, l.quantity, l.customization,"
-								 " p.sku IS NOT NULL, p.active, p.title, p.spec, p.colour, p.fragile, p.cold_chain"
-								 " FROM ordertrack.orders o"
-								 " LEFT JOIN ordertrack.order_lines l ON l.shop = o.shop AND l.order_id = o.order_id"
-								 " LEFT JOIN ordertrack.products p ON p.sku = l.sku"
-								 " WHERE o.shop = $1 AND o.order_id = $2 ORDER BY l.line_id",
-								 2, types), args, NULL, false, 0) != SPI_OK_SELECT)
+	if (SPI_execute_plan(OtPrepare(&plans.order,
+								   "SELECT o.account, o.recipient, o.phone, o.phone_normalized, o.address, o.remarks,"
+								   " o.province, o.urgent, o.created_at, o.intake_checked_at IS NOT NULL,"
+								   " l.line_id IS NOT NULL, l.sku, l.title, l.spec, l.colour, l.quantity, l.customization,"
+								   " p.sku IS NOT NULL, p.active, p.title, p.spec, p.colour, p.fragile, p.cold_chain"
+								   " FROM ordertrack.orders o"
+								   " LEFT JOIN ordertrack.order_lines l ON l.shop = o.shop AND l.order_id = o.order_id"
+								   " LEFT JOIN ordertrack.products p ON p.sku = l.sku"
+								   " WHERE o.shop = $1 AND o.order_id = $2 ORDER BY l.line_id",
+								   2, types), args, NULL, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read the order");
 	if (SPI_processed == 0 || spi_bool(0, 10))
 		return false;
@@ -551,57 +493,6 @@ read_sql(IntakeOrder *o)
 	return true;
 }
 
-/* Duplicates, history and blacklist, with the latest snapshot. */
-static void
-lookups_sql(IntakeOrder *o)
-{
-	Oid			types[9] = {TEXTOID, TEXTOID, INT8OID, TEXTARRAYOID, TIMESTAMPTZOID, INTERVALOID,
-	TEXTOID, TEXTOID, TEXTOID};
-	Datum		args[9];
-	char		nulls[9] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
-	Interval   *window = palloc0(sizeof(Interval));
-	Datum	   *skus = palloc(sizeof(Datum) * o->nlines);
-
-	for (int i = 0; i < o->nlines; i++)
-		skus[i] = CStringGetTextDatum(o->lines[i].sku);
-	window->time = (int64) ot_duplicate_window * USECS_PER_SEC;
-	args[0] = o->shop;
-	args[1] = CStringGetTextDatum(o->account);
-	args[2] = Int64GetDatum(o->order_id);
-	args[3] = PointerGetDatum(construct_array(skus, o->nlines, TEXTOID, -1, false, TYPALIGN_INT));
-	args[4] = TimestampTzGetDatum(o->created_at);
-	args[5] = IntervalPGetDatum(window);
-	args[6] = o->phone_normalized ? CStringGetTextDatum(o->phone_normalized) : (Datum) 0;
-	args[7] = o->phone ? CStringGetTextDatum(o->phone) : (Datum) 0;
-	args[8] = o->address ? CStringGetTextDatum(o->address) : (Datum) 0;
-	nulls[6] = o->phone_normalized ? ' ' : 'n';
-	nulls[7] = o->phone ? ' ' : 'n';
-	nulls[8] = o->address ? ' ' : 'n';
-	if (SPI_execute_snapshot(prepare(&plans.lookups,
-									 "SELECT"
-									 " (SELECT pg_catalog.string_agg(DISTINCT format('%s (ERP %s)', o.order_id, o.external_ref), ', ')"
-									 "  FROM ordertrack.orders o JOIN ordertrack.order_lines l"
-									 "  ON l.shop = o.shop AND l.order_id = o.order_id"
-									 "  WHERE o.shop = $1 AND o.account = $2 AND o.order_id <> $3"
-									 "  AND l.sku = ANY ($4) AND o.stage <> 'cancelled'"
-									 "  AND o.created_at > $5 - $6 AND o.created_at < $5 + $6),"
-									 " (SELECT pg_catalog.string_agg(format('%s (%s, %s)', note, kind, noted_at::date), '; '"
-									 "  ORDER BY noted_at DESC)"
-									 "  FROM ordertrack.customer_notes WHERE shop = $1 AND account = $2),"
-									 " (SELECT pg_catalog.string_agg(format('%s %s%s', kind, value,"
-									 "  coalesce(': ' || reason, '')), '; ')"
-									 "  FROM ordertrack.blacklist WHERE shop = $1 AND ("
-									 "  (kind = 'account' AND value = $2) OR"
-									 "  (kind = 'phone' AND value IN ($7, $8)) OR"
-									 "  (kind = 'address' AND value = $9)))",
-									 9, types),
-							 args, nulls, GetLatestSnapshot(), InvalidSnapshot, true, false, 1) != SPI_OK_SELECT)
-		elog(ERROR, "could not look up duplicates, history and blacklist");
-	o->duplicates = OtSpiText(0, 1);
-	o->history = OtSpiText(0, 2);
-	o->blacklisted = OtSpiText(0, 3);
-}
-
 /* The flags, their flag_raised events, the order's verdict and its event. */
 static void
 record_sql(const IntakeOrder *o, const Findings *f)
@@ -629,32 +520,32 @@ record_sql(const IntakeOrder *o, const Findings *f)
 		if (FlagAlerted(severities[i]))
 			alerts[nalerts++] = CStringGetTextDatum(severities[i]);
 	args[6] = PointerGetDatum(construct_array(alerts, nalerts, TEXTOID, -1, false, TYPALIGN_INT));
-	if (SPI_execute_plan(prepare(&plans.record,
-								 "WITH raised AS ("
-								 " INSERT INTO ordertrack.flags (shop, order_id, code, severity, detail)"
-								 " SELECT $1, $2, c.code, c.severity, f.detail"
-								 " FROM unnest($3::text[], $4::text[]) WITH ORDINALITY AS f(code, detail, n)"
-								 " JOIN ordertrack.flag_codes c ON c.code = f.code ORDER BY f.n"
-								 " RETURNING flag_id, code, severity, detail),"
-								 " alerts AS ("
-								 " INSERT INTO ordertrack.events (shop, topic, kind, order_id, payload)"
-								 " SELECT $1, 'alerts', 'flag_raised', $2, pg_catalog.jsonb_build_object("
-								 " 'flag_id', flag_id, 'code', code, 'severity', severity, 'detail', detail)"
-								 " FROM raised WHERE severity = ANY ($7) ORDER BY flag_id),"
-								 " verdict AS ("
-								 " UPDATE ordertrack.orders o SET service_requirements = $5, skus = $6,"
-								 " intake_checked_at = pg_catalog.now(),"
-								 " stage = CASE WHEN EXISTS (SELECT 1 FROM raised WHERE severity = 'block')"
-								 " THEN 'review'::ordertrack.stage ELSE o.stage END"
-								 " WHERE o.shop = $1 AND o.order_id = $2"
-								 " RETURNING o.order_id, o.external_ref, o.stage, o.service_requirements)"
-								 " INSERT INTO ordertrack.events (shop, topic, kind, order_id, payload)"
-								 " SELECT $1, 'intake', 'order_received', $2, pg_catalog.jsonb_build_object("
-								 " 'order_id', v.order_id, 'external_ref', v.external_ref, 'stage', v.stage,"
-								 " 'service_requirements', v.service_requirements,"
-								 " 'flags', (SELECT coalesce(pg_catalog.jsonb_agg(code ORDER BY flag_id), '[]') FROM raised))"
-								 " FROM verdict v",
-								 7, types), args, NULL, false, 0) != SPI_OK_INSERT)
+	if (SPI_execute_plan(OtPrepare(&plans.record,
+								   "WITH raised AS ("
+								   " INSERT INTO ordertrack.flags (shop, order_id, code, severity, detail)"
+								   " SELECT $1, $2, c.code, c.severity, f.detail"
+								   " FROM unnest($3::text[], $4::text[]) WITH ORDINALITY AS f(code, detail, n)"
+								   " JOIN ordertrack.flag_codes c ON c.code = f.code ORDER BY f.n"
+								   " RETURNING flag_id, code, severity, detail),"
+								   " alerts AS ("
+								   " INSERT INTO ordertrack.events (shop, topic, kind, order_id, payload)"
+								   " SELECT $1, 'alerts', 'flag_raised', $2, pg_catalog.jsonb_build_object("
+								   " 'flag_id', flag_id, 'code', code, 'severity', severity, 'detail', detail)"
+								   " FROM raised WHERE severity = ANY ($7) ORDER BY flag_id),"
+								   " verdict AS ("
+								   " UPDATE ordertrack.orders o SET service_requirements = $5, skus = $6,"
+								   " intake_checked_at = pg_catalog.now(),"
+								   " stage = CASE WHEN EXISTS (SELECT 1 FROM raised WHERE severity = 'block')"
+								   " THEN 'review'::ordertrack.stage ELSE o.stage END"
+								   " WHERE o.shop = $1 AND o.order_id = $2"
+								   " RETURNING o.order_id, o.external_ref, o.stage, o.service_requirements)"
+								   " INSERT INTO ordertrack.events (shop, topic, kind, order_id, payload)"
+								   " SELECT $1, 'intake', 'order_received', $2, pg_catalog.jsonb_build_object("
+								   " 'order_id', v.order_id, 'external_ref', v.external_ref, 'stage', v.stage,"
+								   " 'service_requirements', v.service_requirements,"
+								   " 'flags', (SELECT coalesce(pg_catalog.jsonb_agg(code ORDER BY flag_id), '[]') FROM raised))"
+								   " FROM verdict v",
+								   7, types), args, NULL, false, 0) != SPI_OK_INSERT)
 		elog(ERROR, "could not record the intake of the order");
 }
 
@@ -665,21 +556,6 @@ record_sql(const IntakeOrder *o, const Findings *f)
  * is off.
  * ------------------------------------------------------------------------
  */
-typedef struct Direct
-{
-	Relation	orders;
-	Relation	lines;
-	Relation	flags;
-	Relation	events;
-	Relation	notes;
-	Snapshot	snapshot;		/* the order and its lines */
-	TupleTableSlot *order_row;	/* the order's row, kept until it is updated */
-	bool		scanned;		/* ... held by order_scan */
-	OtScan		order_scan;
-	Oid			stage_type;
-	Datum		stage;			/* the order's stage as read */
-} Direct;
-
 static void
 direct_open(Direct *d, Relation orders)
 {
@@ -798,195 +674,6 @@ read_direct(Direct *d, IntakeOrder *o, HeapTuple fired)
 	for (int i = 0; i < o->nlines; i++)
 		read_product(&o->lines[i]);
 	return true;
-}
-
-/* Whether a checked order's SKUs (its skus column) include one of the order's. */
-static bool
-has_any_sku(const IntakeOrder *o, ArrayType *skus)
-{
-	Datum	   *elems;
-	bool	   *nulls;
-	int			n;
-
-	deconstruct_array(skus, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
-	for (int k = 0; k < n; k++)
-	{
-		char	   *sku;
-
-		if (nulls[k])
-			continue;
-		sku = TextDatumGetCString(elems[k]);
-		for (int i = 0; i < o->nlines; i++)
-			if (strcmp(sku, o->lines[i].sku) == 0)
-				return true;
-	}
-	return false;
-}
-
-/* Whether order other_id has a line with one of the order's SKUs (read from its lines). */
-static bool
-shares_sku(Direct *d, Snapshot snap, const IntakeOrder *o, Datum other_id)
-{
-	OtKey		k[2] = {{1, BTEqualStrategyNumber, o->shop}, {2, BTEqualStrategyNumber, other_id}};
-	AttrNumber	sku_att = OtAttnum(RelationGetDescr(d->lines), "sku");
-	OtScan		s;
-	bool		found = false;
-
-	OtScanBegin(&s, d->lines, "order_lines_order", snap, 2, k);
-	while (!found && OtScanNext(&s))
-	{
-		char	   *sku = OtSlotText(s.slot, sku_att);
-
-		for (int i = 0; i < o->nlines && !found; i++)
-			found = strcmp(sku, o->lines[i].sku) == 0;
-	}
-	OtScanEnd(&s);
-	return found;
-}
-
-static void
-duplicates_direct(Direct *d, Snapshot snap, IntakeOrder *o)
-{
-	TupleDesc	desc = RelationGetDescr(d->orders);
-	int64		window = (int64) ot_duplicate_window * USECS_PER_SEC;
-	OtKey		k[4] = {{1, BTEqualStrategyNumber, o->shop},
-	{2, BTEqualStrategyNumber, CStringGetTextDatum(o->account)},
-	{3, BTGreaterStrategyNumber, TimestampTzGetDatum(o->created_at - window)},
-	{3, BTLessStrategyNumber, TimestampTzGetDatum(o->created_at + window)}};
-	Datum		cancelled = DirectFunctionCall2(enum_in, CStringGetDatum("cancelled"),
-												ObjectIdGetDatum(d->stage_type));
-	AttrNumber	id_att = OtAttnum(desc, "order_id");
-	AttrNumber	stage_att = OtAttnum(desc, "stage");
-	AttrNumber	ref_att = OtAttnum(desc, "external_ref");
-	AttrNumber	skus_att = OtAttnum(desc, "skus");
-	char	  **found = NULL;
-	int			n = 0,
-				cap = 0;
-	OtScan		s;
-	StringInfoData out;
-
-	/* an order of infinite date has no window (as infinity plus 2h is infinity) */
-	if (TIMESTAMP_NOT_FINITE(o->created_at))
-		return;
-	OtScanBegin(&s, d->orders, "orders_account", snap, 4, k);
-	while (OtScanNext(&s))
-	{
-		bool		isnull;
-		Datum		id = slot_getattr(s.slot, id_att, &isnull);
-
-		Datum		skus;
-
-		if (DatumGetInt64(id) == o->order_id ||
-			DatumGetObjectId(slot_getattr(s.slot, stage_att, &isnull)) == DatumGetObjectId(cancelled))
-			continue;
-		skus = slot_getattr(s.slot, skus_att, &isnull);
-		if (isnull ? !shares_sku(d, snap, o, id) : !has_any_sku(o, DatumGetArrayTypeP(skus)))
-			continue;
-		if (n == cap)
-		{
-			cap = cap ? cap * 2 : 4;
-			found = found ? repalloc(found, sizeof(char *) * cap) : palloc(sizeof(char *) * cap);
-		}
-		found[n++] = psprintf(INT64_FORMAT " (ERP %s)", DatumGetInt64(id), OtSlotText(s.slot, ref_att));
-	}
-	OtScanEnd(&s);
-	if (n == 0)
-		return;
-	qsort(found, n, sizeof(char *), cstring_cmp);
-	initStringInfo(&out);
-	for (int i = 0; i < n; i++)
-		if (i == 0 || strcmp(found[i], found[i - 1]) != 0)
-			appendStringInfo(&out, "%s%s", out.len ? ", " : "", found[i]);
-	o->duplicates = out.data;
-}
-
-typedef struct Note
-{
-	TimestampTz at;
-	char	   *text;
-} Note;
-
-static int
-note_cmp(const void *a, const void *b)
-{
-	TimestampTz x = ((const Note *) a)->at;
-	TimestampTz y = ((const Note *) b)->at;
-
-	return (x < y) - (x > y);	/* newest first */
-}
-
-static void
-history_direct(Direct *d, Snapshot snap, IntakeOrder *o)
-{
-	TupleDesc	desc = RelationGetDescr(d->notes);
-	OtKey		k[2] = {{1, BTEqualStrategyNumber, o->shop},
-	{2, BTEqualStrategyNumber, CStringGetTextDatum(o->account)}};
-	AttrNumber	at_att = OtAttnum(desc, "noted_at");
-	AttrNumber	note_att = OtAttnum(desc, "note");
-	AttrNumber	kind_att = OtAttnum(desc, "kind");
-	Note	   *notes = NULL;
-	int			n = 0,
-				cap = 0;
-	OtScan		s;
-	StringInfoData out;
-
-	OtScanBegin(&s, d->notes, "customer_notes_account", snap, 2, k);
-	while (OtScanNext(&s))
-	{
-		bool		isnull;
-		Datum		at = slot_getattr(s.slot, at_att, &isnull);
-		char	   *day = DatumGetCString(DirectFunctionCall1(date_out, DirectFunctionCall1(timestamptz_date, at)));
-
-		if (n == cap)
-		{
-			cap = cap ? cap * 2 : 4;
-			notes = notes ? repalloc(notes, sizeof(Note) * cap) : palloc(sizeof(Note) * cap);
-		}
-		notes[n].at = DatumGetTimestampTz(at);
-		notes[n].text = psprintf("%s (%s, %s)", OtSlotText(s.slot, note_att), OtSlotText(s.slot, kind_att), day);
-		n++;
-	}
-	OtScanEnd(&s);
-	if (n == 0)
-		return;
-	qsort(notes, n, sizeof(Note), note_cmp);
-	initStringInfo(&out);
-	for (int i = 0; i < n; i++)
-		appendStringInfo(&out, "%s%s", i ? "; " : "", notes[i].text);
-	o->history = out.data;
-}
-
-/* Appends the blacklist entry (kind, value) to out, when there is one. */
-static void
-blacklist_probe(const IntakeOrder *o, const char *kind, const char *value, StringInfo out)
-{
-	const char *reason = CatalogueBlacklisted(TextDatumGetCString(o->shop), kind, value);
-
-	if (reason != NULL)
-		appendStringInfo(out, "%s%s %s%s%s", out->len ? "; " : "", kind, value,
-						 reason[0] ? ": " : "", reason);
-}
-
-/* Duplicates, history and blacklist, with the latest snapshot. */
-static void
-lookups_direct(Direct *d, IntakeOrder *o)
-{
-	Snapshot	snap = RegisterSnapshot(GetLatestSnapshot());
-	StringInfoData bl;
-
-	duplicates_direct(d, snap, o);
-	history_direct(d, snap, o);
-	initStringInfo(&bl);
-	blacklist_probe(o, "account", o->account, &bl);
-	if (o->phone_normalized)
-		blacklist_probe(o, "phone", o->phone_normalized, &bl);
-	if (o->phone && (!o->phone_normalized || strcmp(o->phone, o->phone_normalized) != 0))
-		blacklist_probe(o, "phone", o->phone, &bl);
-	if (o->address)
-		blacklist_probe(o, "address", o->address, &bl);
-	if (bl.len > 0)
-		o->blacklisted = bl.data;
-	UnregisterSnapshot(snap);
 }
 
 /* The flags, their flag_raised events, the order's verdict and its event. */
@@ -1137,7 +824,7 @@ order_intake_check(PG_FUNCTION_ARGS)
 		{
 			check_order(&o, &f);
 			lock_account(&o);
-			lookups_direct(&d, &o);
+			IntakeLookupsDirect(&d, &o);
 			check_lookups(&o, &f);
 			record(&d, &o, &f, caller);
 		}
@@ -1156,7 +843,7 @@ order_intake_check(PG_FUNCTION_ARGS)
 		{
 			check_order(&o, &f);
 			lock_account(&o);
-			lookups_sql(&o);
+			IntakeLookupsSql(&o);
 			check_lookups(&o, &f);
 			record(NULL, &o, &f, caller);
 		}
