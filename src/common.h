@@ -2,7 +2,8 @@
  * common.h
  *	  Helpers shared by the ordertrack extension's parts: the schema, running
  *	  SPI work as a table's owner, SPI statements and results, sorting C
- *	  strings, and the extension's tables and columns found by name.  Below every part: it declares nothing of theirs.
+ *	  strings, and the extension's tables and columns found by name.  Below
+ *	  every part: it declares nothing of theirs.
  */
 #ifndef OT_COMMON_H
 #define OT_COMMON_H

@@ -67,8 +67,8 @@ typedef struct Direct
 	Datum		stage;			/* the order's stage as read */
 } Direct;
 
-/* The setting that picks the intake's path. */
-extern void OrdersInit(void);
+/* Defines the setting that picks the intake's path. */
+extern void IntakeTriggerInit(void);
 /* Setting ordertrack.intake_sql. */
 extern bool ot_intake_sql;
 

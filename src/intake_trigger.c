@@ -857,7 +857,7 @@ bool		ot_intake_sql = false;
 
 /* The setting that picks the intake's path; the SQL plans are prepared on first use. */
 void
-OrdersInit(void)
+IntakeTriggerInit(void)
 {
 	DefineCustomBoolVariable("ordertrack.intake_sql",
 							 "Runs the intake checks as SQL statements instead of direct index and table access.",

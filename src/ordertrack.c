@@ -28,7 +28,7 @@ _PG_init(void)
 	CommonInit();
 	TrackingNoInit();
 	IntakeInit();
-	OrdersInit();
+	IntakeTriggerInit();
 	FlagsInit();
 	DirectInit();
 	CatalogueInit();
