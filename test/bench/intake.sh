@@ -33,6 +33,7 @@
 set -eu
 cd "$(dirname "$0")/../.."
 . test/lib.sh
+. test/bench/lib.sh
 
 SECONDS_PER_RUN=${OT_BENCH_SECONDS:-20}
 ROUNDS=${OT_BENCH_ROUNDS:-2}
@@ -40,35 +41,16 @@ ot_install_packages
 ot_build_install
 trap 'ot_cluster_destroy' EXIT INT TERM
 db=ot_bench_intake
-# fsync on, as in production (the test clusters run without it): with
-# synchronous_commit=on every commit then waits for its WAL to reach the disk.
-# Shared memory uses huge pages when the kernel has enough reserved
-# (vm.nr_hugepages); the report says whether it did.
-ot_cluster_start -c fsync=on -c huge_pages=try -c shared_buffers=512MB -c max_wal_size=4GB -c checkpoint_timeout=30min -c jit=off \
-	-c shared_preload_libraries=ordertrack -c ordertrack.doorbell_database=$db -c ordertrack.notify=doorbell
+bench_cluster_start $db
 ot_fresh_db $db
-work=$(mktemp -d)
-trap 'rm -rf "$work"; ot_cluster_destroy' EXIT INT TERM
 
 echo "# loading products and 200,000 recent orders into both schemas"
+bench_load_history $db
 ot_psql -d $db <<'SQL'
-INSERT INTO ordertrack.products (sku, title, spec, colour)
-SELECT 'SKU-' || g, 'product ' || g, 'M', 'blue' FROM generate_series(1, 1000) g;
-
 CREATE SCHEMA plain;
 CREATE TABLE plain.orders (LIKE ordertrack.orders INCLUDING ALL);
 CREATE TABLE plain.order_lines (LIKE ordertrack.order_lines INCLUDING ALL,
 	FOREIGN KEY (shop, order_id) REFERENCES plain.orders (shop, order_id) ON DELETE CASCADE);
-
--- history: already checked, so intake leaves these rows alone
-INSERT INTO ordertrack.orders (shop, external_ref, account, recipient, phone, address, created_at,
-							   intake_checked_at, phone_normalized, province)
-SELECT 's' || g % 10, 'h' || g, 'acc' || g % 50000, '张三', '13812345678', '北京市朝阳区建国路88号3号楼2单元501室',
-	   now() - (g % 86400) * interval '1 second', now(), '+8613812345678', '北京市'
-  FROM generate_series(1, 200000) g;
-INSERT INTO ordertrack.order_lines (shop, order_id, sku, quantity)
-SELECT o.shop, o.order_id, 'SKU-' || (o.order_id * k) % 1000 + 1, 1
-  FROM ordertrack.orders o, generate_series(1, 3) k;
 INSERT INTO plain.orders SELECT * FROM ordertrack.orders;
 INSERT INTO plain.order_lines SELECT * FROM ordertrack.order_lines;
 SELECT setval(pg_get_serial_sequence('plain.orders', 'order_id'), (SELECT max(order_id) FROM plain.orders));
@@ -77,39 +59,7 @@ SQL
 ot_psql -d $db -f test/bench/intake_plpgsql.sql >/dev/null
 ot_psql -d $db -c "VACUUM ANALYZE" -c "CHECKPOINT"
 
-# One order of three lines per transaction; the schema is a pgbench variable
-# (substituted as text: simple query mode for both sides).
-cat >"$work/order.sql" <<'EOF2'
-\set acc random(1, 50000)
-\set s1 random(1, 1000)
-\set s2 random(1, 1000)
-\set s3 random(1, 1000)
-BEGIN;
-INSERT INTO :schema.orders (shop, external_ref, account, recipient, phone, address, remarks)
-VALUES ('s' || :acc % 10, 'b' || :client_id || '-' || :scale || '-' || txid_current(), 'acc' || :acc,
-	'张三', '138 1234 5678', '北京市朝阳区建国路88号3号楼2单元501室', '周末配送，加冰袋')
-RETURNING order_id AS oid \gset
-INSERT INTO :schema.order_lines (shop, order_id, sku, title, spec, colour, quantity) VALUES
-	('s' || :acc % 10, :oid, 'SKU-' || :s1, 'product ' || :s1, 'M', 'blue', 1),
-	('s' || :acc % 10, :oid, 'SKU-' || :s2, 'product ' || :s2, 'M', 'blue', 2),
-	('s' || :acc % 10, :oid, 'SKU-' || :s3, 'product ' || :s3, 'M', 'blue', 1);
-END;
-EOF2
-
-# The server's CPU time so far, in clock ticks: the postmaster and its live
-# children, and the children it has reaped (the kernel adds their time to
-# its cutime and cstime).  A run's backends exit when pgbench disconnects.
 pm=$(head -1 "$OT_CLUSTER_DIR/data/postmaster.pid")
-server_ticks() {
-	local t=0 p f
-	for p in $pm $(pgrep -P "$pm"); do
-		read -r -a f <"/proc/$p/stat" 2>/dev/null || continue
-		t=$((t + f[13] + f[14]))
-	done
-	read -r -a f <"/proc/$pm/stat"
-	echo $((t + f[15] + f[16]))
-}
-hz=$(getconf CLK_TCK)
 
 # Pins the server's processes (and so the backends they fork) to the given
 # CPUs, or lets them run anywhere again.
@@ -121,35 +71,20 @@ pin_server() {
 }
 all_cpus=0-$(($(nproc) - 1))
 
-# Deletes the orders a run added (with their lines and flags) and vacuums,
-# so that every run starts as the target says: 200,000 orders of the last
-# 24 hours.  Left in place, a run's orders would pile up in the duplicate
-# window (tens of thousands of repeat orders within minutes) and make later
-# runs look up far more earlier orders than that traffic would.
+# Every run starts from the 200,000 orders (bench_reset).
 flags_raised=0
 reset_schema() {
-	local s=$1 extra=
-	if [ "$s" = ordertrack ]; then
+	if [ "$1" = ordertrack ]; then
 		flags_raised=$((flags_raised + $(ot_val $db "SELECT count(*) FROM ordertrack.flags")))
 	fi
-	[ "$s" = plpgsql ] && extra="DELETE FROM plpgsql.flags f WHERE NOT EXISTS
-		(SELECT FROM plpgsql.orders o WHERE o.shop = f.shop AND o.order_id = f.order_id);"
-	ot_psql -d $db -q -c "DELETE FROM $s.orders WHERE external_ref LIKE 'b%'" ${extra:+-c "$extra"} \
-		-c "VACUUM $s.orders, $s.order_lines$([ "$s" = plain ] || echo ", $s.flags")" >/dev/null
+	bench_reset $db "$1" "$([ "$1" = plpgsql ] && echo "DELETE FROM plpgsql.flags f WHERE NOT EXISTS
+		(SELECT FROM plpgsql.orders o WHERE o.shop = f.shop AND o.order_id = f.order_id)")"
 }
 
-run() {		# schema sync clients notify-mode -> "tps server-CPU-microseconds-per-order"
-	local before after out tps n
-	before=$(server_ticks)
-	[ "$4" = doorbell ] || set -- "$1" "$2" "$3" commit
-	out=$(PGOPTIONS="-c synchronous_commit=$2 -c ordertrack.notify=$4" $pinned "$PGBIN/pgbench" -n -M simple \
-		-c "$3" -j "$3" -T "$SECONDS_PER_RUN" -D schema="$1" -s 1 -f "$work/order.sql" $db 2>&1)
-	sleep 1		# until the run's backends have exited
-	after=$(server_ticks)
-	tps=$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' <<<"$out")
-	n=$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' <<<"$out")
-	[ -n "$tps" ] && [ "${n:-0}" -gt 0 ] || { echo "$out" >&2; return 1; }
-	echo "$tps $(((after - before) * 1000000 / hz / n))"
+run() {		# schema sync clients column -> "tps server-CPU-microseconds-per-order"
+	local notify=commit
+	[ "$4" = doorbell ] && notify=doorbell
+	bench_run $db "$1" "$2" "$3" $notify "$SECONDS_PER_RUN" $pinned
 }
 
 columns="plain commit doorbell plpgsql"

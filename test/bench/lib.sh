@@ -1,0 +1,75 @@
+# test/bench/lib.sh: shared by the benchmarks (after test/lib.sh).
+#
+# The intake benchmarks' data and traffic: an order of three lines per
+# transaction (test/bench/order.sql, the schema a pgbench variable), into
+# tables that start from 200,000 orders of the last 24 hours from 50,000
+# repeat buyers, so that duplicate look-ups hit a realistic index.
+
+# The cluster every intake benchmark runs on: fsync on, as in production
+# (the test clusters run without it), so that synchronous_commit=on waits
+# for the disk; the library preloaded for the doorbell worker of database
+# $1.  Shared memory uses huge pages when the kernel has enough reserved
+# (vm.nr_hugepages).
+bench_cluster_start() {
+	ot_cluster_start -c fsync=on -c huge_pages=try -c shared_buffers=512MB -c max_wal_size=4GB \
+		-c checkpoint_timeout=30min -c jit=off \
+		-c shared_preload_libraries=ordertrack -c ordertrack.doorbell_database="$1" -c ordertrack.notify=doorbell
+}
+
+# Products and the 200,000 orders of history (already checked, so intake
+# leaves them alone) in ordertrack's tables of database $1.
+bench_load_history() {
+	ot_psql -d "$1" <<'SQL'
+INSERT INTO ordertrack.products (sku, title, spec, colour)
+SELECT 'SKU-' || g, 'product ' || g, 'M', 'blue' FROM generate_series(1, 1000) g;
+INSERT INTO ordertrack.orders (shop, external_ref, account, recipient, phone, address, created_at,
+							   intake_checked_at, phone_normalized, province)
+SELECT 's' || g % 10, 'h' || g, 'acc' || g % 50000, '张三', '13812345678', '北京市朝阳区建国路88号3号楼2单元501室',
+	   now() - (g % 86400) * interval '1 second', now(), '+8613812345678', '北京市'
+  FROM generate_series(1, 200000) g;
+INSERT INTO ordertrack.order_lines (shop, order_id, sku, quantity)
+SELECT o.shop, o.order_id, 'SKU-' || (o.order_id * k) % 1000 + 1, 1
+  FROM ordertrack.orders o, generate_series(1, 3) k;
+SQL
+}
+
+# The server's CPU time so far, in clock ticks: the postmaster and its live
+# children, and the children it has reaped (the kernel adds their time to
+# its cutime and cstime).  A run's backends exit when pgbench disconnects.
+bench_server_ticks() {
+	local pm t=0 p f
+	pm=$(head -1 "$OT_CLUSTER_DIR/data/postmaster.pid")
+	for p in $pm $(pgrep -P "$pm"); do
+		read -r -a f <"/proc/$p/stat" 2>/dev/null || continue
+		t=$((t + f[13] + f[14]))
+	done
+	read -r -a f <"/proc/$pm/stat"
+	echo $((t + f[15] + f[16]))
+}
+
+# One pgbench run of test/bench/order.sql: bench_run DB SCHEMA SYNC CLIENTS
+# NOTIFY-MODE SECONDS [WRAPPER...] prints "tps server-CPU-microseconds-per-order".
+bench_run() {
+	local db=$1 schema=$2 sync=$3 clients=$4 notify=$5 secs=$6 before after out tps n
+	shift 6
+	before=$(bench_server_ticks)
+	out=$(PGOPTIONS="-c synchronous_commit=$sync -c ordertrack.notify=$notify" "$@" "$PGBIN/pgbench" -n -M simple \
+		-c "$clients" -j "$clients" -T "$secs" -D schema="$schema" -s 1 -f test/bench/order.sql "$db" 2>&1)
+	sleep 1		# until the run's backends have exited
+	after=$(bench_server_ticks)
+	tps=$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' <<<"$out")
+	n=$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' <<<"$out")
+	[ -n "$tps" ] && [ "${n:-0}" -gt 0 ] || { echo "$out" >&2; return 1; }
+	echo "$tps $(((after - before) * 1000000 / $(getconf CLK_TCK) / n))"
+}
+
+# Deletes the orders a run added (with their lines, and in ordertrack's
+# schema their flags) and vacuums, so that every run starts as the first
+# did: left in place, a run's orders would pile up in the duplicate window
+# and make later runs look up far more earlier orders than real traffic.
+# bench_reset DB SCHEMA [EXTRA-SQL]
+bench_reset() {
+	local db=$1 s=$2
+	ot_psql -d "$db" -q -c "DELETE FROM $s.orders WHERE external_ref LIKE 'b%'" ${3:+-c "$3"} \
+		-c "VACUUM $s.orders, $s.order_lines$([ "$s" = plain ] || echo ", $s.flags")" >/dev/null
+}
