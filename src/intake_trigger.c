@@ -682,7 +682,11 @@ record_direct(Direct *d, const IntakeOrder *o, const Findings *f)
 {
 	static const char *const flag_cols[5] = {"shop", "order_id", "code", "severity", "detail"};
 	static const char *const order_cols[4] = {"service_requirements", "intake_checked_at", "stage", "skus"};
-	Relation	rels[3] = {d->flags, d->events, d->orders};
+	enum
+	{
+		W_FLAGS, W_EVENTS, W_ORDERS
+	};
+	Relation	rels[3] = {d->flags, d->events, d->orders};	/* in the order of the enum */
 	AttrNumber	flag_id_att = OtAttnum(RelationGetDescr(d->flags), "flag_id");
 	OtWriter	w;
 	bool		block = false;
@@ -707,7 +711,7 @@ record_direct(Direct *d, const IntakeOrder *o, const Findings *f)
 		vals[2] = CStringGetTextDatum(f->flags[i].code);
 		vals[3] = CStringGetTextDatum(severity);
 		vals[4] = CStringGetTextDatum(f->flags[i].detail);
-		row = OtInsert(&w, 0, 5, flag_cols, vals, nulls);
+		row = OtInsert(&w, W_FLAGS, 5, flag_cols, vals, nulls);
 		codes[i] = f->flags[i].code;
 		if (!FlagAlerted(severity))
 			continue;
@@ -716,7 +720,7 @@ record_direct(Direct *d, const IntakeOrder *o, const Findings *f)
 		PayloadText(&p, "code", f->flags[i].code);
 		PayloadText(&p, "severity", severity);
 		PayloadText(&p, "detail", f->flags[i].detail);
-		PayloadPublish(&w, o->shop, o->order_id, "alerts", "flag_raised", &p);
+		PayloadPublish(&w, W_EVENTS, o->shop, o->order_id, "alerts", "flag_raised", &p);
 	}
 
 	stage = block ? DirectFunctionCall2(enum_in, CStringGetDatum("review"), ObjectIdGetDatum(d->stage_type))
@@ -725,7 +729,7 @@ record_direct(Direct *d, const IntakeOrder *o, const Findings *f)
 	vals[1] = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
 	vals[2] = stage;
 	vals[3] = order_skus(o);
-	OtUpdate(&w, 2, d->order_row, 4, order_cols, vals, nulls);
+	OtUpdate(&w, W_ORDERS, d->order_row, 4, order_cols, vals, nulls);
 
 	ntags = service_tags(f, tags);
 	PayloadBegin(&p);
@@ -734,7 +738,7 @@ record_direct(Direct *d, const IntakeOrder *o, const Findings *f)
 	PayloadText(&p, "stage", DatumGetCString(DirectFunctionCall1(enum_out, stage)));
 	PayloadTexts(&p, "service_requirements", tags, ntags);
 	PayloadTexts(&p, "flags", codes, f->n);
-	PayloadPublish(&w, o->shop, o->order_id, "intake", "order_received", &p);
+	PayloadPublish(&w, W_EVENTS, o->shop, o->order_id, "intake", "order_received", &p);
 	OtWriterEnd(&w);
 }
 

@@ -70,11 +70,12 @@ PayloadTexts(Payload *p, const char *key, const char *const *values, int n)
 }
 
 /*
- * Writes an outbox row with the payload, through table 1 of the writer
- * (ordertrack.events), and ends the payload.
+ * Writes an outbox row with the payload, through table events of the
+ * writer (ordertrack.events), and ends the payload.
  */
 void
-PayloadPublish(OtWriter *w, Datum shop, int64 order_id, const char *topic, const char *kind, Payload *payload)
+PayloadPublish(OtWriter *w, int events, Datum shop, int64 order_id, const char *topic, const char *kind,
+			   Payload *payload)
 {
 	static const char *const cols[5] = {"shop", "topic", "kind", "order_id", "payload"};
 	Datum		vals[5];
@@ -86,5 +87,5 @@ PayloadPublish(OtWriter *w, Datum shop, int64 order_id, const char *topic, const
 	vals[3] = Int64GetDatum(order_id);
 	vals[4] = JsonbPGetDatum(JsonbValueToJsonb(pushJsonbValue(&payload->state, WJB_END_OBJECT, NULL)));
 	/* written without a statement: no statement trigger announces it */
-	EventAnnounce(OtInsert(w, 1, 5, cols, vals, nulls));
+	EventAnnounce(OtInsert(w, events, 5, cols, vals, nulls));
 }

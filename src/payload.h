@@ -26,8 +26,8 @@ extern void PayloadText(Payload *p, const char *key, const char *value);
 extern void PayloadInt8(Payload *p, const char *key, int64 value);
 /* Adds key: an array of the n strings. */
 extern void PayloadTexts(Payload *p, const char *key, const char *const *values, int n);
-/* Writes an outbox row with the payload, through table 1 of the writer (ordertrack.events). */
-extern void PayloadPublish(OtWriter *w, Datum shop, int64 order_id, const char *topic, const char *kind,
-						   Payload *payload);
+/* Writes an outbox row with the payload, through the writer's table events (ordertrack.events). */
+extern void PayloadPublish(OtWriter *w, int events, Datum shop, int64 order_id, const char *topic,
+						   const char *kind, Payload *payload);
 
 #endif							/* OT_PAYLOAD_H */
