@@ -414,10 +414,10 @@ order_skus(const IntakeOrder *o)
 
 /*
  * ------------------------------------------------------------------------
- * The SQL path: three statements through SPI (the look-ups' one in
- * intake_lookup.c).  Used where the trigger's
- * table is not ordertrack.orders itself (a shard of a distributed table,
- * where the statements are routed to the shop's shards), and when
+ * The SQL path: three statements through SPI (the look-ups' one is in
+ * intake_lookup.c).  Used where the trigger's table is not
+ * ordertrack.orders itself (a shard of a distributed table, where the
+ * statements are routed to the shop's shards), and when
  * ordertrack.intake_sql is on.
  * ------------------------------------------------------------------------
  */
