@@ -6,6 +6,7 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
@@ -14,6 +15,7 @@
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
+#include "utils/snapmgr.h"
 
 #include "catalogue.h"
 #include "common.h"
@@ -77,10 +79,20 @@ FlagsInit(void)
 
 PG_FUNCTION_INFO_V1(resolve_flag);
 
+/* The statement that counts an order's open blocking flags (kept). */
+static SPIPlanPtr open_blocking_plan = NULL;
+
 /*
  * A person resolves a flag.  When the last open blocking flag of an order in
  * review is resolved, the order returns to received.  Returns the order's
  * stage.
+ *
+ * Two people resolving the two blocking flags of one order at the same time
+ * must not each see the other's flag still open and leave the order in
+ * review: the order is locked first (as every function that changes an
+ * order locks it), so the second waits for the first; and what stays open is
+ * counted with the latest snapshot, so that in REPEATABLE READ too the
+ * second sees the first's resolution.
  */
 Datum
 resolve_flag(PG_FUNCTION_ARGS)
@@ -89,8 +101,12 @@ resolve_flag(PG_FUNCTION_ARGS)
 	Datum		note = PG_ARGISNULL(1) ? (Datum) 0 : PG_GETARG_DATUM(1);
 	char	   *who = GetUserNameFromId(GetUserId(), false);
 	OwnerScope	scope;
+	Oid			key_types[2] = {TEXTOID, INT8OID};
 	Datum		args[4];
 	char		nulls[4] = {' ', ' ', ' ', ' '};
+	Datum		shop;
+	Datum		order_id;
+	char	   *code;
 	Datum		result;
 	bool		isnull;
 	Oid			nsp = get_namespace_oid(OT_SCHEMA, false);
@@ -102,59 +118,81 @@ resolve_flag(PG_FUNCTION_ARGS)
 		elog(ERROR, "SPI_connect failed");
 	OtEnterOwner(OtRelationOwner(flags_rel), &scope);
 
+	/* the flag's order, locked before the flag */
 	args[0] = Int64GetDatum(flag_id);
-	if (SPI_execute_with_args("SELECT shop, order_id, severity, resolved_at::text, code"
-							  " FROM ordertrack.flags WHERE flag_id = $1 FOR UPDATE",
-							  1, (Oid[]) {INT8OID}, args, NULL, false, 0) != SPI_OK_SELECT)
+	if (SPI_execute_with_args("SELECT shop, order_id FROM ordertrack.flags WHERE flag_id = $1",
+							  1, (Oid[]) {INT8OID}, args, NULL, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read flag " INT64_FORMAT, flag_id);
 	if (SPI_processed == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("flag " INT64_FORMAT " does not exist", flag_id),
 				 errhint("Open flags are listed in ordertrack.flags WHERE resolved_at IS NULL.")));
-	if (OtSpiText(0, 4) != NULL)
+	shop = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	shop = PointerGetDatum(PG_DETOAST_DATUM_COPY(shop));
+	order_id = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull);
+	args[0] = shop;
+	args[1] = order_id;
+	if (SPI_execute_with_args("SELECT FROM ordertrack.orders WHERE shop = $1 AND order_id = $2 FOR UPDATE",
+							  2, key_types, args, NULL, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not lock the order of flag " INT64_FORMAT, flag_id);
+
+	args[1] = Int64GetDatum(flag_id);
+	if (SPI_execute_with_args("SELECT resolved_at::text, code FROM ordertrack.flags"
+							  " WHERE shop = $1 AND flag_id = $2 FOR UPDATE",
+							  2, key_types, args, NULL, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read flag " INT64_FORMAT, flag_id);
+	if (SPI_processed == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("flag " INT64_FORMAT " does not exist", flag_id),
+				 errdetail("It was deleted while it was being resolved.")));
+	if (OtSpiText(0, 1) != NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("flag " INT64_FORMAT " is already resolved", flag_id),
-				 errdetail("It was resolved at %s.", OtSpiText(0, 4))));
-	{
-		Datum		shop = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-		Datum		order_id = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull);
-		char	   *code = OtSpiText(0, 5);
+				 errdetail("It was resolved at %s.", OtSpiText(0, 1))));
+	code = OtSpiText(0, 2);
 
-		shop = PointerGetDatum(PG_DETOAST_DATUM_COPY(shop));
-		args[0] = shop;
-		args[1] = Int64GetDatum(flag_id);
-		args[2] = CStringGetTextDatum(who);
-		args[3] = note;
-		nulls[3] = PG_ARGISNULL(1) ? 'n' : ' ';
-		if (SPI_execute_with_args("WITH done AS ("
-								  " UPDATE ordertrack.flags SET resolved_at = pg_catalog.now(), resolved_by = $3, resolution = $4"
-								  " WHERE shop = $1 AND flag_id = $2"
-								  " RETURNING order_id, flag_id, code, severity, resolution, resolved_by)"
-								  " INSERT INTO ordertrack.events (shop, topic, kind, order_id, payload)"
-								  " SELECT $1, 'alerts', 'flag_resolved', order_id, pg_catalog.jsonb_build_object("
-								  " 'flag_id', flag_id, 'code', code, 'severity', severity,"
-								  " 'resolution', resolution, 'resolved_by', resolved_by) FROM done",
-								  4, (Oid[]) {TEXTOID, INT8OID, TEXTOID, TEXTOID}, args, nulls, false, 0) != SPI_OK_INSERT)
-			elog(ERROR, "could not resolve flag " INT64_FORMAT, flag_id);
+	args[2] = CStringGetTextDatum(who);
+	args[3] = note;
+	nulls[3] = PG_ARGISNULL(1) ? 'n' : ' ';
+	if (SPI_execute_with_args("WITH done AS ("
+							  " UPDATE ordertrack.flags SET resolved_at = pg_catalog.now(), resolved_by = $3, resolution = $4"
+							  " WHERE shop = $1 AND flag_id = $2"
+							  " RETURNING order_id, flag_id, code, severity, resolution, resolved_by)"
+							  " INSERT INTO ordertrack.events (shop, topic, kind, order_id, payload)"
+							  " SELECT $1, 'alerts', 'flag_resolved', order_id, pg_catalog.jsonb_build_object("
+							  " 'flag_id', flag_id, 'code', code, 'severity', severity,"
+							  " 'resolution', resolution, 'resolved_by', resolved_by) FROM done",
+							  4, (Oid[]) {TEXTOID, INT8OID, TEXTOID, TEXTOID}, args, nulls, false, 0) != SPI_OK_INSERT)
+		elog(ERROR, "could not resolve flag " INT64_FORMAT, flag_id);
 
-		/* the order leaves review when nothing blocks it any more */
-		args[1] = order_id;
+	/*
+	 * The order leaves review when nothing blocks it any more: counted with
+	 * the latest snapshot (after this command's changes), which sees every
+	 * resolution committed before the order's lock was granted.
+	 */
+	args[1] = order_id;
+	CommandCounterIncrement();
+	if (SPI_execute_snapshot(OtPrepare(&open_blocking_plan,
+									   "SELECT count(*) FROM ordertrack.flags f"
+									   " WHERE f.shop = $1 AND f.order_id = $2 AND f.severity = 'block'"
+									   " AND f.resolved_at IS NULL",
+									   2, key_types),
+							 args, NULL, GetLatestSnapshot(), InvalidSnapshot, false, false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not count the open blocking flags of the order");
+	if (DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)) == 0)
 		(void) StageMoveExecute(InvalidOid, who,
 								psprintf("flag " INT64_FORMAT " (%s) resolved", flag_id, code),
 								"UPDATE ordertrack.orders o SET stage = 'received'"
-								" WHERE o.shop = $1 AND o.order_id = $2 AND o.stage = 'review'"
-								" AND NOT EXISTS (SELECT 1 FROM ordertrack.flags f"
-								" WHERE f.shop = $1 AND f.order_id = $2 AND f.severity = 'block'"
-								" AND f.resolved_at IS NULL)",
-								2, (Oid[]) {TEXTOID, INT8OID}, args);
-		if (SPI_execute_with_args("SELECT stage FROM ordertrack.orders WHERE shop = $1 AND order_id = $2",
-								  2, (Oid[]) {TEXTOID, INT8OID}, args, NULL, false, 1) != SPI_OK_SELECT ||
-			SPI_processed != 1)
-			elog(ERROR, "could not read the order's stage");
-		result = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-	}
+								" WHERE o.shop = $1 AND o.order_id = $2 AND o.stage = 'review'",
+								2, key_types, args);
+	if (SPI_execute_with_args("SELECT stage FROM ordertrack.orders WHERE shop = $1 AND order_id = $2",
+							  2, key_types, args, NULL, false, 1) != SPI_OK_SELECT ||
+		SPI_processed != 1)
+		elog(ERROR, "could not read the order's stage");
+	result = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
 	OtLeaveOwner(&scope);
 	SPI_finish();
 	PG_RETURN_DATUM(result);	/* an enum value is an Oid: passed by value */
