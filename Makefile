@@ -29,7 +29,7 @@ PG_CPPFLAGS += -isystem $(shell $(PG_CONFIG) --includedir-server)
 
 REGRESS = tracking_no intake_text outbox
 REGRESS_OPTS = --inputdir=. --load-extension=ordertrack
-ISOLATION = tracking_issue settings_cache intake_duplicates catalogue_cache stage_race stage_graph_cache outbox_delivery resolve_race
+ISOLATION = tracking_issue settings_cache intake_duplicates catalogue_cache stage_race stage_graph_cache outbox_delivery resolve_race intake_account_locks
 ISOLATION_OPTS = --load-extension=ordertrack
 
 EXTRA_CLEAN = $(UNIT_TESTS) $(FUZZ_TARGETS) test/unit/check_numbers

@@ -14,6 +14,13 @@
 /* Schema that holds every ordertrack object (the extension is not relocatable). */
 #define OT_SCHEMA "ordertrack"
 
+/*
+ * ordertrack's advisory locks are of a class of their own (the last field
+ * of an advisory lock's tag, objsubid in pg_locks), which neither form of
+ * pg_advisory_lock() uses (1 and 2): they never meet an application's.
+ */
+#define OT_LOCK_CLASS_ACCOUNT 0x4f54	/* intake: one account of a shop */
+
 /* Running SPI work as a table's owner */
 typedef struct OwnerScope
 {

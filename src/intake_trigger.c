@@ -35,10 +35,12 @@
 #include "fmgr.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
+#include "storage/lock.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/inval.h"
+#include "utils/memutils.h"
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 #include "utils/rel.h"
@@ -115,6 +117,53 @@ require_trigger(FunctionCallInfo fcinfo, const char *name, bool before)
 	return td;
 }
 
+/*
+ * The accounts whose new orders this transaction's intake will check,
+ * noted BEFORE INSERT (in TopTransactionContext, forgotten when the
+ * transaction ends).  The first check locks them all, in one order (by shop,
+ * then account): two transactions whose orders of the same accounts come in
+ * another order then never wait for each other in a circle.
+ */
+typedef struct PendingAccount
+{
+	char	   *shop;
+	char	   *account;
+} PendingAccount;
+
+static PendingAccount *pending = NULL;
+static int	npending = 0;
+static int	maxpending = 0;
+
+/* Notes an account whose order this transaction will check. */
+static void
+note_account(Datum shop, Datum account)
+{
+	MemoryContext old = MemoryContextSwitchTo(TopTransactionContext);
+
+	if (npending == maxpending)
+	{
+		maxpending = Max(16, maxpending * 2);
+		pending = pending ? repalloc(pending, sizeof(PendingAccount) * maxpending)
+			: palloc(sizeof(PendingAccount) * maxpending);
+	}
+	pending[npending].shop = TextDatumGetCString(shop);
+	pending[npending].account = TextDatumGetCString(account);
+	npending++;
+	MemoryContextSwitchTo(old);
+}
+
+/* Forgets the noted accounts when the transaction ends (their memory goes with it). */
+static void
+IntakeXactCallback(XactEvent event, void *arg pg_attribute_unused())
+{
+	if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_ABORT || event == XACT_EVENT_PREPARE ||
+		event == XACT_EVENT_PARALLEL_COMMIT || event == XACT_EVENT_PARALLEL_ABORT)
+	{
+		pending = NULL;
+		npending = maxpending = 0;
+	}
+}
+
 static bool
 already_checked(HeapTuple tup, TupleDesc desc)
 {
@@ -143,6 +192,16 @@ order_intake_prepare(PG_FUNCTION_ARGS)
 
 	if (already_checked(tup, desc))
 		return PointerGetDatum(tup);
+
+	{
+		bool		shop_null;
+		bool		account_null;
+		Datum		shop = heap_getattr(tup, OtAttnum(desc, "shop"), desc, &shop_null);
+		Datum		account = heap_getattr(tup, OtAttnum(desc, "account"), desc, &account_null);
+
+		if (!shop_null && !account_null)
+			note_account(shop, account);
+	}
 
 	d = heap_getattr(tup, OtAttnum(desc, "stage"), desc, &isnull);
 	if (!isnull)
@@ -337,21 +396,53 @@ check_order(const IntakeOrder *o, Findings *f)
 		add_tag(f, "urgent");
 }
 
+/* The transaction lock of one account of a shop, in ordertrack's own lock class. */
+static void
+lock_account_key(const char *shop, const char *account)
+{
+	StringInfoData key;
+	uint64		h;
+	LOCKTAG		tag;
+
+	initStringInfo(&key);
+	appendStringInfo(&key, "ordertrack intake\x1f%s\x1f%s", shop, account);
+	h = hash_bytes_extended((const unsigned char *) key.data, key.len, 2026);
+	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, (uint32) (h >> 32), (uint32) h, OT_LOCK_CLASS_ACCOUNT);
+	(void) LockAcquire(&tag, ExclusiveLock, false, false);
+	pfree(key.data);
+}
+
+/* Orders noted accounts by shop, then account. */
+static int
+pending_cmp(const void *a, const void *b)
+{
+	const PendingAccount *x = a;
+	const PendingAccount *y = b;
+	int			c = strcmp(x->shop, y->shop);
+
+	return c != 0 ? c : strcmp(x->account, y->account);
+}
+
 /*
  * One account at a time: a transaction lock per shop and account, so that
  * of two orders of one account being checked at once, the second sees the
- * first (its look-ups take a snapshot after the lock).
+ * first (its look-ups take a snapshot after the lock).  The first check of
+ * a transaction locks every account it noted, in a fixed order; the order's
+ * own account is then held already (or, for an order whose check was
+ * queued without a note, taken now).
  */
 static void
 lock_account(const IntakeOrder *o)
 {
-	StringInfoData key;
-
-	initStringInfo(&key);
-	appendStringInfo(&key, "ordertrack intake\x1f%s\x1f%s", TextDatumGetCString(o->shop), o->account);
-	(void) DirectFunctionCall1(pg_advisory_xact_lock_int8,
-							   Int64GetDatum((int64) hash_bytes_extended((const unsigned char *) key.data,
-																		 key.len, 2026)));
+	if (npending > 0)
+	{
+		qsort(pending, npending, sizeof(PendingAccount), pending_cmp);
+		for (int i = 0; i < npending; i++)
+			if (i == 0 || pending_cmp(&pending[i], &pending[i - 1]) != 0)
+				lock_account_key(pending[i].shop, pending[i].account);
+		npending = 0;
+	}
+	lock_account_key(TextDatumGetCString(o->shop), o->account);
 }
 
 /* 4. duplicates, 5. history, 6. blacklist */
@@ -863,6 +954,7 @@ bool		ot_intake_sql = false;
 void
 IntakeTriggerInit(void)
 {
+	RegisterXactCallback(IntakeXactCallback, NULL);
 	DefineCustomBoolVariable("ordertrack.intake_sql",
 							 "Runs the intake checks as SQL statements instead of direct index and table access.",
 							 "Intake always uses SQL statements on a table that is not ordertrack.orders itself "
