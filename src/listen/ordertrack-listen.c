@@ -18,8 +18,14 @@
  *	  (one batch, --max), and never one that was acknowledged.
  *
  *	  A lost connection is reported on standard error and made again after
- *	  1, 2, 4, ... up to 30 seconds, draining first.  SIGINT and SIGTERM end
- *	  it after the current line, which is acknowledged with those before it.
+ *	  1, 2, 4, ... up to 30 seconds, draining first.  A server that stops
+ *	  answering (a half-open connection) is noticed within about a minute:
+ *	  TCP keepalives after 30 s of silence, and tcp_user_timeout 60 s, unless
+ *	  the connection string sets them.  SIGINT and SIGTERM end it after the
+ *	  current line, which is acknowledged with those before it; they also end
+ *	  a wait for a server that does not answer (a batch printed and not yet
+ *	  acknowledged then comes again).  A closed standard output ends it with
+ *	  status 2.
  *
  *	  Exit status: 0 when stopped by a signal or after --once; 1 on a usage
  *	  error; 2 when the start-up fails (connection, subscribe, LISTEN or the
@@ -46,6 +52,9 @@
 #define EXIT_TROUBLE 2
 
 #define MAX_BACKOFF_SECONDS 30
+
+/* After a stop request, how long the acknowledgement of printed lines may take. */
+#define ACK_GRACE_MS 5000
 
 static const char *const topic_names[] = {
 	"intake", "alerts", "warehouse", "production", "logistics", "customer", "tracking"
@@ -295,6 +304,8 @@ setup_signals(void)
 	sa.sa_flags = SA_RESTART;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	/* a closed standard output is an error to report (status 2), not a signal to die of */
+	signal(SIGPIPE, SIG_IGN);
 }
 
 /* Prints the server's notices and warnings on stderr, with our name. */
@@ -309,10 +320,33 @@ print_notice(void *arg, const char *message)
 static PGconn *
 connect_db(void)
 {
-	/* later entries win over what the connection string says */
-	const char *const keywords[] = {"dbname", "fallback_application_name", "client_encoding", NULL};
-	const char *const values[] = {opts.conninfo, PROGNAME, "UTF8", NULL};
-	PGconn	   *conn = PQconnectdbParams(keywords, values, 1);
+	/*
+	 * Entries before dbname are defaults that the connection string may
+	 * change; later entries win over it.  connect_timeout only when
+	 * PGCONNECT_TIMEOUT does not set it (an explicit entry would win over
+	 * the environment).
+	 */
+	const char *const keywords[] = {"keepalives", "keepalives_idle", "keepalives_interval",
+		"keepalives_count", "tcp_user_timeout", "connect_timeout",
+	"dbname", "fallback_application_name", "client_encoding", NULL};
+	const char *const values[] = {"1", "30", "10", "3", "60000", "10",
+	opts.conninfo, PROGNAME, "UTF8", NULL};
+	int			skip = getenv("PGCONNECT_TIMEOUT") != NULL ? 1 : 0;
+	const char *kw[10];
+	const char *val[10];
+	int			n = 0;
+	PGconn	   *conn;
+
+	for (int i = 0; keywords[i] != NULL; i++)
+	{
+		if (skip && strcmp(keywords[i], "connect_timeout") == 0)
+			continue;
+		kw[n] = keywords[i];
+		val[n++] = values[i];
+	}
+	kw[n] = NULL;
+	val[n] = NULL;
+	conn = PQconnectdbParams(kw, val, 1);
 
 	if (conn != NULL)
 		PQsetNoticeProcessor(conn, print_notice, NULL);
@@ -331,33 +365,94 @@ report_result_error(const char *what, PGconn *conn, const PGresult *res)
 			msg[0] == '\0' || msg[strlen(msg) - 1] != '\n' ? "\n" : "");
 }
 
-/* Runs a parameterised query; false (reported) when it fails. */
-static bool
-run_query(PGconn *conn, const char *what, const char *sql, int nparams, const char *const *params,
-		  ExecStatusType expected)
+/*
+ * Runs a parameterised query without blocking in libpq: it waits for the
+ * answer on the connection's socket and on the signal pipe, so that SIGINT
+ * and SIGTERM end a wait for a server that does not answer.  After a stop
+ * request it waits grace_ms more, then gives up.  Returns the last result
+ * (NULL when the connection failed: PQerrorMessage says why), and sets
+ * *stopped when it gave up because of a stop request.
+ */
+static PGresult *
+exec_query(PGconn *conn, const char *sql, int nparams, const char *const *params, int grace_ms,
+		   bool *stopped)
 {
-	PGresult   *res = PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0);
+	PGresult   *last = NULL;
+	int			waited_ms = 0;
+
+	*stopped = false;
+	if (!PQsendQueryParams(conn, sql, nparams, NULL, params, NULL, NULL, 0))
+		return NULL;
+	for (;;)
+	{
+		PGresult   *res;
+
+		while (PQisBusy(conn))
+		{
+			struct pollfd fds[2] = {
+				{.fd = PQsocket(conn), .events = POLLIN},
+				{.fd = signal_pipe[0], .events = POLLIN}
+			};
+			int			rc;
+
+			if (stop_requested && waited_ms >= grace_ms)
+			{
+				PQclear(last);
+				*stopped = true;
+				return NULL;
+			}
+			rc = poll(fds, stop_requested ? 1 : 2, stop_requested ? 100 : -1);
+			if (stop_requested)
+				waited_ms += 100;
+			if (rc < 0 && errno != EINTR)
+			{
+				PQclear(last);
+				return NULL;
+			}
+			if (rc > 0 && fds[0].revents != 0 && !PQconsumeInput(conn))
+			{
+				PQclear(last);
+				return NULL;
+			}
+		}
+		res = PQgetResult(conn);
+		if (res == NULL)
+			return last;
+		PQclear(last);
+		last = res;
+	}
+}
+
+/* Runs a parameterised query: STEP_OK, STEP_LOST (reported) or STEP_STOP. */
+static Step
+run_query(PGconn *conn, const char *what, const char *sql, int nparams, const char *const *params,
+		  ExecStatusType expected, int grace_ms)
+{
+	bool		stopped;
+	PGresult   *res = exec_query(conn, sql, nparams, params, grace_ms, &stopped);
 	bool		ok = PQresultStatus(res) == expected;
 
+	if (stopped)
+		return STEP_STOP;
 	if (!ok)
 		report_result_error(what, conn, res);
 	PQclear(res);
-	return ok;
+	return ok ? STEP_OK : STEP_LOST;
 }
 
 /* Subscribes the consumer to its topics. */
-static bool
+static Step
 subscribe(PGconn *conn)
 {
 	const char *params[2] = {opts.consumer, opts.topics_csv};
 
 	return run_query(conn, "subscribe",
 					 "SELECT ordertrack.subscribe($1, pg_catalog.string_to_array($2, ','))",
-					 2, params, PGRES_TUPLES_OK);
+					 2, params, PGRES_TUPLES_OK, 0);
 }
 
 /* LISTENs on the channel of each of its topics (all without --topics). */
-static bool
+static Step
 listen_topics(PGconn *conn)
 {
 	for (int i = 0; i < NUM_TOPICS; i++)
@@ -365,7 +460,7 @@ listen_topics(PGconn *conn)
 		char		channel[64];
 		char	   *ident;
 		char		sql[128];
-		bool		ok;
+		Step		step;
 
 		if (opts.topics_given && !opts.topic_chosen[i])
 			continue;
@@ -374,15 +469,15 @@ listen_topics(PGconn *conn)
 		if (ident == NULL)
 		{
 			fprintf(stderr, PROGNAME ": LISTEN %s failed: %s", channel, PQerrorMessage(conn));
-			return false;
+			return STEP_LOST;
 		}
 		snprintf(sql, sizeof(sql), "LISTEN %s", ident);
 		PQfreemem(ident);
-		ok = run_query(conn, "LISTEN", sql, 0, NULL, PGRES_COMMAND_OK);
-		if (!ok)
-			return false;
+		step = run_query(conn, "LISTEN", sql, 0, NULL, PGRES_COMMAND_OK, 0);
+		if (step != STEP_OK)
+			return step;
 	}
-	return true;
+	return STEP_OK;
 }
 
 /* Frees the notifications libpq has received: each is only a bell. */
@@ -469,10 +564,14 @@ drain(PGconn *conn)
 		long long	last = 0;
 		char		last_text[32];
 		const char *ack_params[2];
+		bool		stopped;
+		Step		step;
 
 		/* bells that came before this poll are answered by it */
 		discard_bells(conn);
-		res = PQexecParams(conn, poll_sql, 2, NULL, params, NULL, NULL, 0);
+		res = exec_query(conn, poll_sql, 2, params, 0, &stopped);
+		if (stopped)
+			return STEP_STOP;
 		if (PQresultStatus(res) != PGRES_TUPLES_OK)
 		{
 			report_result_error("poll", conn, res);
@@ -502,8 +601,11 @@ drain(PGconn *conn)
 		snprintf(last_text, sizeof(last_text), "%lld", last);
 		ack_params[0] = opts.consumer;
 		ack_params[1] = last_text;
-		if (!run_query(conn, "ack", "SELECT ordertrack.ack($1, $2)", 2, ack_params, PGRES_TUPLES_OK))
-			return STEP_LOST;
+		/* printed lines are acknowledged even after a stop request, if the server answers */
+		step = run_query(conn, "ack", "SELECT ordertrack.ack($1, $2)", 2, ack_params, PGRES_TUPLES_OK,
+						 ACK_GRACE_MS);
+		if (step != STEP_OK)
+			return step;
 		if (stop_requested)
 			return STEP_STOP;
 	}
@@ -577,6 +679,7 @@ static Step
 start_session(PGconn **connp, bool first)
 {
 	PGconn	   *conn = connect_db();
+	Step		step;
 
 	*connp = conn;
 	if (conn == NULL)
@@ -589,11 +692,11 @@ start_session(PGconn **connp, bool first)
 		fprintf(stderr, PROGNAME ": could not connect: %s", PQerrorMessage(conn));
 		return STEP_LOST;
 	}
-	if (first && opts.topics_given && !subscribe(conn))
-		return STEP_LOST;
+	if (first && opts.topics_given && (step = subscribe(conn)) != STEP_OK)
+		return step;
 	/* LISTEN before draining: what commits during the drain rings the bell */
-	if (!opts.once && !listen_topics(conn))
-		return STEP_LOST;
+	if (!opts.once && (step = listen_topics(conn)) != STEP_OK)
+		return step;
 	return drain(conn);
 }
 

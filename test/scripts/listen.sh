@@ -9,7 +9,10 @@
 #     delivered when it commits; rolled-back events never;
 #   - kill -9 in the middle of a stream of writes, then restart: nothing is
 #     lost, and nothing acknowledged before the kill comes again;
-#   - a terminated backend and a restarted server: it reconnects and goes on.
+#   - a terminated backend and a restarted server: it reconnects and goes on;
+#   - a closed standard output: status 2, not death by SIGPIPE; SIGTERM ends
+#     a wait for a server that does not answer; TCP keepalives start after
+#     30 s of silence.
 # Output lines are checked by the server: loaded into a table, parsed as
 # json and compared with ordertrack.events.
 set -u
@@ -38,7 +41,7 @@ fi
 echo "# using $LISTEN"
 
 ot_cluster_start -c shared_preload_libraries=ordertrack -c ordertrack.doorbell_database=postgres \
-	-c ordertrack.doorbell_interval=50ms || exit 1
+	-c ordertrack.doorbell_interval=50ms -c listen_addresses=127.0.0.1 || exit 1
 
 # A database with the extension and the checking helpers (schema t).
 setup_db() {
@@ -361,4 +364,45 @@ load $db reco "$WORK/reco.out"
 ot_is "$(ot_val $db "SELECT string_agg(line::jsonb->>'kind', ',' ORDER BY n) FROM t.reco")" "before,while_away,after,after_restart" \
 	"reconnect: every event once, none lost"
 echo "# reconnect: waits before its attempts: $(grep -o 'reconnecting in [0-9]* s' "$WORK/reco.err" | sed 's/reconnecting in //' | tr '\n' ' ')"
+
+# ---------------------------------------------------------------------------
+# 6. A closed standard output, a server that does not answer, keepalives
+db=stuck
+setup_db $db
+ot_psql -d $db -c "INSERT INTO ordertrack.events (shop, topic, kind) SELECT 's', 'intake', 'piped' FROM generate_series(1, 500)"
+# the reader is gone before the first line is written
+( sleep 0.5; exec "$LISTEN" --consumer piped --once dbname=$db 2>"$WORK/pipe.err" ) | true
+st=${PIPESTATUS[0]}
+ot_is "$st:$(grep -c 'could not write to standard output' "$WORK/pipe.err")" "2:1" \
+	"closed stdout: exits 2 and says why (not killed by SIGPIPE, 141)"
+ot_is "$("$LISTEN" --consumer piped --once dbname=$db | grep -c '"kind": "piped"')" 500 \
+	"closed stdout: what it could not print was not acknowledged"
+# poll() waits for the consumer's row, which another session holds locked
+ot_psql -d $db -c "INSERT INTO ordertrack.consumers (consumer) VALUES ('stuck')"
+ot_psql -d $db -c "BEGIN" -c "SELECT FROM ordertrack.consumers WHERE consumer = 'stuck' FOR UPDATE" \
+	-c "SELECT pg_sleep(60)" >/dev/null 2>&1 &
+holder=$!
+BG_PIDS+=("$holder")
+wait_until 10 val_is $db "SELECT count(*) FROM pg_stat_activity WHERE datname = '$db' AND query LIKE '%pg_sleep(60)%' AND pid <> pg_backend_pid()" 1
+start_bg "$WORK/stuck.out" "$WORK/stuck.err" --consumer stuck --interval 60 dbname=$db
+stuck=$BG_PID
+wait_until 10 val_is $db "SELECT count(*) FROM pg_stat_activity WHERE datname = '$db' AND application_name = 'ordertrack-listen' AND wait_event_type = 'Lock'" 1
+kill -TERM $stuck
+gone() { ! kill -0 "$1" 2>/dev/null; }
+wait_until 3 gone $stuck
+ended=$?
+kill -9 $stuck 2>/dev/null
+wait $stuck
+STATUS=$?
+ot_is "$ended:$STATUS" "0:0" "stop: SIGTERM ends a wait for a server that does not answer, with status 0"
+ot_val $db "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = '$db' AND pid <> pg_backend_pid()" >/dev/null
+wait $holder 2>/dev/null
+# over TCP, the socket's keepalive timer runs from 30 s (the kernel's default is 2 hours)
+start_bg "$WORK/ka.out" "$WORK/ka.err" --consumer ka --interval 60 "host=127.0.0.1 port=$PGPORT dbname=$db"
+ka=$BG_PID
+wait_until 10 consumer_up $db ka
+timer=$(ss -tnopH state established "( dport = :$PGPORT )" 2>/dev/null | grep "pid=$ka," | grep -o 'timer:(keepalive,[^,]*' | head -1)
+ot_is "$([[ $timer =~ ^timer:\(keepalive,[0-9]+(sec|ms)$ ]] && echo under_a_minute || echo "${timer:-no keepalive timer}")" under_a_minute \
+	"keepalives: the connection's keepalive timer is under a minute"
+stop_bg $ka TERM
 ot_done
