@@ -1,6 +1,6 @@
 # ordertrack: PGXS build
 EXTENSION = ordertrack
-EXTVERSION = 0.6
+EXTVERSION = 0.7
 MODULE_big = ordertrack
 # The entry point, the helpers below every part, the parts, and the parts
 # with no PostgreSQL dependency (PURE_SRCS below).
@@ -17,7 +17,7 @@ SQL_SOURCES = src/sql/tracking_no.sql src/sql/settings.sql src/sql/orders.sql \
 	src/sql/flags.sql src/sql/intake.sql src/sql/stages.sql src/sql/fulfilment.sql \
 	src/sql/scans.sql src/sql/events.sql
 DATA = updates/ordertrack--0.1.sql updates/ordertrack--0.2--0.3.sql updates/ordertrack--0.3--0.4.sql \
-	updates/ordertrack--0.4--0.5.sql updates/ordertrack--0.5--0.6.sql
+	updates/ordertrack--0.4--0.5.sql updates/ordertrack--0.5--0.6.sql updates/ordertrack--0.6--0.7.sql
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql updates/ordertrack--0.1--0.2.sql
 PGFILEDESC = "ordertrack - order tracking for e-commerce shops"
 

@@ -11,6 +11,7 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "executor/spi.h"
+#include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "utils/guc.h"
 #include "utils/inval.h"
@@ -214,4 +215,26 @@ CommonInit(void)
 {
 	CacheRegisterSyscacheCallback(RELNAMENSP, OtForgetAll, PointerGetDatum(&nrelids));
 	CacheRegisterSyscacheCallback(NAMESPACENAME, OtForgetAll, PointerGetDatum(&nrelids));
+}
+
+/*
+ * Refuses an order_id (or a flag_id) that rows of several shops share: the
+ * current SPI result holds them, the shop in column shop_col.  An id comes
+ * from its identity, unique across shops, unless rows were inserted with
+ * OVERRIDING SYSTEM VALUE (or before 0.7): a function that takes the id
+ * alone never picks one of them.
+ */
+void
+OtIdAmbiguous(const char *what, int64 id, int shop_col)
+{
+	StringInfoData shops;
+
+	initStringInfo(&shops);
+	for (uint64 i = 0; i < SPI_processed; i++)
+		appendStringInfo(&shops, "%s%s", i > 0 ? ", " : "", OtSpiText((int) i, shop_col));
+	ereport(ERROR,
+			(errcode(ERRCODE_CARDINALITY_VIOLATION),
+			 errmsg("%s " INT64_FORMAT " is ambiguous: " UINT64_FORMAT " rows have it", what, id, SPI_processed),
+			 errdetail("Shops: %s.", shops.data),
+			 errhint("An id is unique unless rows were inserted with OVERRIDING SYSTEM VALUE: give all but one of them a new id.")));
 }

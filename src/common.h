@@ -41,6 +41,8 @@ extern void OtLeaveOwner(OwnerScope *scope);
 extern SPIPlanPtr OtPrepare(SPIPlanPtr *slot, const char *sql, int nargs, Oid *types);
 /* Text of a column of the current SPI row, or NULL. */
 extern char *OtSpiText(int row, int col);
+/* Refuses an id that rows of several shops share (the current SPI result; the shop in shop_col). */
+extern void OtIdAmbiguous(const char *what, int64 id, int shop_col) pg_attribute_noreturn();
 /* qsort comparison of C strings (an array of char *). */
 extern int	OtCStringCmp(const void *a, const void *b);
 

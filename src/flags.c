@@ -120,7 +120,7 @@ resolve_flag(PG_FUNCTION_ARGS)
 
 	/* the flag's order, locked before the flag */
 	args[0] = Int64GetDatum(flag_id);
-	if (SPI_execute_with_args("SELECT shop, order_id FROM ordertrack.flags WHERE flag_id = $1",
+	if (SPI_execute_with_args("SELECT shop, order_id FROM ordertrack.flags WHERE flag_id = $1 ORDER BY shop",
 							  1, (Oid[]) {INT8OID}, args, NULL, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read flag " INT64_FORMAT, flag_id);
 	if (SPI_processed == 0)
@@ -128,6 +128,8 @@ resolve_flag(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("flag " INT64_FORMAT " does not exist", flag_id),
 				 errhint("Open flags are listed in ordertrack.flags WHERE resolved_at IS NULL.")));
+	if (SPI_processed > 1)
+		OtIdAmbiguous("flag_id", flag_id, 1);
 	shop = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
 	shop = PointerGetDatum(PG_DETOAST_DATUM_COPY(shop));
 	order_id = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull);

@@ -423,13 +423,15 @@ advance(PG_FUNCTION_ARGS)
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	args[0] = Int64GetDatum(order_id);
-	if (SPI_execute_with_args("SELECT shop, stage FROM ordertrack.orders WHERE order_id = $1",
-							  1, (Oid[]) {INT8OID}, args, NULL, false, 1) != SPI_OK_SELECT)
+	if (SPI_execute_with_args("SELECT shop, stage FROM ordertrack.orders WHERE order_id = $1 ORDER BY shop",
+							  1, (Oid[]) {INT8OID}, args, NULL, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read order " INT64_FORMAT, order_id);
 	if (SPI_processed == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("order " INT64_FORMAT " does not exist", order_id)));
+	if (SPI_processed > 1)
+		OtIdAmbiguous("order_id", order_id, 1);
 	shop = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
 	stage = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
 	if (stage != target)

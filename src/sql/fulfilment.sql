@@ -68,6 +68,32 @@ SELECT pg_catalog.pg_extension_config_dump('ordertrack.carriers', 'WHERE origin 
 SELECT pg_catalog.pg_extension_config_dump('ordertrack.carrier_rules', 'WHERE origin = ''custom''');
 GRANT SELECT ON ordertrack.carriers, ordertrack.carrier_rules TO PUBLIC;
 
+-- The shop of the order with this order_id; an error when there is none,
+-- and when orders of several shops have it (rows inserted with OVERRIDING
+-- SYSTEM VALUE, or before 0.7): a function never picks one of them.
+CREATE FUNCTION ordertrack.order_shop(order_id bigint) RETURNS text
+	LANGUAGE plpgsql STABLE
+	SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	shops text[];
+BEGIN
+	SELECT array_agg(x.shop ORDER BY x.shop) INTO shops FROM ordertrack.orders x WHERE x.order_id = order_shop.order_id;
+	IF shops IS NULL THEN
+		RAISE EXCEPTION 'order % does not exist', coalesce(order_id::text, 'NULL') USING ERRCODE = '42704';
+	ELSIF cardinality(shops) > 1 THEN
+		RAISE EXCEPTION 'order_id % is ambiguous: % rows have it', order_id, cardinality(shops)
+			USING ERRCODE = '21000',
+				  DETAIL = format('Shops: %s.', array_to_string(shops, ', ')),
+				  HINT = 'An id is unique unless rows were inserted with OVERRIDING SYSTEM VALUE: give all but one of them a new id.';
+	END IF;
+	RETURN shops[1];
+END
+$$;
+COMMENT ON FUNCTION ordertrack.order_shop(bigint) IS
+	'Used by the order functions: the shop of the order with this order_id (42704 when there is none, 21000 when orders of several shops have it)';
+REVOKE ALL ON FUNCTION ordertrack.order_shop(bigint) FROM PUBLIC;
+
 -- The order, locked; an error when there is none.
 CREATE FUNCTION ordertrack.order_for_update(order_id bigint) RETURNS ordertrack.orders
 	LANGUAGE plpgsql
@@ -76,14 +102,16 @@ AS $$
 DECLARE
 	o ordertrack.orders;
 BEGIN
-	SELECT * INTO o FROM ordertrack.orders x WHERE x.order_id = order_for_update.order_id FOR UPDATE;
+	SELECT * INTO o FROM ordertrack.orders x
+	 WHERE x.shop = ordertrack.order_shop(order_for_update.order_id) AND x.order_id = order_for_update.order_id
+	   FOR UPDATE;
 	IF NOT FOUND THEN
 		RAISE EXCEPTION 'order % does not exist', coalesce(order_id::text, 'NULL') USING ERRCODE = '42704';
 	END IF;
 	RETURN o;
 END
 $$;
-COMMENT ON FUNCTION ordertrack.order_for_update(bigint) IS 'Used by the order functions: the order, locked (42704 when there is none)';
+COMMENT ON FUNCTION ordertrack.order_for_update(bigint) IS 'Used by the order functions: the order, locked (42704 when there is none, 21000 when the order_id is ambiguous)';
 REVOKE ALL ON FUNCTION ordertrack.order_for_update(bigint) FROM PUBLIC;
 
 -- Who the order functions record as making a move.
@@ -132,7 +160,8 @@ DECLARE
 	o ordertrack.orders;
 	chosen text;
 BEGIN
-	SELECT * INTO o FROM ordertrack.orders x WHERE x.order_id = choose_carrier.order_id;
+	SELECT * INTO o FROM ordertrack.orders x
+	 WHERE x.shop = ordertrack.order_shop(choose_carrier.order_id) AND x.order_id = choose_carrier.order_id;
 	IF NOT FOUND THEN
 		RAISE EXCEPTION 'order % does not exist', coalesce(order_id::text, 'NULL') USING ERRCODE = '42704';
 	END IF;

@@ -51,7 +51,7 @@ CREATE SCHEMA plain;
 CREATE TABLE plain.orders (LIKE ordertrack.orders INCLUDING ALL);
 CREATE TABLE plain.order_lines (LIKE ordertrack.order_lines INCLUDING ALL,
 	FOREIGN KEY (shop, order_id) REFERENCES plain.orders (shop, order_id) ON DELETE CASCADE);
-INSERT INTO plain.orders SELECT * FROM ordertrack.orders;
+INSERT INTO plain.orders OVERRIDING SYSTEM VALUE SELECT * FROM ordertrack.orders;
 INSERT INTO plain.order_lines SELECT * FROM ordertrack.order_lines;
 SELECT setval(pg_get_serial_sequence('plain.orders', 'order_id'), (SELECT max(order_id) FROM plain.orders));
 SELECT setval(pg_get_serial_sequence('plain.order_lines', 'line_id'), (SELECT max(line_id) FROM plain.order_lines));

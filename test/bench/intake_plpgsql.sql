@@ -16,7 +16,7 @@ CREATE TABLE plpgsql.order_lines (LIKE ordertrack.order_lines INCLUDING ALL,
 CREATE TABLE plpgsql.flags (LIKE ordertrack.flags INCLUDING ALL);
 CREATE TABLE plpgsql.events (LIKE ordertrack.events INCLUDING ALL);
 -- the same history as schema plain (loaded before the triggers exist)
-INSERT INTO plpgsql.orders SELECT * FROM plain.orders;
+INSERT INTO plpgsql.orders OVERRIDING SYSTEM VALUE SELECT * FROM plain.orders;
 INSERT INTO plpgsql.order_lines SELECT * FROM plain.order_lines;
 SELECT setval(pg_get_serial_sequence('plpgsql.orders', 'order_id'), (SELECT max(order_id) FROM plpgsql.orders));
 SELECT setval(pg_get_serial_sequence('plpgsql.order_lines', 'line_id'), (SELECT max(line_id) FROM plpgsql.order_lines));

@@ -242,7 +242,7 @@ SELECT is((SELECT count(*)::int FROM orders WHERE external_ref IN ('nolines', 'z
 	'refused orders leave nothing behind');
 
 -- A row that arrives already checked (a restore) is left exactly as it is.
-INSERT INTO orders (shop, order_id, external_ref, account, recipient, stage, service_requirements, intake_checked_at, province)
+INSERT INTO orders (shop, order_id, external_ref, account, recipient, stage, service_requirements, intake_checked_at, province) OVERRIDING SYSTEM VALUE
 	VALUES ('s1', 900000, 'restored', 'r', NULL, 'shipped', '{fragile}', '2026-01-01', '手写省');
 SET CONSTRAINTS ALL IMMEDIATE;
 SET CONSTRAINTS ALL DEFERRED;
