@@ -142,6 +142,22 @@ ot_is "$(ot_val ot_data "SELECT ordertrack.resolve_flag(flag_id, 'ok') FROM orde
 	"an order held by 0.3 is released by resolve_flag"
 "$PGBIN/dropdb" ot_data
 
+# Orders of two shops that an ERP gave one order_id before 0.7: the update
+# to 0.7 warns, and the functions that take an order_id alone refuse it.
+"$PGBIN/dropdb" --if-exists ot_dup
+"$PGBIN/createdb" ot_dup
+ot_psql -d ot_dup -c "CREATE EXTENSION ordertrack VERSION '0.6'" \
+	-c "INSERT INTO ordertrack.orders (shop, order_id, external_ref, account, intake_checked_at)
+		VALUES ('s1', 5, 'e1', 'a1', now()), ('s2', 5, 'e2', 'a2', now()), ('s2', 6, 'e3', 'a3', now())" >/dev/null
+warned=$(ot_psql -d ot_dup -c "ALTER EXTENSION ordertrack UPDATE" 2>&1)
+ot_is "$(grep -c 'WARNING:  1 order_id values are shared by orders of several shops' <<<"$warned")" 1 \
+	"the update to 0.7 warns of order_ids that orders of several shops share"
+ot_is "$(ot_val ot_dup "SELECT (SELECT count(*) FROM ordertrack.orders WHERE order_id = 5) || ' ' || ordertrack.advance(6, 'cancelled')")" "2 cancelled" \
+	"the update keeps both orders, and an order_id of one order still works"
+ot_is "$(ot_psql -d ot_dup -c "SELECT ordertrack.advance(5, 'cancelled')" 2>&1 | grep -c 'order_id 5 is ambiguous')" 1 \
+	"and advance() refuses the shared one"
+"$PGBIN/dropdb" ot_dup
+
 ot_is "$(ot_val ot_fresh "SELECT count(*) FROM pg_available_extension_versions WHERE name = 'ordertrack' AND version = '$default'")" 1 \
 	"the server lists version $default"
 "$PGBIN/dropdb" ot_fresh
