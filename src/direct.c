@@ -18,6 +18,10 @@
 #include "access/table.h"
 #include "access/tableam.h"
 #include "access/xact.h"
+#include "catalog/dependency.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_proc.h"
+#include "commands/extension.h"
 #include "commands/trigger.h"
 #include "executor/executor.h"
 #include "nodes/makefuncs.h"
@@ -151,15 +155,71 @@ static TableDefaults *defaults[MAX_DEFAULT_TABLES];
 static int	ndefaults = 0;
 static uint64 defaults_inval = 0;
 
+/* Tables found equivalent or not (OtDirectEquivalent), until an invalidation of theirs. */
+#define OT_MAX_EQUIVALENCE 16
+typedef struct Equivalence
+{
+	Oid			relid;
+	bool		equivalent;
+} Equivalence;
+
+static Equivalence equivalence[OT_MAX_EQUIVALENCE];
+static int	nequivalence = 0;
+
 static void
 DefaultsRelcacheCallback(Datum arg pg_attribute_unused(), Oid relid)
 {
 	if (relid == InvalidOid)
+	{
 		defaults_inval++;
+		nequivalence = 0;
+	}
 	else
+	{
 		for (int i = 0; i < ndefaults; i++)
 			if (defaults[i]->relid == relid)
 				defaults_inval++;
+		for (int i = 0; i < nequivalence; i++)
+			if (equivalence[i].relid == relid)
+				equivalence[i--] = equivalence[--nequivalence];
+	}
+}
+
+/*
+ * Whether reading and writing a table directly does what a statement would:
+ * a plain table (not partitioned, foreign or a view), without FORCE ROW
+ * LEVEL SECURITY (direct access runs as the table's owner, whom policies
+ * otherwise spare), whose triggers are all the extension's own (whose
+ * effects the direct path reproduces; a DBA's trigger may be
+ * statement-level, have transition tables or watch columns, which only a
+ * statement fires).  Remembered per table until an invalidation of it
+ * (CREATE TRIGGER, ALTER TABLE ... FORCE ROW LEVEL SECURITY, ...).
+ */
+bool
+OtDirectEquivalent(Relation rel)
+{
+	Oid			relid = RelationGetRelid(rel);
+	bool		eq;
+
+	for (int i = 0; i < nequivalence; i++)
+		if (equivalence[i].relid == relid)
+			return equivalence[i].equivalent;
+	eq = rel->rd_rel->relkind == RELKIND_RELATION && !rel->rd_rel->relforcerowsecurity;
+	if (eq && rel->trigdesc != NULL)
+	{
+		Oid			ext = get_extension_oid("ordertrack", true);
+
+		for (int i = 0; eq && i < rel->trigdesc->numtriggers; i++)
+			eq = OidIsValid(ext) &&
+				getExtensionOfObject(ProcedureRelationId, rel->trigdesc->triggers[i].tgfoid) == ext;
+	}
+	if (nequivalence < OT_MAX_EQUIVALENCE)
+	{
+		equivalence[nequivalence].relid = relid;
+		equivalence[nequivalence].equivalent = eq;
+		nequivalence++;
+	}
+	return eq;
 }
 
 /*

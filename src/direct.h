@@ -39,6 +39,8 @@ typedef struct OtWriter
 
 /* Registers the invalidation callbacks of direct access's caches. */
 extern void DirectInit(void);
+/* Whether direct access to the table does what a statement would (else use SQL). */
+extern bool OtDirectEquivalent(Relation rel);
 /* Starts a scan of heap through its index named index, with the keys. */
 extern void OtScanBegin(OtScan *s, Relation heap, const char *index, Snapshot snapshot,
 						int nkeys, const OtKey *keys);

@@ -893,6 +893,7 @@ order_intake_check(PG_FUNCTION_ARGS)
 	Findings	f = {NULL, 0, 0, 0};
 	OwnerScope	scope;
 	bool		direct;
+	Direct		d;
 	Oid			caller = GetUserId();
 
 	if (already_checked(tup, desc))
@@ -908,10 +909,18 @@ order_intake_check(PG_FUNCTION_ARGS)
 	OtEnterOwner(rel->rd_rel->relowner, &scope);
 	if (direct)
 	{
-		Direct		d;
-
 		memset(&d, 0, sizeof(d));
 		direct_open(&d, rel);
+		/* only where it does what statements would: else the SQL path */
+		if (!OtDirectEquivalent(d.orders) || !OtDirectEquivalent(d.lines) || !OtDirectEquivalent(d.flags) ||
+			!OtDirectEquivalent(d.events) || !OtDirectEquivalent(d.notes))
+		{
+			direct_close(&d);
+			direct = false;
+		}
+	}
+	if (direct)
+	{
 		/* see what this transaction wrote so far, as a statement would */
 		CommandCounterIncrement();
 		d.snapshot = RegisterSnapshot(GetLatestSnapshot());
