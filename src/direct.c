@@ -189,11 +189,12 @@ DefaultsRelcacheCallback(Datum arg pg_attribute_unused(), Oid relid)
  * Whether reading and writing a table directly does what a statement would:
  * a plain table (not partitioned, foreign or a view), without FORCE ROW
  * LEVEL SECURITY (direct access runs as the table's owner, whom policies
- * otherwise spare), whose triggers are all the extension's own (whose
- * effects the direct path reproduces; a DBA's trigger may be
- * statement-level, have transition tables or watch columns, which only a
- * statement fires).  Remembered per table until an invalidation of it
- * (CREATE TRIGGER, ALTER TABLE ... FORCE ROW LEVEL SECURITY, ...).
+ * otherwise spare), whose triggers are all the extension's own or the
+ * internal ones of foreign keys (row triggers, which the executor's
+ * single-row routines fire; a DBA's trigger may be statement-level, have
+ * transition tables or watch columns, which only a statement fires).
+ * Remembered per table until an invalidation of it (CREATE TRIGGER, ALTER
+ * TABLE ... FORCE ROW LEVEL SECURITY, ...).
  */
 bool
 OtDirectEquivalent(Relation rel)
@@ -210,8 +211,9 @@ OtDirectEquivalent(Relation rel)
 		Oid			ext = get_extension_oid("ordertrack", true);
 
 		for (int i = 0; eq && i < rel->trigdesc->numtriggers; i++)
-			eq = OidIsValid(ext) &&
-				getExtensionOfObject(ProcedureRelationId, rel->trigdesc->triggers[i].tgfoid) == ext;
+			eq = rel->trigdesc->triggers[i].tgisinternal ||
+				(OidIsValid(ext) &&
+				 getExtensionOfObject(ProcedureRelationId, rel->trigdesc->triggers[i].tgfoid) == ext);
 	}
 	if (nequivalence < OT_MAX_EQUIVALENCE)
 	{

@@ -919,6 +919,9 @@ order_intake_check(PG_FUNCTION_ARGS)
 			direct = false;
 		}
 	}
+	ereport(DEBUG1,
+			(errmsg_internal("ordertrack intake: order " INT64_FORMAT " checked %s", o.order_id,
+							 direct ? "directly" : "through SQL statements")));
 	if (direct)
 	{
 		/* see what this transaction wrote so far, as a statement would */
