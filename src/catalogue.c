@@ -2,7 +2,8 @@
  * catalogue.c
  *	  Per-backend caches of what intake looks up for every order and what
  *	  rarely changes: the product catalogue (entry by entry, as SKUs are
- *	  seen), the flag codes and the blacklist (whole tables).
+ *	  seen) and the flag codes (the whole table).  The blacklist, which may
+ *	  be long, is read through its index for each order (intake_lookup.c).
  *
  * Each of those tables has the settings_changed trigger, which sends a
  * relcache invalidation for the table when a change commits (and to this
@@ -12,7 +13,7 @@
  * committed in between cannot leave a stale entry behind.
  *
  * Memory is bounded: the product cache is emptied when it reaches
- * OT_PRODUCTS_CACHED entries; the other two hold their (small) tables.
+ * OT_PRODUCTS_CACHED entries; the flag codes are a small table.
  */
 #include "postgres.h"
 
@@ -58,8 +59,7 @@ typedef struct Cache
 
 static Cache products = {.table = "products"};
 static Cache flag_codes = {.table = "flag_codes"};
-static Cache blacklist = {.table = "blacklist"};
-static Cache *const caches[] = {&products, &flag_codes, &blacklist};
+static Cache *const caches[] = {&products, &flag_codes};
 
 static void
 CatalogueRelcacheCallback(Datum arg pg_attribute_unused(), Oid relid)
@@ -194,44 +194,6 @@ CatalogueFlagSeverity(const char *code)
 {
 	load_table(&flag_codes, flag_code_key, flag_code_value);
 	return string_lookup(&flag_codes, code);
-}
-
-/* The cache key of (shop, kind, value): the shop's length first, so that no two triples share one. */
-static char *
-blacklist_triple(const char *shop, const char *kind, const char *value)
-{
-	return psprintf("%zu:%s\x1f%s\x1f%s", strlen(shop), shop, kind, value);
-}
-
-static char *
-blacklist_key(TupleTableSlot *slot, TupleDesc desc)
-{
-	return blacklist_triple(OtSlotText(slot, OtAttnum(desc, "shop")), OtSlotText(slot, OtAttnum(desc, "kind")),
-							OtSlotText(slot, OtAttnum(desc, "value")));
-}
-
-static char *
-blacklist_value(TupleTableSlot *slot, TupleDesc desc)
-{
-	char	   *reason = OtSlotText(slot, OtAttnum(desc, "reason"));
-
-	return reason ? reason : "";
-}
-
-/*
- * The reason a (shop, kind, value) is on the blacklist ("" when none was
- * given), or NULL when it is not on it.
- */
-const char *
-CatalogueBlacklisted(const char *shop, const char *kind, const char *value)
-{
-	char	   *full = blacklist_triple(shop, kind, value);
-	const char *reason;
-
-	load_table(&blacklist, blacklist_key, blacklist_value);
-	reason = string_lookup(&blacklist, full);
-	pfree(full);
-	return reason;
 }
 
 static char *

@@ -1,6 +1,6 @@
 /*
  * catalogue.h
- *	  Per-backend caches of products, flag codes and blacklist.
+ *	  Per-backend caches of products and flag codes.
  */
 #ifndef OT_CATALOGUE_H
 #define OT_CATALOGUE_H
@@ -22,7 +22,5 @@ extern void CatalogueInit(void);
 extern const OtProduct *CatalogueProduct(const char *sku);
 /* Severity of a flag code (block, warn or info); NULL for an unknown code. */
 extern const char *CatalogueFlagSeverity(const char *code);
-/* The reason a (shop, kind, value) is on the blacklist ("" when none), or NULL. */
-extern const char *CatalogueBlacklisted(const char *shop, const char *kind, const char *value);
 
 #endif							/* OT_CATALOGUE_H */

@@ -240,15 +240,29 @@ history_direct(Direct *d, Snapshot snap, IntakeOrder *o)
 	o->history = out.data;
 }
 
-/* Appends the blacklist entry (kind, value) to out, when there is one. */
+/*
+ * Appends "kind value[: reason]" when (shop, kind, value) is on the
+ * blacklist: one probe of its unique index, so that neither memory nor the
+ * cost of an order grows with the list.
+ */
 static void
-blacklist_probe(const IntakeOrder *o, const char *kind, const char *value, StringInfo out)
+blacklist_probe(Direct *d, Snapshot snap, const IntakeOrder *o, const char *kind, const char *value,
+				StringInfo out)
 {
-	const char *reason = CatalogueBlacklisted(TextDatumGetCString(o->shop), kind, value);
+	OtKey		k[3] = {{1, BTEqualStrategyNumber, o->shop},
+	{2, BTEqualStrategyNumber, CStringGetTextDatum(kind)},
+	{3, BTEqualStrategyNumber, CStringGetTextDatum(value)}};
+	OtScan		s;
 
-	if (reason != NULL)
+	OtScanBegin(&s, d->blacklist, "blacklist_shop_kind_value_key", snap, 3, k);
+	if (OtScanNext(&s))
+	{
+		char	   *reason = OtSlotText(s.slot, OtAttnum(RelationGetDescr(d->blacklist), "reason"));
+
 		appendStringInfo(out, "%s%s %s%s%s", out->len ? "; " : "", kind, value,
-						 reason[0] ? ": " : "", reason);
+						 reason && reason[0] ? ": " : "", reason ? reason : "");
+	}
+	OtScanEnd(&s);
 }
 
 /* Duplicates, history and blacklist, with the latest snapshot. */
@@ -261,13 +275,13 @@ IntakeLookupsDirect(Direct *d, IntakeOrder *o)
 	duplicates_direct(d, snap, o);
 	history_direct(d, snap, o);
 	initStringInfo(&bl);
-	blacklist_probe(o, "account", o->account, &bl);
+	blacklist_probe(d, snap, o, "account", o->account, &bl);
 	if (o->phone_normalized)
-		blacklist_probe(o, "phone", o->phone_normalized, &bl);
+		blacklist_probe(d, snap, o, "phone", o->phone_normalized, &bl);
 	if (o->phone && (!o->phone_normalized || strcmp(o->phone, o->phone_normalized) != 0))
-		blacklist_probe(o, "phone", o->phone, &bl);
+		blacklist_probe(d, snap, o, "phone", o->phone, &bl);
 	if (o->address)
-		blacklist_probe(o, "address", o->address, &bl);
+		blacklist_probe(d, snap, o, "address", o->address, &bl);
 	if (bl.len > 0)
 		o->blacklisted = bl.data;
 	UnregisterSnapshot(snap);

@@ -59,6 +59,7 @@ typedef struct Direct
 	Relation	flags;
 	Relation	events;
 	Relation	notes;
+	Relation	blacklist;
 	Snapshot	snapshot;		/* the order and its lines */
 	TupleTableSlot *order_row;	/* the order's row, kept until it is updated */
 	bool		scanned;		/* ... held by order_scan */

@@ -655,6 +655,7 @@ direct_open(Direct *d, Relation orders)
 	d->flags = table_open(OtRelid("flags"), RowExclusiveLock);
 	d->events = table_open(OtRelid("events"), RowExclusiveLock);
 	d->notes = table_open(OtRelid("customer_notes"), AccessShareLock);
+	d->blacklist = table_open(OtRelid("blacklist"), AccessShareLock);
 	d->stage_type = TupleDescAttr(RelationGetDescr(orders), OtAttnum(RelationGetDescr(orders), "stage") - 1)->atttypid;
 }
 
@@ -665,6 +666,7 @@ direct_close(Direct *d)
 	table_close(d->flags, NoLock);
 	table_close(d->events, NoLock);
 	table_close(d->notes, NoLock);
+	table_close(d->blacklist, NoLock);
 }
 
 static int
@@ -913,7 +915,7 @@ order_intake_check(PG_FUNCTION_ARGS)
 		direct_open(&d, rel);
 		/* only where it does what statements would: else the SQL path */
 		if (!OtDirectEquivalent(d.orders) || !OtDirectEquivalent(d.lines) || !OtDirectEquivalent(d.flags) ||
-			!OtDirectEquivalent(d.events) || !OtDirectEquivalent(d.notes))
+			!OtDirectEquivalent(d.events) || !OtDirectEquivalent(d.notes) || !OtDirectEquivalent(d.blacklist))
 		{
 			direct_close(&d);
 			direct = false;

@@ -22,6 +22,10 @@ BEGIN
 END
 $$;
 
+-- Intake reads the blacklist through its index for each order: no session
+-- caches it, and a change to it need not reach every session.
+DROP TRIGGER catalogue_changed ON ordertrack.blacklist;
+
 -- The shop of the order with this order_id; an error when there is none,
 -- and when orders of several shops have it (rows inserted with OVERRIDING
 -- SYSTEM VALUE, or before 0.7): a function never picks one of them.

@@ -184,14 +184,11 @@ COMMENT ON COLUMN ordertrack.blacklist.value IS 'The account, phone or address';
 COMMENT ON COLUMN ordertrack.blacklist.reason IS 'Why';
 COMMENT ON COLUMN ordertrack.blacklist.added_at IS 'When';
 
--- Every session drops its cached copy of the catalogue and the blacklist
--- when a change commits.
+-- Every session drops its cached copy of the catalogue when a change
+-- commits.  (The blacklist is read through its index for each order.)
 CREATE TRIGGER catalogue_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON ordertrack.products
 	FOR EACH STATEMENT EXECUTE FUNCTION ordertrack.settings_changed();
-CREATE TRIGGER catalogue_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON ordertrack.blacklist
-	FOR EACH STATEMENT EXECUTE FUNCTION ordertrack.settings_changed();
 COMMENT ON TRIGGER catalogue_changed ON ordertrack.products IS 'Every session drops its cached catalogue when a change commits';
-COMMENT ON TRIGGER catalogue_changed ON ordertrack.blacklist IS 'Every session drops its cached blacklist when a change commits';
 
 -- Flags, stage history and scans belong to their order without a foreign
 -- key (only ordertrack's own functions write them, for an order they have
