@@ -61,6 +61,7 @@
 
 PG_FUNCTION_INFO_V1(order_intake_prepare);
 PG_FUNCTION_INFO_V1(order_intake_check);
+PG_FUNCTION_INFO_V1(order_intake_rederive);
 
 #define MAX_TAGS 32
 
@@ -174,46 +175,16 @@ already_checked(HeapTuple tup, TupleDesc desc)
 }
 
 /*
- * BEFORE INSERT on orders: the normalised phone and the region, and a new
- * order starts in stage received (noted in stage_entered_at).
+ * The columns derived from an order's phone and address, as
+ * heap_modify_tuple_by_cols wants them (entries 0 to 5): the normalised
+ * phone and the region (province, city, district, region_code, remote).
  */
-Datum
-order_intake_prepare(PG_FUNCTION_ARGS)
+static void
+derive_columns(HeapTuple tup, TupleDesc desc, int *cols, Datum *vals, bool *nulls)
 {
-	TriggerData *td = require_trigger(fcinfo, "order_intake_prepare", true);
-	TupleDesc	desc = td->tg_relation->rd_att;
-	HeapTuple	tup = td->tg_trigtuple;
-	int			cols[7];
-	Datum		vals[7];
-	bool		nulls[7];
 	bool		isnull;
 	Datum		d;
 	IntakeRegion r;
-
-	if (already_checked(tup, desc))
-		return PointerGetDatum(tup);
-
-	{
-		bool		shop_null;
-		bool		account_null;
-		Datum		shop = heap_getattr(tup, OtAttnum(desc, "shop"), desc, &shop_null);
-		Datum		account = heap_getattr(tup, OtAttnum(desc, "account"), desc, &account_null);
-
-		if (!shop_null && !account_null)
-			note_account(shop, account);
-	}
-
-	d = heap_getattr(tup, OtAttnum(desc, "stage"), desc, &isnull);
-	if (!isnull)
-	{
-		char	   *stage = DatumGetCString(DirectFunctionCall1(enum_out, d));
-
-		if (strcmp(stage, "received") != 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("a new order starts in stage received, not %s", stage),
-					 errhint("Insert the order without a stage; intake moves it to review when a person must decide.")));
-	}
 
 	/* phone */
 	cols[0] = OtAttnum(desc, "phone_normalized");
@@ -260,6 +231,102 @@ order_intake_prepare(PG_FUNCTION_ARGS)
 	nulls[3] = r.district == NULL;
 	nulls[4] = r.code == 0;
 	nulls[5] = r.province == NULL;
+}
+
+/*
+ * AFTER UPDATE on orders, for a row whose phone or address changed (the
+ * trigger's WHEN): the normalised phone and the region follow, so that the
+ * blacklist check at commit, choose_carrier and the reports see the
+ * corrected values.  It updates those columns alone, which does not fire
+ * it again.  AFTER with a WHEN, not BEFORE: a BEFORE UPDATE row trigger
+ * would make every UPDATE of orders lock its row first.
+ */
+Datum
+order_intake_rederive(PG_FUNCTION_ARGS)
+{
+	TriggerData *td = (TriggerData *) fcinfo->context;
+	TupleDesc	desc;
+	HeapTuple	tup;
+	int			cols[6];
+	Datum		vals[6];
+	bool		nulls[6];
+	Oid			types[8] = {TEXTOID, INT8OID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, INT4OID, BOOLOID};
+	Datum		args[8];
+	char		argnulls[8];
+	bool		isnull;
+	OwnerScope	scope;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BY_UPDATE(td->tg_event) ||
+		!TRIGGER_FIRED_FOR_ROW(td->tg_event) || !TRIGGER_FIRED_AFTER(td->tg_event))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("order_intake_rederive must be fired AFTER UPDATE FOR EACH ROW")));
+	desc = RelationGetDescr(td->tg_relation);
+	tup = td->tg_newtuple;
+	derive_columns(tup, desc, cols, vals, nulls);
+	args[0] = heap_getattr(tup, OtAttnum(desc, "shop"), desc, &isnull);
+	args[1] = heap_getattr(tup, OtAttnum(desc, "order_id"), desc, &isnull);
+	argnulls[0] = argnulls[1] = ' ';
+	for (int i = 0; i < 6; i++)
+	{
+		args[i + 2] = vals[i];
+		argnulls[i + 2] = nulls[i] ? 'n' : ' ';
+	}
+	/* the extension's table by its name, never the trigger's relation (a shard's) */
+	OtEnterOwner(td->tg_relation->rd_rel->relowner, &scope);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute_with_args("UPDATE ordertrack.orders SET phone_normalized = $3, province = $4, city = $5,"
+							  " district = $6, region_code = $7, remote = $8 WHERE shop = $1 AND order_id = $2",
+							  8, types, args, argnulls, false, 0) != SPI_OK_UPDATE)
+		elog(ERROR, "could not update the order's phone and region");
+	SPI_finish();
+	OtLeaveOwner(&scope);
+	return PointerGetDatum(NULL);
+}
+
+/*
+ * BEFORE INSERT on orders: the normalised phone and the region, and a new
+ * order starts in stage received (noted in stage_entered_at).
+ */
+Datum
+order_intake_prepare(PG_FUNCTION_ARGS)
+{
+	TriggerData *td = require_trigger(fcinfo, "order_intake_prepare", true);
+	TupleDesc	desc = td->tg_relation->rd_att;
+	HeapTuple	tup = td->tg_trigtuple;
+	int			cols[7];
+	Datum		vals[7];
+	bool		nulls[7];
+	bool		isnull;
+	Datum		d;
+
+	if (already_checked(tup, desc))
+		return PointerGetDatum(tup);
+
+	{
+		bool		shop_null;
+		bool		account_null;
+		Datum		shop = heap_getattr(tup, OtAttnum(desc, "shop"), desc, &shop_null);
+		Datum		account = heap_getattr(tup, OtAttnum(desc, "account"), desc, &account_null);
+
+		if (!shop_null && !account_null)
+			note_account(shop, account);
+	}
+
+	d = heap_getattr(tup, OtAttnum(desc, "stage"), desc, &isnull);
+	if (!isnull)
+	{
+		char	   *stage = DatumGetCString(DirectFunctionCall1(enum_out, d));
+
+		if (strcmp(stage, "received") != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("a new order starts in stage received, not %s", stage),
+					 errhint("Insert the order without a stage; intake moves it to review when a person must decide.")));
+	}
+
+	derive_columns(tup, desc, cols, vals, nulls);
 
 	/* when it entered stage received (a database still at 0.3 has no such column) */
 	cols[6] = OtAttnumIfAny(desc, "stage_entered_at");

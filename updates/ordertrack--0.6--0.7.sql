@@ -22,6 +22,19 @@ BEGIN
 END
 $$;
 
+-- The normalised phone and the region follow a corrected phone or address.
+-- AFTER with a WHEN, not BEFORE: a BEFORE UPDATE row trigger would make
+-- every UPDATE of orders lock its row first.
+CREATE FUNCTION ordertrack.order_intake_rederive() RETURNS trigger
+	AS 'MODULE_PATHNAME', 'order_intake_rederive' LANGUAGE C;
+COMMENT ON FUNCTION ordertrack.order_intake_rederive() IS
+	'Trigger AFTER UPDATE on orders, when the phone or the address changed: recomputes phone_normalized, province, city, district, region_code and remote';
+CREATE TRIGGER order_intake_rederive AFTER UPDATE ON ordertrack.orders
+	FOR EACH ROW WHEN (OLD.phone IS DISTINCT FROM NEW.phone OR OLD.address IS DISTINCT FROM NEW.address)
+	EXECUTE FUNCTION ordertrack.order_intake_rederive();
+COMMENT ON TRIGGER order_intake_rederive ON ordertrack.orders IS
+	'A corrected phone or address brings a new normalised phone and region';
+
 -- Intake reads the blacklist through its index for each order: no session
 -- caches it, and a change to it need not reach every session.
 DROP TRIGGER catalogue_changed ON ordertrack.blacklist;
