@@ -87,13 +87,16 @@ static SubTransactionId notified_in[NUM_TOPICS];
 
 /*
  * Doorbell mode: per topic, how many committed transactions wrote events on
- * it and the largest event id they wrote.  In shared memory, which exists
- * only when the library is preloaded.
+ * it, the largest event id they wrote, and up to which count the worker has
+ * rung (so that a worker that restarts rings for what committed while it
+ * was away).  In shared memory, which exists only when the library is
+ * preloaded.
  */
 typedef struct DoorbellShared
 {
 	pg_atomic_uint64 commits[NUM_TOPICS];
 	pg_atomic_uint64 newest[NUM_TOPICS];
+	pg_atomic_uint64 rung[NUM_TOPICS];
 } DoorbellShared;
 
 static DoorbellShared *doorbell = NULL;
@@ -126,6 +129,7 @@ DoorbellShmemStartup(void)
 		{
 			pg_atomic_init_u64(&doorbell->commits[i], 0);
 			pg_atomic_init_u64(&doorbell->newest[i], 0);
+			pg_atomic_init_u64(&doorbell->rung[i], 0);
 		}
 	LWLockRelease(AddinShmemInitLock);
 }
@@ -370,13 +374,17 @@ event_notify(PG_FUNCTION_ARGS)
 
 /*
  * The doorbell worker: every ordertrack.doorbell_interval, notifies each
- * channel whose count of committed transactions moved since its last look,
+ * channel whose count of committed transactions moved since it last rang,
  * with {"event_id" (the newest), "topic", "transactions", "doorbell"}.
+ * What it has rung is kept in shared memory: restarted (after a crash, or
+ * terminated), it rings for what committed while it was away.  An error in
+ * a look is reported and the next look tries again; it does not end the
+ * worker.
  */
 void
 DoorbellMain(Datum arg pg_attribute_unused())
 {
-	uint64		seen[NUM_TOPICS];
+	sigjmp_buf	local_sigjmp_buf;
 
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	pqsignal(SIGTERM, die);
@@ -385,13 +393,25 @@ DoorbellMain(Datum arg pg_attribute_unused())
 	pgstat_report_appname("ordertrack doorbell");
 	if (doorbell == NULL)
 		elog(ERROR, "ordertrack doorbell: no shared memory (the library must be preloaded)");
-	/* it announces what commits from its start on */
-	for (int i = 0; i < (int) NUM_TOPICS; i++)
-		seen[i] = pg_atomic_read_u64(&doorbell->commits[i]);
+
+	/* an error in a look: report it, undo the look, and go on (as the autovacuum launcher does) */
+	if (sigsetjmp(local_sigjmp_buf, 1) != 0)
+	{
+		error_context_stack = NULL;
+		HOLD_INTERRUPTS();
+		EmitErrorReport();
+		AbortCurrentTransaction();
+		FlushErrorState();
+		MemoryContextSwitchTo(TopMemoryContext);
+		RESUME_INTERRUPTS();
+		pg_usleep(1000000L);	/* not in a tight loop if the error persists */
+	}
+	PG_exception_stack = &local_sigjmp_buf;
 
 	for (;;)
 	{
 		bool		started = false;
+		uint64		commits[NUM_TOPICS];
 
 		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
 						 ot_doorbell_interval, PG_WAIT_EXTENSION);
@@ -404,10 +424,11 @@ DoorbellMain(Datum arg pg_attribute_unused())
 		}
 		for (int i = 0; i < (int) NUM_TOPICS; i++)
 		{
-			uint64		commits = pg_atomic_read_u64(&doorbell->commits[i]);
+			uint64		rung = pg_atomic_read_u64(&doorbell->rung[i]);
 			char		channel[NAMEDATALEN];
 
-			if (commits == seen[i])
+			commits[i] = pg_atomic_read_u64(&doorbell->commits[i]);
+			if (commits[i] == rung)
 				continue;
 			if (!started)
 			{
@@ -418,12 +439,14 @@ DoorbellMain(Datum arg pg_attribute_unused())
 			snprintf(channel, sizeof(channel), "ordertrack_%s", topics[i]);
 			Async_Notify(channel, psprintf("{\"event_id\": " UINT64_FORMAT ", \"topic\": \"%s\", "
 										   "\"transactions\": " UINT64_FORMAT ", \"doorbell\": true}",
-										   pg_atomic_read_u64(&doorbell->newest[i]), topics[i], commits - seen[i]));
-			seen[i] = commits;
+										   pg_atomic_read_u64(&doorbell->newest[i]), topics[i], commits[i] - rung));
 		}
 		if (started)
 		{
 			CommitTransactionCommand();
+			/* rung once the notifications are committed (sent) */
+			for (int i = 0; i < (int) NUM_TOPICS; i++)
+				pg_atomic_write_u64(&doorbell->rung[i], commits[i]);
 			pgstat_report_stat(false);
 		}
 	}

@@ -7,7 +7,9 @@
 #   - commit: the writing transaction notifies once per channel, with its
 #     first event on that topic, at commit; a subtransaction that rolls back
 #     takes its notification with it;
-#   - off: the writer notifies nothing.
+#   - off: the writer notifies nothing;
+#   - terminated, the worker comes back and rings for what committed while
+#     it was away.
 set -u
 cd "$(dirname "$0")/../.."
 . test/lib.sh
@@ -85,4 +87,13 @@ out=$(listen "
 SET ordertrack.notify = off;
 INSERT INTO ordertrack.events (shop, topic, kind) VALUES ('s', 'warehouse', 'w7');")
 ot_is "$(bells "$out" warehouse self)" 0 "off: the writer does not notify"
+
+# The worker is terminated; an event commits while it is away; the
+# postmaster starts it again after 10 s (bgw_restart_time).
+out=$(listen "
+SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE backend_type = 'ordertrack doorbell';
+SELECT pg_sleep(0.5);
+INSERT INTO ordertrack.events (shop, topic, kind) VALUES ('s', 'warehouse', 'while_away');
+SELECT pg_sleep(13);")
+ot_is "$(bells "$out" warehouse other)" 1 "doorbell: terminated, the worker comes back and rings for what committed while it was away"
 ot_done
