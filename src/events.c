@@ -376,8 +376,9 @@ event_notify(PG_FUNCTION_ARGS)
  * The doorbell worker: every ordertrack.doorbell_interval, notifies each
  * channel whose count of committed transactions moved since it last rang,
  * with {"event_id" (the newest), "topic", "transactions", "doorbell"}.
- * What it has rung is kept in shared memory: restarted (after a crash, or
- * terminated), it rings for what committed while it was away.  An error in
+ * What it has rung is kept in shared memory: started again after it was
+ * terminated, it rings for what committed while it was away (a crash of
+ * any server process resets shared memory, counts included).  An error in
  * a look is reported and the next look tries again; it does not end the
  * worker.
  */
