@@ -78,4 +78,51 @@ extern void IntakeLookupsSql(IntakeOrder *o);
 /* Duplicates, history and blacklist, with the latest snapshot: the direct path. */
 extern void IntakeLookupsDirect(Direct *d, IntakeOrder *o);
 
+/* At most this many service requirement tags. */
+#define INTAKE_MAX_TAGS 32
+
+/* A flag found by the checks, before it is written. */
+typedef struct FoundFlag
+{
+	const char *code;
+	char	   *detail;
+} FoundFlag;
+
+/* What the checks found on one order: flags, and service tags as bits. */
+typedef struct Findings
+{
+	FoundFlag  *flags;
+	int			n,
+				cap;
+	uint32		tags;			/* service tag bits */
+} Findings;
+
+/* intake_check.c: the checks on one order, and what they find */
+/* 1. the customer, 2. the items, 3. the special requests. */
+extern void IntakeCheckOrder(const IntakeOrder *o, Findings *f);
+/* 4. duplicates, 5. history, 6. blacklist, from what the look-ups found. */
+extern void IntakeCheckLookups(const IntakeOrder *o, Findings *f);
+/* The service requirement tags in their fixed order ({none}); returns how many. */
+extern int	IntakeFindingsTags(const Findings *f, const char **tags);
+/* The service requirements as a text[]. */
+extern Datum IntakeFindingsRequirements(const Findings *f);
+/* The SKUs of the order's lines, distinct and sorted, as a text[]. */
+extern Datum IntakeOrderSkus(const IntakeOrder *o);
+/* Why intake holds the order, or NULL when nothing blocks it. */
+extern char *IntakeHoldReason(const Findings *f);
+
+/* intake_store.c: reading the order and writing the verdict, by SQL or directly */
+/* The order and its lines through SQL; false when it is gone or already checked. */
+extern bool IntakeReadSql(IntakeOrder *o);
+/* Flags, events and the verdict through one SQL statement. */
+extern void IntakeRecordSql(const IntakeOrder *o, const Findings *f);
+/* Opens the tables the direct path reads and writes. */
+extern void IntakeDirectOpen(Direct *d, Relation orders);
+/* Closes them (their locks are kept to the end of the transaction). */
+extern void IntakeDirectClose(Direct *d);
+/* The order and its lines by index scans; false when it is gone or already checked. */
+extern bool IntakeReadDirect(Direct *d, IntakeOrder *o, HeapTuple fired);
+/* Flags, events and the verdict through the executor's single-row writes. */
+extern void IntakeRecordDirect(Direct *d, const IntakeOrder *o, const Findings *f);
+
 #endif							/* OT_INTAKE_ORDER_H */
