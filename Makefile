@@ -4,7 +4,7 @@ EXTVERSION = 0.7
 MODULE_big = ordertrack
 # The entry point, the helpers below every part, the parts, and the parts
 # with no PostgreSQL dependency (PURE_SRCS below).
-OBJS = src/ordertrack.o src/common.o src/direct.o src/settings.o src/tracking_no.o \
+OBJS = src/ordertrack.o src/common.o src/cache.o src/direct.o src/settings.o src/tracking_no.o \
 	src/catalogue.o src/intake.o src/intake_trigger.o src/intake_check.o src/intake_store.o src/intake_lookup.o src/flags.o \
 	src/payload.o src/stages.o src/events.o \
 	src/tn_digits.o src/tn_permute.o src/ot_phone.o src/ot_text.o src/ot_ac.o src/ot_region.o
@@ -29,7 +29,7 @@ PG_CPPFLAGS += -isystem $(shell $(PG_CONFIG) --includedir-server)
 
 REGRESS = tracking_no intake_text outbox
 REGRESS_OPTS = --inputdir=. --load-extension=ordertrack
-ISOLATION = tracking_issue settings_cache intake_duplicates catalogue_cache stage_race stage_graph_cache outbox_delivery resolve_race intake_account_locks
+ISOLATION = tracking_issue settings_cache intake_duplicates catalogue_cache stage_race stage_graph_cache outbox_delivery resolve_race intake_account_locks cache_snapshot
 ISOLATION_OPTS = --load-extension=ordertrack
 
 EXTRA_CLEAN = $(UNIT_TESTS) $(FUZZ_TARGETS) test/unit/check_numbers

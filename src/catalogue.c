@@ -5,12 +5,12 @@
  *	  seen) and the flag codes (the whole table).  The blacklist, which may
  *	  be long, is read through its index for each order (intake_lookup.c).
  *
- * Each of those tables has the settings_changed trigger, which sends a
- * relcache invalidation for the table when a change commits (and to this
- * backend at the end of the changing statement); the callback below drops
- * the cached copy.  An entry is stored only when no invalidation arrived
- * between taking the snapshot it was read with and storing it, so a change
- * committed in between cannot leave a stale entry behind.
+ * Both are caches of cache.c: each table has the settings_changed trigger,
+ * whose invalidation (when a change commits, and to the changing backend
+ * at the end of its statement) drops the cached copy.  A product is read
+ * with the latest snapshot and stored only when no invalidation arrived
+ * meanwhile, so a change committed in between cannot leave a stale entry
+ * behind.
  *
  * Memory is bounded: the product cache is emptied when it reaches
  * OT_PRODUCTS_CACHED entries; the flag codes are a small table.
@@ -26,6 +26,7 @@
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
 
+#include "cache.h"
 #include "catalogue.h"
 #include "common.h"
 #include "direct.h"
@@ -47,55 +48,38 @@ typedef struct StringEntry
 	struct StringEntry *next;	/* same hash key, longer full keys */
 } StringEntry;
 
-typedef struct Cache
-{
-	const char *table;
-	Oid			relid;
-	bool		valid;
-	uint64		inval;
-	MemoryContext cxt;
-	HTAB	   *hash;
-} Cache;
+static void *NewProducts(OtCache *cache, Snapshot snapshot);
+static void *BuildFlagCodes(OtCache *cache, Snapshot snapshot);
 
-static Cache products = {.table = "products"};
-static Cache flag_codes = {.table = "flag_codes"};
-static Cache *const caches[] = {&products, &flag_codes};
-
-static void
-CatalogueRelcacheCallback(Datum arg pg_attribute_unused(), Oid relid)
-{
-	for (int i = 0; i < (int) lengthof(caches); i++)
-		if (relid == InvalidOid || relid == caches[i]->relid)
-		{
-			caches[i]->valid = false;
-			caches[i]->inval++;
-		}
-}
+static OtCache products = {
+	.name = "ordertrack products",
+	.tables = {"products"},
+	.build = NewProducts
+};
+static OtCache flag_codes = {
+	.name = "ordertrack flag codes",
+	.tables = {"flag_codes"},
+	.build = BuildFlagCodes
+};
 
 void
 CatalogueInit(void)
 {
-	CacheRegisterRelcacheCallback(CatalogueRelcacheCallback, (Datum) 0);
+	OtCacheRegister(&products);
+	OtCacheRegister(&flag_codes);
 }
 
-/* Empties a cache that was invalidated (or never filled). */
-static void
-cache_reset(Cache *c, Size entrysize)
+/* An empty hash of entries of the size, keyed by string, in the current context. */
+static HTAB *
+new_hash(const char *name, Size entrysize)
 {
 	HASHCTL		ctl;
 
-	if (c->cxt == NULL)
-		c->cxt = AllocSetContextCreate(CacheMemoryContext, "ordertrack catalogue cache",
-									   ALLOCSET_DEFAULT_SIZES);
-	else
-		MemoryContextReset(c->cxt);
-	c->relid = OtRelid(c->table);
 	memset(&ctl, 0, sizeof(ctl));
 	ctl.keysize = NAMEDATALEN * 2;
 	ctl.entrysize = entrysize;
-	ctl.hcxt = c->cxt;
-	c->hash = hash_create(c->table, 256, &ctl, HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
-	c->valid = true;
+	ctl.hcxt = CurrentMemoryContext;
+	return hash_create(name, 256, &ctl, HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
 }
 
 /* The fixed-size hash key of a string: itself, or truncated (entries keep the full string). */
@@ -107,29 +91,29 @@ make_key(char *key, const char *s)
 
 /* Looks a string key up in a whole-table cache: the value, or NULL. */
 static const char *
-string_lookup(Cache *c, const char *full)
+string_lookup(HTAB *hash, const char *full)
 {
 	char		key[NAMEDATALEN * 2];
 	StringEntry *e;
 
 	make_key(key, full);
-	e = hash_search(c->hash, key, HASH_FIND, NULL);
+	e = hash_search(hash, key, HASH_FIND, NULL);
 	for (; e != NULL; e = e->next)
 		if (strcmp(e->full, full) == 0)
 			return e->value;
 	return NULL;
 }
 
+/* Adds a string to a hash of the current context. */
 static void
-string_store(Cache *c, const char *full, const char *value)
+string_store(HTAB *hash, const char *full, const char *value)
 {
 	char		key[NAMEDATALEN * 2];
 	bool		found;
 	StringEntry *e;
-	MemoryContext old = MemoryContextSwitchTo(c->cxt);
 
 	make_key(key, full);
-	e = hash_search(c->hash, key, HASH_ENTER, &found);
+	e = hash_search(hash, key, HASH_ENTER, &found);
 	if (found)
 	{
 		StringEntry *more = palloc(sizeof(StringEntry));
@@ -141,59 +125,38 @@ string_store(Cache *c, const char *full, const char *value)
 		e->next = NULL;
 	e->full = pstrdup(full);
 	e->value = pstrdup(value);
-	MemoryContextSwitchTo(old);
 }
 
-/*
- * Loads a whole table into a string cache: for each row, the key built by
- * keyfn and the value by valuefn.  Retries when invalidated meanwhile.
- */
-static void
-load_table(Cache *c, char *(*keyfn) (TupleTableSlot *, TupleDesc),
-		   char *(*valuefn) (TupleTableSlot *, TupleDesc))
+/* The flag codes and their severities, as the snapshot shows them. */
+static void *
+BuildFlagCodes(OtCache *cache pg_attribute_unused(), Snapshot snapshot)
 {
-	while (!c->valid)
-	{
-		uint64		start = c->inval;
-		Snapshot	snap;
-		Relation	rel;
-		TableScanDesc scan;
-		TupleTableSlot *slot;
+	HTAB	   *hash = new_hash("ordertrack flag codes", sizeof(StringEntry));
+	Relation	rel = table_open(OtRelid("flag_codes"), AccessShareLock);
+	TupleDesc	desc = RelationGetDescr(rel);
+	TupleTableSlot *slot = table_slot_create(rel, NULL);
+	TableScanDesc scan = table_beginscan(rel, snapshot, 0, NULL);
 
-		cache_reset(c, sizeof(StringEntry));
-		snap = RegisterSnapshot(GetLatestSnapshot());
-		rel = table_open(c->relid, AccessShareLock);
-		slot = table_slot_create(rel, NULL);
-		scan = table_beginscan(rel, snap, 0, NULL);
-		while (table_scan_getnextslot(scan, ForwardScanDirection, slot))
-			string_store(c, keyfn(slot, RelationGetDescr(rel)), valuefn(slot, RelationGetDescr(rel)));
-		table_endscan(scan);
-		ExecDropSingleTupleTableSlot(slot);
-		table_close(rel, NoLock);
-		UnregisterSnapshot(snap);
-		if (c->inval != start)
-			c->valid = false;	/* changed while loading: again */
-	}
-}
-
-static char *
-flag_code_key(TupleTableSlot *slot, TupleDesc desc)
-{
-	return OtSlotText(slot, OtAttnum(desc, "code"));
-}
-
-static char *
-flag_code_value(TupleTableSlot *slot, TupleDesc desc)
-{
-	return OtSlotText(slot, OtAttnum(desc, "severity"));
+	while (table_scan_getnextslot(scan, ForwardScanDirection, slot))
+		string_store(hash, OtSlotText(slot, OtAttnum(desc, "code")), OtSlotText(slot, OtAttnum(desc, "severity")));
+	table_endscan(scan);
+	ExecDropSingleTupleTableSlot(slot);
+	table_close(rel, NoLock);
+	return hash;
 }
 
 /* Severity of a flag code (block, warn or info); NULL for an unknown code. */
 const char *
 CatalogueFlagSeverity(const char *code)
 {
-	load_table(&flag_codes, flag_code_key, flag_code_value);
-	return string_lookup(&flag_codes, code);
+	return string_lookup(OtCacheGet(&flag_codes), code);
+}
+
+/* The product cache starts empty: products are read as their SKUs are seen. */
+static void *
+NewProducts(OtCache *cache pg_attribute_unused(), Snapshot snapshot pg_attribute_unused())
+{
+	return new_hash("ordertrack products", sizeof(ProductEntry));
 }
 
 static char *
@@ -213,9 +176,9 @@ CatalogueProduct(const char *sku)
 {
 	static OtProduct result;
 	char		key[NAMEDATALEN * 2];
+	HTAB	   *hash = OtCacheGet(&products);
 	ProductEntry *e;
-	uint64		start;
-	Snapshot	snap;
+	OtCacheRead read;
 	Relation	rel;
 	OtScan		s;
 	OtKey		k;
@@ -223,24 +186,27 @@ CatalogueProduct(const char *sku)
 	bool		isnull;
 	bool		found;
 
-	if (!products.valid || hash_get_num_entries(products.hash) >= OT_PRODUCTS_CACHED)
-		cache_reset(&products, sizeof(ProductEntry));
+	if (hash_get_num_entries(hash) >= OT_PRODUCTS_CACHED)
+	{
+		/* full: start afresh */
+		OtCacheInvalidate(&products);
+		hash = OtCacheGet(&products);
+	}
 	make_key(key, sku);
-	e = hash_search(products.hash, key, HASH_FIND, NULL);
+	e = hash_search(hash, key, HASH_FIND, NULL);
 	if (e != NULL && strcmp(e->sku, sku) == 0)
 	{
 		result = e->p;
 		return &result;
 	}
 
-	start = products.inval;
-	snap = RegisterSnapshot(GetLatestSnapshot());
-	rel = table_open(products.relid, AccessShareLock);
+	OtCacheReadBegin(&products, &read);
+	rel = table_open(OtRelid("products"), AccessShareLock);
 	memset(&p, 0, sizeof(p));
 	k.column = 1;
 	k.strategy = BTEqualStrategyNumber;
 	k.value = CStringGetTextDatum(sku);
-	OtScanBegin(&s, rel, "products_pkey", snap, 1, &k);
+	OtScanBegin(&s, rel, "products_pkey", read.snapshot, 1, &k);
 	if (OtScanNext(&s))
 	{
 		TupleDesc	desc = RelationGetDescr(rel);
@@ -255,12 +221,11 @@ CatalogueProduct(const char *sku)
 	}
 	OtScanEnd(&s);
 	table_close(rel, NoLock);
-	UnregisterSnapshot(snap);
 
-	/* store it unless the catalogue changed meanwhile (the strings stay in cxt till the next reset) */
-	if (products.valid && products.inval == start)
+	/* stored unless the catalogue changed meanwhile (the strings stay in its context till it is rebuilt) */
+	if (OtCacheReadEnd(&products, &read))
 	{
-		e = hash_search(products.hash, key, HASH_ENTER, &found);
+		e = hash_search(hash, key, HASH_ENTER, &found);
 		e->sku = MemoryContextStrdup(products.cxt, sku);
 		e->p = p;
 	}

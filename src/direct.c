@@ -35,6 +35,7 @@
 #include "utils/rel.h"
 #include "utils/syscache.h"
 
+#include "cache.h"
 #include "common.h"
 #include "direct.h"
 
@@ -131,10 +132,10 @@ OtSlotText(TupleTableSlot *slot, AttrNumber att)
  * Column defaults, CHECK constraints and triggers' WHEN clauses, planned
  * once per table and kept until the table's definition changes (a relcache
  * invalidation); the executor would otherwise read and plan them for every
- * writer.  The
- * callback only counts invalidations; the cache is dropped at the start of
- * the next writer, never under one (executor state built from an entry
- * points into it).
+ * writer.  A cache of cache.c that watches each table it holds: an
+ * invalidation only marks it, and it is rebuilt at the start of the next
+ * writer, never under one (executor state built from an entry points into
+ * it).
  */
 typedef struct TableDefaults
 {
@@ -150,40 +151,36 @@ typedef struct TableDefaults
 } TableDefaults;
 
 #define MAX_DEFAULT_TABLES 8
-static MemoryContext defaults_cxt = NULL;
-static TableDefaults *defaults[MAX_DEFAULT_TABLES];
-static int	ndefaults = 0;
-static uint64 defaults_inval = 0;
+typedef struct DefaultsList
+{
+	int			n;
+	TableDefaults *tables[MAX_DEFAULT_TABLES];
+} DefaultsList;
 
-/* Tables found equivalent or not (OtDirectEquivalent), until an invalidation of theirs. */
+/* Tables found equivalent or not (OtDirectEquivalent). */
 #define OT_MAX_EQUIVALENCE 16
-typedef struct Equivalence
+typedef struct EquivalenceList
 {
-	Oid			relid;
-	bool		equivalent;
-} Equivalence;
+	int			n;
+	Oid			relids[OT_MAX_EQUIVALENCE];
+	bool		equivalent[OT_MAX_EQUIVALENCE];
+} EquivalenceList;
 
-static Equivalence equivalence[OT_MAX_EQUIVALENCE];
-static int	nequivalence = 0;
-
-static void
-DefaultsRelcacheCallback(Datum arg pg_attribute_unused(), Oid relid)
+/* Both start empty; each table added is watched until the cache is rebuilt. */
+static void *
+NewDefaults(OtCache *cache pg_attribute_unused(), Snapshot snapshot pg_attribute_unused())
 {
-	if (relid == InvalidOid)
-	{
-		defaults_inval++;
-		nequivalence = 0;
-	}
-	else
-	{
-		for (int i = 0; i < ndefaults; i++)
-			if (defaults[i]->relid == relid)
-				defaults_inval++;
-		for (int i = 0; i < nequivalence; i++)
-			if (equivalence[i].relid == relid)
-				equivalence[i--] = equivalence[--nequivalence];
-	}
+	return palloc0(sizeof(DefaultsList));
 }
+
+static void *
+NewEquivalence(OtCache *cache pg_attribute_unused(), Snapshot snapshot pg_attribute_unused())
+{
+	return palloc0(sizeof(EquivalenceList));
+}
+
+static OtCache defaults_cache = {.name = "ordertrack column defaults", .build = NewDefaults};
+static OtCache equivalence_cache = {.name = "ordertrack direct equivalence", .build = NewEquivalence};
 
 /*
  * Whether reading and writing a table directly does what a statement would:
@@ -200,11 +197,12 @@ bool
 OtDirectEquivalent(Relation rel)
 {
 	Oid			relid = RelationGetRelid(rel);
+	EquivalenceList *known = OtCacheGet(&equivalence_cache);
 	bool		eq;
 
-	for (int i = 0; i < nequivalence; i++)
-		if (equivalence[i].relid == relid)
-			return equivalence[i].equivalent;
+	for (int i = 0; i < known->n; i++)
+		if (known->relids[i] == relid)
+			return known->equivalent[i];
 	eq = rel->rd_rel->relkind == RELKIND_RELATION && !rel->rd_rel->relforcerowsecurity;
 	if (eq && rel->trigdesc != NULL)
 	{
@@ -215,33 +213,14 @@ OtDirectEquivalent(Relation rel)
 				(OidIsValid(ext) &&
 				 getExtensionOfObject(ProcedureRelationId, rel->trigdesc->triggers[i].tgfoid) == ext);
 	}
-	if (nequivalence < OT_MAX_EQUIVALENCE)
+	if (known->n < OT_MAX_EQUIVALENCE)
 	{
-		equivalence[nequivalence].relid = relid;
-		equivalence[nequivalence].equivalent = eq;
-		nequivalence++;
+		known->relids[known->n] = relid;
+		known->equivalent[known->n] = eq;
+		known->n++;
+		OtCacheWatch(&equivalence_cache, relid);
 	}
 	return eq;
-}
-
-/*
- * Drops the cached defaults if an invalidation arrived since they were
- * built.  Called only when no writer is using them: an entry stays valid
- * for a writer's whole life (its tables are locked, so their definitions
- * cannot change meanwhile; invalidations that arrive then concern other
- * tables or are blanket resets).
- */
-static uint64 defaults_built_at = 0;
-
-static void
-defaults_refresh(void)
-{
-	if (defaults_cxt != NULL && defaults_built_at != defaults_inval)
-	{
-		MemoryContextReset(defaults_cxt);
-		ndefaults = 0;
-	}
-	defaults_built_at = defaults_inval;
 }
 
 /* The planned defaults and CHECK constraints of a table locked by the caller. */
@@ -250,16 +229,14 @@ table_defaults(Relation rel)
 {
 	Oid			relid = RelationGetRelid(rel);
 	TupleDesc	desc = RelationGetDescr(rel);
+	DefaultsList *known = defaults_cache.data;	/* as OtWriterBegin got it */
 	TableDefaults *d;
 	MemoryContext old;
 
-	for (int i = 0; i < ndefaults; i++)
-		if (defaults[i]->relid == relid)
-			return defaults[i];
-	if (defaults_cxt == NULL)
-		defaults_cxt = AllocSetContextCreate(CacheMemoryContext, "ordertrack column defaults",
-											 ALLOCSET_SMALL_SIZES);
-	old = MemoryContextSwitchTo(defaults_cxt);
+	for (int i = 0; i < known->n; i++)
+		if (known->tables[i]->relid == relid)
+			return known->tables[i];
+	old = MemoryContextSwitchTo(defaults_cache.cxt);
 	d = palloc0(sizeof(TableDefaults));
 	d->relid = relid;
 	for (int att = 1; att <= desc->natts; att++)
@@ -305,10 +282,13 @@ table_defaults(Relation rel)
 		}
 	}
 	MemoryContextSwitchTo(old);
-	if (ndefaults < MAX_DEFAULT_TABLES)
-		defaults[ndefaults++] = d;
+	if (known->n < MAX_DEFAULT_TABLES)
+	{
+		known->tables[known->n++] = d;
+		OtCacheWatch(&defaults_cache, relid);
+	}
 	else
-		defaults_inval++;		/* full: start afresh at the next writer */
+		OtCacheInvalidate(&defaults_cache); /* full: start afresh at the next writer */
 	return d;
 }
 
@@ -323,7 +303,8 @@ OtWriterBegin(OtWriter *w, int nrels, Relation *rels, Snapshot snapshot)
 	List	   *rtable = NIL;
 
 	Assert(nrels <= OT_MAX_WRITE_RELS);
-	defaults_refresh();
+	/* rebuilt here if a definition changed, never under a writer */
+	(void) OtCacheGet(&defaults_cache);
 	w->estate = CreateExecutorState();
 	for (int i = 0; i < nrels; i++)
 	{
@@ -519,7 +500,8 @@ OtWriterEnd(OtWriter *w)
 void
 DirectInit(void)
 {
-	CacheRegisterRelcacheCallback(DefaultsRelcacheCallback, (Datum) 0);
+	OtCacheRegister(&defaults_cache);
+	OtCacheRegister(&equivalence_cache);
 	CacheRegisterSyscacheCallback(AMOPSTRATEGY, OtForgetAll, PointerGetDatum(&noperators));
 	CacheRegisterSyscacheCallback(OPEROID, OtForgetAll, PointerGetDatum(&noperators));
 }

@@ -4,10 +4,10 @@
  *	  characters, address unit words, special requests and regions.
  *
  * The settings (regions, remote provinces, keywords) are loaded once per
- * backend into automata (ot_ac.c, ot_region.c) and dropped by a relcache
- * callback when any of their tables changes: the settings_changed trigger
- * sends that invalidation when a change commits, so no session ever uses a
- * stale rule.  Texts are matched in UTF-8 whatever the server encoding.
+ * backend into automata (ot_ac.c, ot_region.c), a cache of cache.c: a
+ * change to any of their tables that commits reaches every session's next
+ * check, so no session ever uses a stale rule.  Texts are matched in UTF-8
+ * whatever the server encoding.
  */
 #include "postgres.h"
 
@@ -23,8 +23,10 @@
 #include "utils/guc.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/rel.h"
 
+#include "cache.h"
 #include "common.h"
 #include "intake.h"
 #include "ot_ac.h"
@@ -46,32 +48,31 @@ static const char *const service_tags[] = {
 };
 #define NUM_SERVICE_TAGS lengthof(service_tags)
 
-#define NUM_SETTINGS_TABLES 4
-static const char *const settings_tables[NUM_SETTINGS_TABLES] = {
-	"regions", "remote_regions", "address_unit_keywords", "special_request_keywords"
-};
-
 typedef struct RegionInfo
 {
 	int			code;
-	char	   *name;			/* server encoding, malloc'd */
+	char	   *name;			/* server encoding */
 	bool		remote;			/* of a province */
 } RegionInfo;
 
-/* Per-backend copy of the settings. */
-typedef struct SettingsCache
+/* Per-backend copy of the settings: the automata are malloc'd (pure C). */
+typedef struct Settings
 {
-	bool		valid;
-	Oid			relids[NUM_SETTINGS_TABLES];
 	ot_regions *regions;
 	RegionInfo *info;			/* sorted by code */
 	int			ninfo;
 	ot_ac	   *unit_words;
 	ot_ac	   *special_words;	/* keyword id = tag index */
-} SettingsCache;
+	MemoryContextCallback free_automata;
+} Settings;
 
-static SettingsCache settings;
-static uint64 settings_inval_count = 0;
+static void *BuildSettings(OtCache *cache, Snapshot snapshot);
+
+static OtCache settings_cache = {
+	.name = "ordertrack intake settings",
+	.tables = {"regions", "remote_regions", "address_unit_keywords", "special_request_keywords"},
+	.build = BuildSettings
+};
 
 /* The text as UTF-8 (palloc'd or the same memory) and its length. */
 static char *
@@ -103,28 +104,16 @@ IntakeFold(text *t, size_t *len)
 	return f;
 }
 
-static void
-SettingsRelcacheCallback(Datum arg pg_attribute_unused(), Oid relid)
-{
-	for (int i = 0; i < NUM_SETTINGS_TABLES; i++)
-		if (relid == InvalidOid || relid == settings.relids[i])
-		{
-			settings.valid = false;
-			settings_inval_count++;
-			return;
-		}
-}
-
 /* Settings (GUCs) of the intake checks. */
 int			ot_duplicate_window = 7200;
 int			ot_bulk_quantity = 50;
 int			ot_address_min_chars = 8;
 
-/* Registers the settings cache's invalidation callback and the GUCs. */
+/* Registers the settings cache and the GUCs. */
 void
 IntakeInit(void)
 {
-	CacheRegisterRelcacheCallback(SettingsRelcacheCallback, (Datum) 0);
+	OtCacheRegister(&settings_cache);
 	DefineCustomIntVariable("ordertrack.duplicate_window",
 							"Orders of the same account and SKU this close together are flagged duplicate_suspect.",
 							NULL, &ot_duplicate_window, 7200, 0, INT_MAX / 2,
@@ -139,20 +128,15 @@ IntakeInit(void)
 							PGC_USERSET, 0, NULL, NULL, NULL);
 }
 
+/* Frees the automata of a copy of the settings, with its memory context. */
 static void
-FreeSettings(void)
+FreeAutomata(void *arg)
 {
-	ot_regions_free(settings.regions);
-	ot_ac_free(settings.unit_words);
-	ot_ac_free(settings.special_words);
-	for (int i = 0; i < settings.ninfo; i++)
-		free(settings.info[i].name);
-	free(settings.info);
-	settings.regions = NULL;
-	settings.unit_words = NULL;
-	settings.special_words = NULL;
-	settings.info = NULL;
-	settings.ninfo = 0;
+	Settings   *s = (Settings *) arg;
+
+	ot_regions_free(s->regions);
+	ot_ac_free(s->unit_words);
+	ot_ac_free(s->special_words);
 }
 
 static void
@@ -188,52 +172,30 @@ spi_folded(HeapTuple tup, TupleDesc desc, int col, size_t *len)
 	return IntakeFold(DatumGetTextPP(d), len);
 }
 
-/* Loads regions, remote provinces and keywords; builds the automata. */
-static void
-LoadSettings(void)
+/*
+ * Loads regions, remote provinces and keywords as the snapshot (the active
+ * one) shows them, and builds the automata.
+ */
+static void *
+BuildSettings(OtCache *cache pg_attribute_unused(), Snapshot snapshot pg_attribute_unused())
 {
-	uint64		start;
-	Oid			nsp;
-	ot_regions *regions;
-	ot_ac	   *unit_words;
-	ot_ac	   *special_words;
+	MemoryContext cxt = CurrentMemoryContext;
+	Settings   *s = palloc0(sizeof(Settings));
 	RegionInfo *info;
 	int			ninfo;
 
-	/* a change committed meanwhile counts, even inside an open transaction */
-	AcceptInvalidationMessages();
-	if (settings.valid)
-		return;
-	start = settings_inval_count;
-	nsp = get_namespace_oid(OT_SCHEMA, false);
-	for (int i = 0; i < NUM_SETTINGS_TABLES; i++)
-	{
-		settings.relids[i] = get_relname_relid(settings_tables[i], nsp);
-		if (!OidIsValid(settings.relids[i]))
-			ereport(ERROR,
-					(errcode(ERRCODE_UNDEFINED_OBJECT),
-					 errmsg("relation \"%s.%s\" does not exist", OT_SCHEMA, settings_tables[i]),
-					 errhint("Update the extension: ALTER EXTENSION ordertrack UPDATE.")));
-	}
-	FreeSettings();
+	s->regions = ot_regions_new();
+	s->unit_words = ot_ac_new();
+	s->special_words = ot_ac_new();
+	/* from here, what was built is freed with the context, also on error */
+	s->free_automata.func = FreeAutomata;
+	s->free_automata.arg = s;
+	MemoryContextRegisterResetCallback(cxt, &s->free_automata);
+	if (s->regions == NULL || s->unit_words == NULL || s->special_words == NULL)
+		out_of_memory();
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	regions = ot_regions_new();
-	unit_words = ot_ac_new();
-	special_words = ot_ac_new();
-	if (regions == NULL || unit_words == NULL || special_words == NULL)
-	{
-		ot_regions_free(regions);
-		ot_ac_free(unit_words);
-		ot_ac_free(special_words);
-		out_of_memory();
-	}
-	/* from here, what was built is kept in settings, so an error frees it later */
-	settings.regions = regions;
-	settings.unit_words = unit_words;
-	settings.special_words = special_words;
-
 	if (SPI_execute("SELECT r.code, r.level, coalesce(r.parent_code, 0), r.name,"
 					" pg_catalog.array_to_string(r.short_names, ','), r.placeholder,"
 					" coalesce(m.remote, false)"
@@ -241,10 +203,7 @@ LoadSettings(void)
 					" ON m.province_code OPERATOR(pg_catalog.=) r.code", true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read %s.regions", OT_SCHEMA);
 	ninfo = (int) SPI_processed;
-	info = calloc(ninfo > 0 ? ninfo : 1, sizeof(RegionInfo));
-	if (info == NULL)
-		out_of_memory();
-	settings.info = info;
+	info = MemoryContextAlloc(cxt, sizeof(RegionInfo) * Max(ninfo, 1));
 	for (int i = 0; i < ninfo; i++)
 	{
 		HeapTuple	tup = SPI_tuptable->vals[i];
@@ -253,7 +212,6 @@ LoadSettings(void)
 		int			code = DatumGetInt32(SPI_getbinval(tup, desc, 1, &isnull));
 		int			level = DatumGetInt16(SPI_getbinval(tup, desc, 2, &isnull));
 		int			parent = DatumGetInt32(SPI_getbinval(tup, desc, 3, &isnull));
-		char	   *name = TextDatumGetCString(SPI_getbinval(tup, desc, 4, &isnull));
 		size_t		namelen,
 					shortlen;
 		char	   *uname = text_utf8(DatumGetTextPP(SPI_getbinval(tup, desc, 4, &isnull)), &namelen);
@@ -262,14 +220,14 @@ LoadSettings(void)
 
 		info[i].code = code;
 		info[i].remote = DatumGetBool(SPI_getbinval(tup, desc, 7, &isnull));
-		info[i].name = strdup(name);
-		settings.ninfo = i + 1;
-		if (info[i].name == NULL ||
-			!ot_regions_add(regions, code, parent, level, placeholder, uname, namelen, ushort, shortlen))
+		info[i].name = MemoryContextStrdup(cxt, TextDatumGetCString(SPI_getbinval(tup, desc, 4, &isnull)));
+		if (!ot_regions_add(s->regions, code, parent, level, placeholder, uname, namelen, ushort, shortlen))
 			out_of_memory();
 	}
 	qsort(info, ninfo, sizeof(RegionInfo), cmp_info);
-	if (!ot_regions_build(regions))
+	s->info = info;
+	s->ninfo = ninfo;
+	if (!ot_regions_build(s->regions))
 		out_of_memory();
 
 	if (SPI_execute("SELECT keyword FROM " OT_SCHEMA ".address_unit_keywords WHERE enabled",
@@ -280,10 +238,10 @@ LoadSettings(void)
 		size_t		len;
 		char	   *kw = spi_folded(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &len);
 
-		if (!ot_ac_add(unit_words, kw, len, 0))
+		if (!ot_ac_add(s->unit_words, kw, len, 0))
 			out_of_memory();
 	}
-	if (!ot_ac_build(unit_words))
+	if (!ot_ac_build(s->unit_words))
 		out_of_memory();
 
 	if (SPI_execute("SELECT keyword, tag FROM " OT_SCHEMA ".special_request_keywords WHERE enabled",
@@ -299,14 +257,21 @@ LoadSettings(void)
 		for (t = 0; t < (int) NUM_SERVICE_TAGS; t++)
 			if (strcmp(tag, service_tags[t]) == 0)
 				break;
-		if (t < (int) NUM_SERVICE_TAGS && !ot_ac_add(special_words, kw, len, t))
+		if (t < (int) NUM_SERVICE_TAGS && !ot_ac_add(s->special_words, kw, len, t))
 			out_of_memory();
 	}
-	if (!ot_ac_build(special_words))
+	if (!ot_ac_build(s->special_words))
 		out_of_memory();
 
 	SPI_finish();
-	settings.valid = (settings_inval_count == start);
+	return s;
+}
+
+/* The settings as committed now. */
+static const Settings *
+CurrentSettings(void)
+{
+	return (const Settings *) OtCacheGet(&settings_cache);
 }
 
 /* How a phone number reads. */
@@ -378,8 +343,7 @@ address_needs_unit(PG_FUNCTION_ARGS)
 	char	   *f = IntakeFold(PG_GETARG_TEXT_PP(0), &len);
 	bool		found = false;
 
-	LoadSettings();
-	ot_ac_scan(settings.unit_words, f, len, found_any, &found);
+	ot_ac_scan(CurrentSettings()->unit_words, f, len, found_any, &found);
 	PG_RETURN_BOOL(!found);
 }
 
@@ -413,8 +377,7 @@ special_requests(PG_FUNCTION_ARGS)
 		size_t		len;
 
 		scan.text = IntakeFold(PG_GETARG_TEXT_PP(0), &len);
-		LoadSettings();
-		ot_ac_scan(settings.special_words, scan.text, len, mark_tag, &scan);
+		ot_ac_scan(CurrentSettings()->special_words, scan.text, len, mark_tag, &scan);
 	}
 	for (int t = 0; t < (int) NUM_SERVICE_TAGS; t++)
 		if (scan.seen[t])
@@ -425,11 +388,11 @@ special_requests(PG_FUNCTION_ARGS)
 }
 
 static const RegionInfo *
-region_info(int code)
+region_info(const Settings *s, int code)
 {
 	RegionInfo	key = {code, NULL, false};
 
-	return bsearch(&key, settings.info, settings.ninfo, sizeof(RegionInfo), cmp_info);
+	return bsearch(&key, s->info, s->ninfo, sizeof(RegionInfo), cmp_info);
 }
 
 /* Province, city and district of an address. */
@@ -469,8 +432,7 @@ IntakeNeedsUnit(const char *folded, size_t len)
 {
 	bool		found = false;
 
-	LoadSettings();
-	ot_ac_scan(settings.unit_words, folded, len, found_any, &found);
+	ot_ac_scan(CurrentSettings()->unit_words, folded, len, found_any, &found);
 	return !found;
 }
 
@@ -481,8 +443,7 @@ IntakeRequestMask(const char *folded, size_t len)
 	TagScan		scan = {folded, {false}};
 	uint32		mask = 0;
 
-	LoadSettings();
-	ot_ac_scan(settings.special_words, folded, len, mark_tag, &scan);
+	ot_ac_scan(CurrentSettings()->special_words, folded, len, mark_tag, &scan);
 	for (int t = 0; t < (int) NUM_SERVICE_TAGS; t++)
 		if (scan.seen[t])
 			mask |= (uint32) 1 << t;
@@ -514,11 +475,12 @@ IntakeLocate(const char *folded, size_t len, IntakeRegion *out)
 			   *c,
 			   *d;
 
-	LoadSettings();
-	m = ot_regions_match(settings.regions, folded, len);
-	p = m.province ? region_info(m.province) : NULL;
-	c = m.city ? region_info(m.city) : NULL;
-	d = m.district ? region_info(m.district) : NULL;
+	const Settings *s = CurrentSettings();
+
+	m = ot_regions_match(s->regions, folded, len);
+	p = m.province ? region_info(s, m.province) : NULL;
+	c = m.city ? region_info(s, m.city) : NULL;
+	d = m.district ? region_info(s, m.district) : NULL;
 	memset(out, 0, sizeof(*out));
 	if (p == NULL)
 		return;

@@ -7,6 +7,7 @@
 #include "fmgr.h"
 #include "utils/guc.h"
 
+#include "cache.h"
 #include "catalogue.h"
 #include "common.h"
 #include "direct.h"
@@ -26,6 +27,7 @@ void
 _PG_init(void)
 {
 	CommonInit();
+	CacheInit();
 	TrackingNoInit();
 	IntakeInit();
 	IntakeTriggerInit();

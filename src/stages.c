@@ -36,6 +36,7 @@
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
+#include "cache.h"
 #include "common.h"
 #include "stages.h"
 
@@ -50,31 +51,25 @@ typedef struct StageEdge
 } StageEdge;
 
 /* The enabled moves, ordered by from_stage then to_stage (the enum's order). */
-static struct
+typedef struct Graph
 {
-	bool		valid;
-	Oid			relid;
-	uint64		inval;
-	MemoryContext cxt;
 	StageEdge  *edges;
 	int			n;
-} graph;
+} Graph;
+
+static void *BuildGraph(OtCache *cache, Snapshot snapshot);
+
+static OtCache graph_cache = {
+	.name = "ordertrack stage graph",
+	.tables = {"stage_transitions"},
+	.build = BuildGraph
+};
 
 /* Who makes the moves under way, and why (see StageMoveBegin). */
 static OtStageMove *current_move = NULL;
 
 static char *ot_actor = NULL;
 static char *ot_reason = NULL;
-
-static void
-GraphRelcacheCallback(Datum arg pg_attribute_unused(), Oid relid)
-{
-	if (relid == InvalidOid || relid == graph.relid)
-	{
-		graph.valid = false;
-		graph.inval++;
-	}
-}
 
 /* No move context outlives its transaction, whatever happened in it. */
 static void
@@ -98,7 +93,7 @@ StagesSubXactCallback(SubXactEvent event, SubTransactionId mySubid,
 void
 StagesInit(void)
 {
-	CacheRegisterRelcacheCallback(GraphRelcacheCallback, (Datum) 0);
+	OtCacheRegister(&graph_cache);
 	RegisterXactCallback(StagesXactCallback, NULL);
 	RegisterSubXactCallback(StagesSubXactCallback, NULL);
 	DefineCustomStringVariable("ordertrack.actor",
@@ -111,61 +106,47 @@ StagesInit(void)
 							   &ot_reason, "", PGC_USERSET, 0, NULL, NULL, NULL);
 }
 
-/* Reads the enabled moves with a fresh snapshot, unless the cached copy is valid. */
-static void
-LoadGraph(void)
+/* Reads the enabled moves as the snapshot shows them. */
+static void *
+BuildGraph(OtCache *cache pg_attribute_unused(), Snapshot snapshot)
 {
 	static SPIPlanPtr plan = NULL;
-	uint64		start;
-	MemoryContext old;
-
-	/* a change committed meanwhile counts, even inside an open transaction */
-	AcceptInvalidationMessages();
-	if (graph.valid)
-		return;
-	graph.relid = OtRelid("stage_transitions");
-	start = graph.inval;
-	if (graph.cxt == NULL)
-		graph.cxt = AllocSetContextCreate(TopMemoryContext, "ordertrack stage graph", ALLOCSET_SMALL_SIZES);
-	MemoryContextReset(graph.cxt);
-	graph.edges = NULL;
-	graph.n = 0;
+	Graph	   *g = palloc0(sizeof(Graph));
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	if (plan == NULL)
-	{
-		plan = SPI_prepare("SELECT from_stage, to_stage FROM " OT_SCHEMA ".stage_transitions"
-						   " WHERE enabled ORDER BY from_stage, to_stage", 0, NULL);
-		if (plan == NULL || SPI_keepplan(plan) != 0)
-			elog(ERROR, "could not prepare the stage graph query");
-	}
-	/* the latest committed graph, whatever the transaction's snapshot */
-	if (SPI_execute_snapshot(plan, NULL, NULL, GetLatestSnapshot(), InvalidSnapshot, true, false, 0) != SPI_OK_SELECT)
+	if (SPI_execute_snapshot(OtPrepare(&plan, "SELECT from_stage, to_stage FROM " OT_SCHEMA ".stage_transitions"
+									   " WHERE enabled ORDER BY from_stage, to_stage", 0, NULL),
+							 NULL, NULL, snapshot, InvalidSnapshot, true, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read %s.stage_transitions", OT_SCHEMA);
-	old = MemoryContextSwitchTo(graph.cxt);
-	graph.edges = palloc(sizeof(StageEdge) * Max(SPI_processed, 1));
-	MemoryContextSwitchTo(old);
+	g->edges = SPI_palloc(sizeof(StageEdge) * Max(SPI_processed, 1));
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{
 		bool		isnull;
 
-		graph.edges[i].from = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
-		graph.edges[i].to = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &isnull));
+		g->edges[i].from = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
+		g->edges[i].to = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &isnull));
 	}
-	graph.n = (int) SPI_processed;
+	g->n = (int) SPI_processed;
 	SPI_finish();
-	/* kept only if nothing changed meanwhile; else read again next time */
-	graph.valid = (graph.inval == start);
+	return g;
+}
+
+/* The graph as committed now. */
+static const Graph *
+CurrentGraph(void)
+{
+	return (const Graph *) OtCacheGet(&graph_cache);
 }
 
 /* Whether the graph allows the move. */
 static bool
 StageAllowed(Oid from, Oid to)
 {
-	LoadGraph();
-	for (int i = 0; i < graph.n; i++)
-		if (graph.edges[i].from == from && graph.edges[i].to == to)
+	const Graph *g = CurrentGraph();
+
+	for (int i = 0; i < g->n; i++)
+		if (g->edges[i].from == from && g->edges[i].to == to)
 			return true;
 	return false;
 }
@@ -180,13 +161,13 @@ stage_name(Oid stage)
 static char *
 allowed_list(Oid from)
 {
+	const Graph *g = CurrentGraph();
 	StringInfoData s;
 
-	LoadGraph();
 	initStringInfo(&s);
-	for (int i = 0; i < graph.n; i++)
-		if (graph.edges[i].from == from)
-			appendStringInfo(&s, "%s%s", s.len > 0 ? ", " : "", stage_name(graph.edges[i].to));
+	for (int i = 0; i < g->n; i++)
+		if (g->edges[i].from == from)
+			appendStringInfo(&s, "%s%s", s.len > 0 ? ", " : "", stage_name(g->edges[i].to));
 	return s.len > 0 ? s.data : NULL;
 }
 
@@ -462,6 +443,7 @@ allowed_stages(PG_FUNCTION_ARGS)
 {
 	Oid			from = PG_GETARG_OID(0);
 	Oid			type = get_fn_expr_argtype(fcinfo->flinfo, 0);
+	const Graph *g;
 	Datum	   *elems;
 	int			n = 0;
 	int16		typlen;
@@ -470,11 +452,11 @@ allowed_stages(PG_FUNCTION_ARGS)
 
 	if (!OidIsValid(type))
 		elog(ERROR, "could not determine the stage type");
-	LoadGraph();
-	elems = palloc(sizeof(Datum) * Max(graph.n, 1));
-	for (int i = 0; i < graph.n; i++)
-		if (graph.edges[i].from == from)
-			elems[n++] = ObjectIdGetDatum(graph.edges[i].to);
+	g = CurrentGraph();
+	elems = palloc(sizeof(Datum) * Max(g->n, 1));
+	for (int i = 0; i < g->n; i++)
+		if (g->edges[i].from == from)
+			elems[n++] = ObjectIdGetDatum(g->edges[i].to);
 	get_typlenbyvalalign(type, &typlen, &typbyval, &typalign);
 	PG_RETURN_ARRAYTYPE_P(construct_array(elems, n, type, typlen, typbyval, typalign));
 }

@@ -5,8 +5,8 @@
  *
  * The digits and the permutation live in tn_digits.c and tn_permute.c.  The
  * issuing secret is read once per backend, under the identity of the table's
- * owner, and cached with its AES context; a relcache callback drops the cache
- * when the table or the sequence is dropped or altered.
+ * owner, and cached with its AES context (a cache of cache.c, rebuilt when
+ * the table or the sequence changes).
  */
 #include "postgres.h"
 
@@ -27,8 +27,11 @@
 #include "utils/guc.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
+#include "cache.h"
 #include "common.h"
 #include "tracking_no.h"
 #include "tn_digits.h"
@@ -47,22 +50,24 @@ PG_FUNCTION_INFO_V1(tracking_secret_guard);
 #define SECRET_TABLE "tracking_secret"
 #define SEQUENCE_NAME "tracking_seq"
 
-/* Per-backend cache of what issuing needs. */
-typedef struct IssuerCache
+/* What issuing needs: the cipher is malloc'd (pure C), freed with its context. */
+typedef struct Issuer
 {
-	bool		rels_valid;		/* relation OIDs below are current */
-	Oid			secret_relid;
-	Oid			seq_relid;
-	bool		cipher_valid;	/* cipher and issuer are current */
 	tn_cipher  *cipher;
 	unsigned	issuer;
-	bool		sealed_here;	/* this transaction marked the secret in use */
-} IssuerCache;
+	MemoryContextCallback free_cipher;
+} Issuer;
 
-static IssuerCache cache;
+static void *BuildIssuer(OtCache *cache, Snapshot snapshot);
 
-/* Counts invalidations, so that a load overtaken by one is not kept as valid. */
-static uint64 inval_count = 0;
+static OtCache issuer_cache = {
+	.name = "ordertrack tracking-number issuer",
+	.tables = {SECRET_TABLE, SEQUENCE_NAME},
+	.build = BuildIssuer
+};
+
+/* This transaction marked the secret in use: if it rolls back, read it again. */
+static bool sealed_here = false;
 
 /* Reports text that is not a tracking number, naming the rule it broke. */
 static void
@@ -193,31 +198,19 @@ tracking_no_valid(PG_FUNCTION_ARGS)
 	PG_RETURN_BOOL(tn_parse(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), &v).status == TN_OK);
 }
 
-/* Drops cached state when the secret table or the sequence changes. */
-static void
-IssuerRelcacheCallback(Datum arg pg_attribute_unused(), Oid relid)
-{
-	if (relid == InvalidOid || relid == cache.secret_relid || relid == cache.seq_relid)
-	{
-		inval_count++;
-		cache.rels_valid = false;
-		cache.cipher_valid = false;
-	}
-}
-
 /* A secret marked in use by a transaction that rolled back is read again. */
 static void
 IssuerXactCallback(XactEvent event, void *arg pg_attribute_unused())
 {
 	if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT)
 	{
-		if (cache.sealed_here)
-			cache.cipher_valid = false;
-		cache.sealed_here = false;
+		if (sealed_here)
+			OtCacheInvalidate(&issuer_cache);
+		sealed_here = false;
 	}
 	else if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_PARALLEL_COMMIT ||
 			 event == XACT_EVENT_PREPARE)
-		cache.sealed_here = false;
+		sealed_here = false;
 }
 
 /* Same for a savepoint rolled back. */
@@ -227,77 +220,55 @@ IssuerSubXactCallback(SubXactEvent event,
 					  SubTransactionId parentSubid pg_attribute_unused(),
 					  void *arg pg_attribute_unused())
 {
-	if (event == SUBXACT_EVENT_ABORT_SUB && cache.sealed_here)
-		cache.cipher_valid = false;
+	if (event == SUBXACT_EVENT_ABORT_SUB && sealed_here)
+		OtCacheInvalidate(&issuer_cache);
 }
 
-/* Registers the cache callbacks. */
+/* Registers the issuer's cache and its transaction callbacks. */
 void
 TrackingNoInit(void)
 {
-	CacheRegisterRelcacheCallback(IssuerRelcacheCallback, (Datum) 0);
+	OtCacheRegister(&issuer_cache);
 	RegisterXactCallback(IssuerXactCallback, NULL);
 	RegisterSubXactCallback(IssuerSubXactCallback, NULL);
 }
 
-/* Looks up an ordertrack relation that the install script created. */
-static Oid
-ExtensionRelid(const char *relname)
-{
-	Oid			nsp = get_namespace_oid(OT_SCHEMA, false);
-	Oid			relid = get_relname_relid(relname, nsp);
-
-	if (!OidIsValid(relid))
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("relation \"%s.%s\" does not exist", OT_SCHEMA, relname),
-				 errhint("Reinstall the extension with DROP EXTENSION ordertrack and CREATE EXTENSION ordertrack.")));
-	return relid;
-}
-
-/* Fills in the relation OIDs if an invalidation dropped them. */
 static void
-EnsureRelids(void)
+FreeCipher(void *arg)
 {
-	uint64		start = inval_count;
-
-	if (cache.rels_valid)
-		return;
-	cache.secret_relid = ExtensionRelid(SECRET_TABLE);
-	cache.seq_relid = ExtensionRelid(SEQUENCE_NAME);
-	cache.rels_valid = (inval_count == start);
+	tn_cipher_free(((Issuer *) arg)->cipher);
 }
 
 /*
  * Reads the secret and the issuer, marking the secret in use the first time.
  * Runs as the table's owner: callers may issue numbers, never read the secret.
  */
-static void
-EnsureCipher(void)
+static void *
+BuildIssuer(OtCache *cache pg_attribute_unused(), Snapshot snapshot pg_attribute_unused())
 {
+	static SPIPlanPtr read_plan = NULL;
+	MemoryContext cxt = CurrentMemoryContext;
 	OwnerScope	owner;
 	unsigned char secret[TN_SECRET_BYTES];
 	unsigned	issuer = 0;
-	bool		sealed_now = false;
-	tn_cipher  *c;
-	uint64		start;
-
-	if (cache.cipher_valid && cache.rels_valid)
-		return;
-	EnsureRelids();
-	start = inval_count;
+	Issuer	   *is;
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	OtEnterOwner(OtRelationOwner(cache.secret_relid), &owner);
+	OtEnterOwner(OtRelationOwner(OtRelid(SECRET_TABLE)), &owner);
 	for (;;)
 	{
+		Snapshot	latest = RegisterSnapshot(GetLatestSnapshot());
 		bool		isnull;
-		bool		sealed;
+		int			rc;
 		bytea	   *b;
 
-		if (SPI_execute("SELECT secret, issuer, first_issued_at IS NOT NULL"
-						" FROM " OT_SCHEMA "." SECRET_TABLE, false, 0) != SPI_OK_SELECT)
+		/* the row as committed now (and as this transaction changed it) */
+		rc = SPI_execute_snapshot(OtPrepare(&read_plan, "SELECT secret, issuer, first_issued_at IS NOT NULL"
+											" FROM " OT_SCHEMA "." SECRET_TABLE, 0, NULL),
+								  NULL, NULL, latest, InvalidSnapshot, true, false, 0);
+		UnregisterSnapshot(latest);
+		if (rc != SPI_OK_SELECT)
 			elog(ERROR, "could not read the tracking-number secret");
 		if (SPI_processed != 1)
 			ereport(ERROR,
@@ -305,16 +276,20 @@ EnsureCipher(void)
 					 errmsg("the tracking-number secret is missing"),
 					 errdetail("Table %s.%s has no row.", OT_SCHEMA, SECRET_TABLE),
 					 errhint("Restore the row from a dump of this database; in a new database, recreate the extension.")));
-		sealed = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &isnull));
-		if (!sealed)
+		if (!DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &isnull)))
 		{
-			/* first issue with this secret: mark it in use, then read it again */
+			/*
+			 * First issue with this secret: mark it in use, and take the row
+			 * that was marked (a concurrent change may have replaced the one
+			 * read); none when another transaction marked it first.
+			 */
 			if (SPI_execute("UPDATE " OT_SCHEMA "." SECRET_TABLE
 							" SET first_issued_at = pg_catalog.now()"
-							" WHERE first_issued_at IS NULL", false, 0) != SPI_OK_UPDATE)
+							" WHERE first_issued_at IS NULL RETURNING secret, issuer", false, 0) != SPI_OK_UPDATE_RETURNING)
 				elog(ERROR, "could not mark the tracking-number secret in use");
-			sealed_now = sealed_now || SPI_processed > 0;
-			continue;
+			if (SPI_processed == 0)
+				continue;
+			sealed_here = true;
 		}
 		b = DatumGetByteaPP(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 		if (isnull || VARSIZE_ANY_EXHDR(b) != TN_SECRET_BYTES)
@@ -328,19 +303,18 @@ EnsureCipher(void)
 
 	if (issuer >= TN_ISSUERS)
 		elog(ERROR, "tracking-number issuer %u is out of range", issuer);
-	c = tn_cipher_new(secret);
+	is = MemoryContextAllocZero(cxt, sizeof(Issuer));
+	is->cipher = tn_cipher_new(secret);
 	explicit_bzero(secret, sizeof(secret));
-	if (c == NULL)
+	if (is->cipher == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_INTERNAL_ERROR),
 				 errmsg("could not initialise the cipher for tracking numbers")));
-	tn_cipher_free(cache.cipher);
-	cache.cipher = c;
-	cache.issuer = issuer;
-	if (sealed_now)
-		cache.sealed_here = true;
-	/* valid only if no invalidation arrived while reading; on error never */
-	cache.cipher_valid = (inval_count == start);
+	is->issuer = issuer;
+	is->free_cipher.func = FreeCipher;
+	is->free_cipher.arg = is;
+	MemoryContextRegisterResetCallback(cxt, &is->free_cipher);
+	return is;
 }
 
 /*
@@ -353,13 +327,13 @@ issue_tracking_no(PG_FUNCTION_ARGS)
 	uint64		idx;
 	uint64		number;
 	unsigned	issuer;
+	const Issuer *is;
 
 	/* the issuer must be known before a sequence value is spent */
-	EnsureCipher();
-	issuer = cache.issuer;
+	issuer = ((const Issuer *) OtCacheGet(&issuer_cache))->issuer;
 	for (;;)
 	{
-		int64		seq = nextval_internal(cache.seq_relid, false);
+		int64		seq = nextval_internal(OtRelid(SEQUENCE_NAME), false);
 
 		if (seq < 0 || (uint64) seq >= TN_SEQ_LIMIT)
 			ereport(ERROR,
@@ -374,10 +348,10 @@ issue_tracking_no(PG_FUNCTION_ARGS)
 	}
 
 	/* nextval may have taken invalidations: reload, keeping the issuer */
-	EnsureCipher();
-	if (cache.issuer != issuer)
-		elog(ERROR, "tracking-number issuer changed from %u to %u while in use", issuer, cache.issuer);
-	if (!tn_issue(cache.cipher, idx, &number))
+	is = OtCacheGet(&issuer_cache);
+	if (is->issuer != issuer)
+		elog(ERROR, "tracking-number issuer changed from %u to %u while in use", issuer, is->issuer);
+	if (!tn_issue(is->cipher, idx, &number))
 		elog(ERROR, "could not compute a tracking number");
 	PG_RETURN_INT64((int64) number);
 }
