@@ -83,6 +83,54 @@ PG_FUNCTION_INFO_V1(resolve_flag);
 static SPIPlanPtr open_blocking_plan = NULL;
 
 /*
+ * Resolves an open flag of an order that the caller has locked (inside SPI,
+ * as the tables' owner): who resolved it and why, and its flag_resolved
+ * event.  When no blocking flag of the order is left open and the order is
+ * in review, it returns to received, the move made by who for the reason.
+ *
+ * What stays open is counted with the latest snapshot (after this
+ * command's changes), which sees every resolution committed before the
+ * order's lock was granted: two people resolving the two blocking flags of
+ * one order, in whichever order they commit and at any isolation level,
+ * release it.
+ */
+void
+FlagResolve(Datum shop, Datum order_id, int64 flag_id, const char *who,
+			const char *reason, Datum note, bool note_isnull)
+{
+	Oid			key_types[2] = {TEXTOID, INT8OID};
+	Datum		args[4] = {shop, Int64GetDatum(flag_id), CStringGetTextDatum(who), note};
+	char		nulls[4] = {' ', ' ', ' ', note_isnull ? 'n' : ' '};
+	bool		isnull;
+
+	if (SPI_execute_with_args("WITH done AS ("
+							  " UPDATE ordertrack.flags SET resolved_at = pg_catalog.now(), resolved_by = $3, resolution = $4"
+							  " WHERE shop = $1 AND flag_id = $2"
+							  " RETURNING order_id, flag_id, code, severity, resolution, resolved_by)"
+							  " INSERT INTO ordertrack.events (shop, topic, kind, order_id, payload)"
+							  " SELECT $1, 'alerts', 'flag_resolved', order_id, pg_catalog.jsonb_build_object("
+							  " 'flag_id', flag_id, 'code', code, 'severity', severity,"
+							  " 'resolution', resolution, 'resolved_by', resolved_by) FROM done",
+							  4, (Oid[]) {TEXTOID, INT8OID, TEXTOID, TEXTOID}, args, nulls, false, 0) != SPI_OK_INSERT)
+		elog(ERROR, "could not resolve flag " INT64_FORMAT, flag_id);
+
+	args[1] = order_id;
+	CommandCounterIncrement();
+	if (SPI_execute_snapshot(OtPrepare(&open_blocking_plan,
+									   "SELECT count(*) FROM ordertrack.flags f"
+									   " WHERE f.shop = $1 AND f.order_id = $2 AND f.severity = 'block'"
+									   " AND f.resolved_at IS NULL",
+									   2, key_types),
+							 args, NULL, GetLatestSnapshot(), InvalidSnapshot, false, false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not count the open blocking flags of the order");
+	if (DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)) == 0)
+		(void) StageMoveExecute(InvalidOid, who, reason,
+								"UPDATE ordertrack.orders o SET stage = 'received'"
+								" WHERE o.shop = $1 AND o.order_id = $2 AND o.stage = 'review'",
+								2, key_types, args);
+}
+
+/*
  * A person resolves a flag.  When the last open blocking flag of an order in
  * review is resolved, the order returns to received.  Returns the order's
  * stage.
@@ -90,9 +138,8 @@ static SPIPlanPtr open_blocking_plan = NULL;
  * Two people resolving the two blocking flags of one order at the same time
  * must not each see the other's flag still open and leave the order in
  * review: the order is locked first (as every function that changes an
- * order locks it), so the second waits for the first; and what stays open is
- * counted with the latest snapshot, so that in REPEATABLE READ too the
- * second sees the first's resolution.
+ * order locks it), so the second waits for the first (FlagResolve counts
+ * what stays open).
  */
 Datum
 resolve_flag(PG_FUNCTION_ARGS)
@@ -102,8 +149,7 @@ resolve_flag(PG_FUNCTION_ARGS)
 	char	   *who = GetUserNameFromId(GetUserId(), false);
 	OwnerScope	scope;
 	Oid			key_types[2] = {TEXTOID, INT8OID};
-	Datum		args[4];
-	char		nulls[4] = {' ', ' ', ' ', ' '};
+	Datum		args[2];
 	Datum		shop;
 	Datum		order_id;
 	char	   *code;
@@ -156,40 +202,9 @@ resolve_flag(PG_FUNCTION_ARGS)
 				 errdetail("It was resolved at %s.", OtSpiText(0, 1))));
 	code = OtSpiText(0, 2);
 
-	args[2] = CStringGetTextDatum(who);
-	args[3] = note;
-	nulls[3] = PG_ARGISNULL(1) ? 'n' : ' ';
-	if (SPI_execute_with_args("WITH done AS ("
-							  " UPDATE ordertrack.flags SET resolved_at = pg_catalog.now(), resolved_by = $3, resolution = $4"
-							  " WHERE shop = $1 AND flag_id = $2"
-							  " RETURNING order_id, flag_id, code, severity, resolution, resolved_by)"
-							  " INSERT INTO ordertrack.events (shop, topic, kind, order_id, payload)"
-							  " SELECT $1, 'alerts', 'flag_resolved', order_id, pg_catalog.jsonb_build_object("
-							  " 'flag_id', flag_id, 'code', code, 'severity', severity,"
-							  " 'resolution', resolution, 'resolved_by', resolved_by) FROM done",
-							  4, (Oid[]) {TEXTOID, INT8OID, TEXTOID, TEXTOID}, args, nulls, false, 0) != SPI_OK_INSERT)
-		elog(ERROR, "could not resolve flag " INT64_FORMAT, flag_id);
-
-	/*
-	 * The order leaves review when nothing blocks it any more: counted with
-	 * the latest snapshot (after this command's changes), which sees every
-	 * resolution committed before the order's lock was granted.
-	 */
+	FlagResolve(shop, order_id, flag_id, who, psprintf("flag " INT64_FORMAT " (%s) resolved", flag_id, code),
+				note, PG_ARGISNULL(1));
 	args[1] = order_id;
-	CommandCounterIncrement();
-	if (SPI_execute_snapshot(OtPrepare(&open_blocking_plan,
-									   "SELECT count(*) FROM ordertrack.flags f"
-									   " WHERE f.shop = $1 AND f.order_id = $2 AND f.severity = 'block'"
-									   " AND f.resolved_at IS NULL",
-									   2, key_types),
-							 args, NULL, GetLatestSnapshot(), InvalidSnapshot, false, false, 1) != SPI_OK_SELECT)
-		elog(ERROR, "could not count the open blocking flags of the order");
-	if (DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)) == 0)
-		(void) StageMoveExecute(InvalidOid, who,
-								psprintf("flag " INT64_FORMAT " (%s) resolved", flag_id, code),
-								"UPDATE ordertrack.orders o SET stage = 'received'"
-								" WHERE o.shop = $1 AND o.order_id = $2 AND o.stage = 'review'",
-								2, key_types, args);
 	if (SPI_execute_with_args("SELECT stage FROM ordertrack.orders WHERE shop = $1 AND order_id = $2",
 							  2, key_types, args, NULL, false, 1) != SPI_OK_SELECT ||
 		SPI_processed != 1)

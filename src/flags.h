@@ -11,5 +11,8 @@ extern void FlagsInit(void);
 extern const char *FlagSeverity(const char *code);
 /* Whether a flag of the severity is published as flag_raised. */
 extern bool FlagAlerted(const char *severity);
+/* Resolves an open flag of a locked order; the order leaves review when nothing blocks it (inside SPI, as owner). */
+extern void FlagResolve(Datum shop, Datum order_id, int64 flag_id, const char *who,
+						const char *reason, Datum note, bool note_isnull);
 
 #endif							/* OT_FLAGS_H */

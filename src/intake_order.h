@@ -112,8 +112,8 @@ extern Datum IntakeOrderSkus(const IntakeOrder *o);
 extern char *IntakeHoldReason(const Findings *f);
 
 /* intake_store.c: reading the order and writing the verdict, by SQL or directly */
-/* The order and its lines through SQL; false when it is gone or already checked. */
-extern bool IntakeReadSql(IntakeOrder *o);
+/* The order and its lines through SQL; false when it is gone or already checked (not yet, for a recheck). */
+extern bool IntakeReadSql(IntakeOrder *o, bool recheck);
 /* Flags, events and the verdict through one SQL statement. */
 extern void IntakeRecordSql(const IntakeOrder *o, const Findings *f);
 /* Opens the tables the direct path reads and writes. */
@@ -124,5 +124,9 @@ extern void IntakeDirectClose(Direct *d);
 extern bool IntakeReadDirect(Direct *d, IntakeOrder *o, HeapTuple fired);
 /* Flags, events and the verdict through the executor's single-row writes. */
 extern void IntakeRecordDirect(Direct *d, const IntakeOrder *o, const Findings *f);
+
+/* intake_recheck.c: a corrected order */
+/* The checks of the corrected fields again, on a checked order not yet confirmed (inside SPI, as owner). */
+extern void IntakeRecheck(Datum shop, int64 order_id, Oid caller, const char *corrected);
 
 #endif							/* OT_INTAKE_ORDER_H */

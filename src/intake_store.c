@@ -70,9 +70,12 @@ spi_bool(int row, int col)
 	return !isnull && DatumGetBool(d);
 }
 
-/* The order and its lines; false when it is gone or already checked. */
+/*
+ * The order and its lines; false when it is gone, or already checked (not
+ * yet checked, for a recheck).
+ */
 bool
-IntakeReadSql(IntakeOrder *o)
+IntakeReadSql(IntakeOrder *o, bool recheck)
 {
 	Oid			types[2] = {TEXTOID, INT8OID};
 	Datum		args[2] = {o->shop, Int64GetDatum(o->order_id)};
@@ -89,7 +92,7 @@ IntakeReadSql(IntakeOrder *o)
 								   " WHERE o.shop = $1 AND o.order_id = $2 ORDER BY l.line_id",
 								   2, types), args, NULL, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read the order");
-	if (SPI_processed == 0 || spi_bool(0, 10))
+	if (SPI_processed == 0 || spi_bool(0, 10) != recheck)
 		return false;
 	o->account = OtSpiText(0, 1);
 	o->recipient = OtSpiText(0, 2);

@@ -194,13 +194,29 @@ derive_columns(HeapTuple tup, TupleDesc desc, int *cols, Datum *vals, bool *null
 	nulls[5] = r.province == NULL;
 }
 
+/* Whether a text column differs between two versions of a row. */
+static bool
+text_changed(HeapTuple a, HeapTuple b, TupleDesc desc, const char *col)
+{
+	bool		anull,
+				bnull;
+	Datum		av = heap_getattr(a, OtAttnum(desc, col), desc, &anull);
+	Datum		bv = heap_getattr(b, OtAttnum(desc, col), desc, &bnull);
+
+	if (anull || bnull)
+		return anull != bnull;
+	return strcmp(TextDatumGetCString(av), TextDatumGetCString(bv)) != 0;
+}
+
 /*
- * AFTER UPDATE on orders, for a row whose phone or address changed (the
- * trigger's WHEN): the normalised phone and the region follow, so that the
- * blacklist check at commit, choose_carrier and the reports see the
- * corrected values.  It updates those columns alone, which does not fire
- * it again.  AFTER with a WHEN, not BEFORE: a BEFORE UPDATE row trigger
- * would make every UPDATE of orders lock its row first.
+ * AFTER UPDATE on orders, for a row whose recipient, phone or address
+ * changed (the trigger's WHEN).  The normalised phone and the region follow
+ * a corrected phone or address, so that the blacklist check at commit,
+ * choose_carrier and the reports see the corrected values; it updates those
+ * columns alone, which does not fire it again.  And an order that intake
+ * has checked is checked again on the corrected fields (intake_recheck.c).
+ * AFTER with a WHEN, not BEFORE: a BEFORE UPDATE row trigger would make
+ * every UPDATE of orders lock its row first.
  */
 Datum
 order_intake_rederive(PG_FUNCTION_ARGS)
@@ -216,6 +232,10 @@ order_intake_rederive(PG_FUNCTION_ARGS)
 	char		argnulls[8];
 	bool		isnull;
 	OwnerScope	scope;
+	Oid			caller = GetUserId();
+	const char *fields[3] = {"recipient", "phone", "address"};
+	bool		changed[3];
+	StringInfoData corrected;
 
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BY_UPDATE(td->tg_event) ||
 		!TRIGGER_FIRED_FOR_ROW(td->tg_event) || !TRIGGER_FIRED_AFTER(td->tg_event))
@@ -224,23 +244,39 @@ order_intake_rederive(PG_FUNCTION_ARGS)
 				 errmsg("order_intake_rederive must be fired AFTER UPDATE FOR EACH ROW")));
 	desc = RelationGetDescr(td->tg_relation);
 	tup = td->tg_newtuple;
-	derive_columns(tup, desc, cols, vals, nulls);
+	initStringInfo(&corrected);
+	for (int i = 0; i < 3; i++)
+	{
+		changed[i] = text_changed(td->tg_trigtuple, tup, desc, fields[i]);
+		if (changed[i])
+			appendStringInfo(&corrected, "%s%s", corrected.len > 0 ? " and " : "", fields[i]);
+	}
+	if (corrected.len == 0)
+		return PointerGetDatum(NULL);
 	args[0] = heap_getattr(tup, OtAttnum(desc, "shop"), desc, &isnull);
 	args[1] = heap_getattr(tup, OtAttnum(desc, "order_id"), desc, &isnull);
 	argnulls[0] = argnulls[1] = ' ';
-	for (int i = 0; i < 6; i++)
-	{
-		args[i + 2] = vals[i];
-		argnulls[i + 2] = nulls[i] ? 'n' : ' ';
-	}
+
 	/* the extension's table by its name, never the trigger's relation (a shard's) */
 	OtEnterOwner(td->tg_relation->rd_rel->relowner, &scope);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute_with_args("UPDATE ordertrack.orders SET phone_normalized = $3, province = $4, city = $5,"
-							  " district = $6, region_code = $7, remote = $8 WHERE shop = $1 AND order_id = $2",
-							  8, types, args, argnulls, false, 0) != SPI_OK_UPDATE)
-		elog(ERROR, "could not update the order's phone and region");
+	if (changed[1] || changed[2])
+	{
+		derive_columns(tup, desc, cols, vals, nulls);
+		for (int i = 0; i < 6; i++)
+		{
+			args[i + 2] = vals[i];
+			argnulls[i + 2] = nulls[i] ? 'n' : ' ';
+		}
+		if (SPI_execute_with_args("UPDATE ordertrack.orders SET phone_normalized = $3, province = $4, city = $5,"
+								  " district = $6, region_code = $7, remote = $8 WHERE shop = $1 AND order_id = $2",
+								  8, types, args, argnulls, false, 0) != SPI_OK_UPDATE)
+			elog(ERROR, "could not update the order's phone and region");
+	}
+	/* an order not yet checked is checked as corrected at commit */
+	if (already_checked(tup, desc))
+		IntakeRecheck(args[0], DatumGetInt64(args[1]), caller, corrected.data);
 	SPI_finish();
 	OtLeaveOwner(&scope);
 	return PointerGetDatum(NULL);
@@ -445,7 +481,7 @@ order_intake_check(PG_FUNCTION_ARGS)
 	{
 		if (SPI_connect() != SPI_OK_CONNECT)
 			elog(ERROR, "SPI_connect failed");
-		if (IntakeReadSql(&o))
+		if (IntakeReadSql(&o, false))
 		{
 			IntakeCheckOrder(&o, &f);
 			lock_account(&o);

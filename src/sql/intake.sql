@@ -59,18 +59,21 @@ COMMENT ON FUNCTION ordertrack.order_intake_check() IS
 CREATE TRIGGER order_intake_prepare BEFORE INSERT ON ordertrack.orders
 	FOR EACH ROW EXECUTE FUNCTION ordertrack.order_intake_prepare();
 
--- The normalised phone and the region follow a corrected phone or address.
--- AFTER with a WHEN, not BEFORE: a BEFORE UPDATE row trigger would make
--- every UPDATE of orders lock its row first.
+-- The normalised phone and the region follow a corrected phone or address,
+-- and an order that intake has checked, not yet confirmed, is checked again
+-- on its corrected recipient, phone or address.  AFTER with a WHEN, not
+-- BEFORE: a BEFORE UPDATE row trigger would make every UPDATE of orders
+-- lock its row first.
 CREATE FUNCTION ordertrack.order_intake_rederive() RETURNS trigger
 	AS 'MODULE_PATHNAME', 'order_intake_rederive' LANGUAGE C;
 COMMENT ON FUNCTION ordertrack.order_intake_rederive() IS
-	'Trigger AFTER UPDATE on orders, when the phone or the address changed: recomputes phone_normalized, province, city, district, region_code and remote';
+	'Trigger AFTER UPDATE on orders, when the recipient, the phone or the address changed: recomputes phone_normalized, province, city, district, region_code and remote, and checks a checked order in received or review again on those fields';
 CREATE TRIGGER order_intake_rederive AFTER UPDATE ON ordertrack.orders
-	FOR EACH ROW WHEN (OLD.phone IS DISTINCT FROM NEW.phone OR OLD.address IS DISTINCT FROM NEW.address)
+	FOR EACH ROW WHEN (OLD.recipient IS DISTINCT FROM NEW.recipient OR OLD.phone IS DISTINCT FROM NEW.phone
+					   OR OLD.address IS DISTINCT FROM NEW.address)
 	EXECUTE FUNCTION ordertrack.order_intake_rederive();
 COMMENT ON TRIGGER order_intake_rederive ON ordertrack.orders IS
-	'A corrected phone or address brings a new normalised phone and region';
+	'A corrected phone or address brings a new normalised phone and region; a corrected recipient, phone or address of a checked order is checked again';
 CREATE CONSTRAINT TRIGGER order_intake_check AFTER INSERT ON ordertrack.orders
 	DEFERRABLE INITIALLY DEFERRED
 	FOR EACH ROW EXECUTE FUNCTION ordertrack.order_intake_check();
