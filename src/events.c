@@ -10,17 +10,21 @@
  *				  NOTIFY takes a cluster-wide lock at commit that is held
  *				  through the commit's WAL flush, so notifying transactions
  *				  commit one at a time.
- *	  doorbell	  writers only write, and count at commit, in shared memory,
- *				  the topics they wrote events on; a background worker
- *				  (registered when the library is in shared_preload_libraries)
- *				  looks at the counts every ordertrack.doorbell_interval and
- *				  notifies each channel whose count moved.
+ *	  doorbell	  writers only write, and count at commit, in their
+ *				  database's slot of shared memory, the topics they wrote
+ *				  events on; a background worker per database looks at its
+ *				  slot every ordertrack.doorbell_interval and notifies each
+ *				  channel whose count moved.  A launcher (registered when
+ *				  the library is in shared_preload_libraries) starts the
+ *				  worker of a database when its counts first move.
  *	  off		  no NOTIFY; consumers poll.
  */
 #include "postgres.h"
 
 #include "access/htup_details.h"
 #include "access/xact.h"
+#include "commands/dbcommands.h"
+#include "commands/defrem.h"
 #include "commands/async.h"
 #include "commands/sequence.h"
 #include "commands/trigger.h"
@@ -37,11 +41,13 @@
 #include "storage/shmem.h"
 #include "storage/latch.h"
 #include "tcop/tcopprot.h"
+#include "tcop/utility.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/json.h"
 #include "utils/jsonb.h"
 #include "utils/memutils.h"
+#include "utils/timestamp.h"
 #include "utils/rel.h"
 #include "utils/tuplestore.h"
 #include "utils/wait_event.h"
@@ -52,6 +58,7 @@
 PG_FUNCTION_INFO_V1(event_notify);
 PG_FUNCTION_INFO_V1(next_event_id);
 PGDLLEXPORT void DoorbellMain(Datum arg);
+PGDLLEXPORT void DoorbellLauncherMain(Datum arg);
 
 #define OT_NOTIFY_COMMIT 0
 #define OT_NOTIFY_DOORBELL 1
@@ -86,22 +93,43 @@ static const char *const topics[] = {
 static SubTransactionId notified_in[NUM_TOPICS];
 
 /*
- * Doorbell mode: per topic, how many committed transactions wrote events on
- * it, the largest event id they wrote, and up to which count the worker has
- * rung (so that a worker that restarts rings for what committed while it
- * was away).  In shared memory, which exists only when the library is
- * preloaded.
+ * Doorbell mode: per database, per topic, how many committed transactions
+ * wrote events on it, the largest event id they wrote, and up to which
+ * count its worker has rung (so that a worker that starts again rings for
+ * what committed while it was away).  In shared memory, which exists only
+ * when the library is preloaded.  A database takes a free slot with its
+ * first event; DROP DATABASE frees it.
  */
-typedef struct DoorbellShared
+#define DOORBELL_SLOTS 256
+
+typedef struct DoorbellSlot
 {
+	pg_atomic_uint32 dboid;		/* the database's OID; 0: free */
+	pg_atomic_uint32 pid;		/* of its worker, when it runs */
+	pg_atomic_uint32 ddl;		/* statements under way that need the database to themselves */
+	pg_atomic_uint32 connected;	/* how many of its workers connected */
 	pg_atomic_uint64 commits[NUM_TOPICS];
 	pg_atomic_uint64 newest[NUM_TOPICS];
 	pg_atomic_uint64 rung[NUM_TOPICS];
+} DoorbellSlot;
+
+typedef struct DoorbellShared
+{
+	DoorbellSlot slots[DOORBELL_SLOTS];
 } DoorbellShared;
 
 static DoorbellShared *doorbell = NULL;
 static shmem_request_hook_type prev_shmem_request_hook = NULL;
 static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
+static ProcessUtility_hook_type prev_process_utility = NULL;
+
+static void DoorbellProcessUtility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
+								   ProcessUtilityContext context, ParamListInfo params,
+								   QueryEnvironment *queryEnv, DestReceiver *dest, QueryCompletion *qc);
+
+/* This backend's database's slot, once found; NULL before. */
+static DoorbellSlot *my_slot = NULL;
+static bool slot_warned = false;
 
 /* This transaction's events per topic, for the doorbell: the largest id, 0 when none. */
 static uint64 pending_newest[NUM_TOPICS];
@@ -125,13 +153,42 @@ DoorbellShmemStartup(void)
 	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
 	doorbell = ShmemInitStruct("ordertrack doorbell", sizeof(DoorbellShared), &found);
 	if (!found)
-		for (int i = 0; i < (int) NUM_TOPICS; i++)
+		for (int s = 0; s < DOORBELL_SLOTS; s++)
 		{
-			pg_atomic_init_u64(&doorbell->commits[i], 0);
-			pg_atomic_init_u64(&doorbell->newest[i], 0);
-			pg_atomic_init_u64(&doorbell->rung[i], 0);
+			DoorbellSlot *slot = &doorbell->slots[s];
+
+			pg_atomic_init_u32(&slot->dboid, 0);
+			pg_atomic_init_u32(&slot->pid, 0);
+			pg_atomic_init_u32(&slot->ddl, 0);
+			pg_atomic_init_u32(&slot->connected, 0);
+			for (int i = 0; i < (int) NUM_TOPICS; i++)
+			{
+				pg_atomic_init_u64(&slot->commits[i], 0);
+				pg_atomic_init_u64(&slot->newest[i], 0);
+				pg_atomic_init_u64(&slot->rung[i], 0);
+			}
 		}
 	LWLockRelease(AddinShmemInitLock);
+}
+
+/* The slot of a database, taking a free one when asked; NULL when none. */
+static DoorbellSlot *
+doorbell_slot(Oid dboid, bool take)
+{
+	for (int s = 0; s < DOORBELL_SLOTS; s++)
+		if (pg_atomic_read_u32(&doorbell->slots[s].dboid) == dboid)
+			return &doorbell->slots[s];
+	for (int s = 0; take && s < DOORBELL_SLOTS; s++)
+	{
+		uint32		free_oid = 0;
+
+		/* counts of a freed slot were zeroed before it was freed */
+		if (pg_atomic_compare_exchange_u32(&doorbell->slots[s].dboid, &free_oid, dboid))
+			return &doorbell->slots[s];
+		if (free_oid == dboid)
+			return &doorbell->slots[s]; /* another backend of the database took it */
+	}
+	return NULL;
 }
 
 /* At commit, the topics this transaction wrote events on count for the doorbell. */
@@ -141,12 +198,12 @@ DoorbellCount(void)
 	for (int i = 0; i < (int) NUM_TOPICS; i++)
 		if (pending_newest[i] != 0)
 		{
-			uint64		seen = pg_atomic_read_u64(&doorbell->newest[i]);
+			uint64		seen = pg_atomic_read_u64(&my_slot->newest[i]);
 
 			while (seen < pending_newest[i] &&
-				   !pg_atomic_compare_exchange_u64(&doorbell->newest[i], &seen, pending_newest[i]))
+				   !pg_atomic_compare_exchange_u64(&my_slot->newest[i], &seen, pending_newest[i]))
 				;
-			pg_atomic_fetch_add_u64(&doorbell->commits[i], 1);
+			pg_atomic_fetch_add_u64(&my_slot->commits[i], 1);
 		}
 }
 
@@ -157,7 +214,7 @@ EventsXactCallback(XactEvent event, void *arg pg_attribute_unused())
 		event == XACT_EVENT_PARALLEL_COMMIT || event == XACT_EVENT_PARALLEL_ABORT)
 	{
 		/* (visible by now: the commit callbacks run after the commit is recorded) */
-		if (event == XACT_EVENT_COMMIT && pending_any && doorbell != NULL)
+		if (event == XACT_EVENT_COMMIT && pending_any && my_slot != NULL)
 			DoorbellCount();
 		memset(notified_in, 0, sizeof(notified_in));
 		memset(pending_newest, 0, sizeof(pending_newest));
@@ -198,11 +255,11 @@ EventsInit(void)
 							"Give each server of a group its own number (0 to 32767), in its configuration "
 							"file: event ids are then unique across the group.",
 							&ot_node_id, 0, 0, EVENT_ID_MAX_NODE, PGC_SUSET, 0, NULL, NULL, NULL);
-	/* read by the worker when it starts (a reload does not move it to another database) */
+	/* kept so that configurations that set it still load */
 	DefineCustomStringVariable("ordertrack.doorbell_database",
-							   "The database whose events the doorbell worker announces.",
-							   "The worker connects to it when the server starts.",
-							   &ot_doorbell_database, "postgres", PGC_SIGHUP, 0, NULL, NULL, NULL);
+							   "Not used: every database's events are announced in that database.",
+							   "Until 0.8 one doorbell worker announced the events of this database only.",
+							   &ot_doorbell_database, "", PGC_SIGHUP, 0, NULL, NULL, NULL);
 	RegisterXactCallback(EventsXactCallback, NULL);
 	RegisterSubXactCallback(EventsSubXactCallback, NULL);
 
@@ -215,14 +272,16 @@ EventsInit(void)
 		worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
 		worker.bgw_restart_time = 10;
 		snprintf(worker.bgw_library_name, BGW_MAXLEN, "ordertrack");
-		snprintf(worker.bgw_function_name, BGW_MAXLEN, "DoorbellMain");
-		snprintf(worker.bgw_name, BGW_MAXLEN, "ordertrack doorbell");
-		snprintf(worker.bgw_type, BGW_MAXLEN, "ordertrack doorbell");
+		snprintf(worker.bgw_function_name, BGW_MAXLEN, "DoorbellLauncherMain");
+		snprintf(worker.bgw_name, BGW_MAXLEN, "ordertrack doorbell launcher");
+		snprintf(worker.bgw_type, BGW_MAXLEN, "ordertrack doorbell launcher");
 		RegisterBackgroundWorker(&worker);
 		prev_shmem_request_hook = shmem_request_hook;
 		shmem_request_hook = DoorbellShmemRequest;
 		prev_shmem_startup_hook = shmem_startup_hook;
 		shmem_startup_hook = DoorbellShmemStartup;
+		prev_process_utility = ProcessUtility_hook;
+		ProcessUtility_hook = DoorbellProcessUtility;
 	}
 }
 
@@ -299,6 +358,20 @@ EventAnnounce(TupleTableSlot *slot)
 		return;
 	if (ot_notify == OT_NOTIFY_DOORBELL)
 	{
+		if (my_slot == NULL)
+		{
+			my_slot = doorbell_slot(MyDatabaseId, true);
+			if (my_slot == NULL)
+			{
+				if (!slot_warned)
+					ereport(WARNING,
+							(errmsg("ordertrack doorbell: no slot is free for this database"),
+							 errdetail("The doorbell serves %d databases of a server.", DOORBELL_SLOTS),
+							 errhint("Consumers of this database find its events when they poll.")));
+				slot_warned = true;
+				return;
+			}
+		}
 		d = slot_getattr(slot, OtAttnum(desc, "event_id"), &isnull);
 		if (!isnull && (uint64) DatumGetInt64(d) > pending_newest[t])
 			pending_newest[t] = (uint64) DatumGetInt64(d);
@@ -373,27 +446,145 @@ event_notify(PG_FUNCTION_ARGS)
 }
 
 /*
- * The doorbell worker: every ordertrack.doorbell_interval, notifies each
- * channel whose count of committed transactions moved since it last rang,
- * with {"event_id" (the newest), "topic", "transactions", "doorbell"}.
- * What it has rung is kept in shared memory: started again after it was
- * terminated, it rings for what committed while it was away (a crash of
- * any server process resets shared memory, counts included).  An error in
- * a look is reported and the next look tries again; it does not end the
- * worker.
+ * The doorbell launcher: no database of its own; every
+ * ordertrack.doorbell_interval it starts the worker of each database whose
+ * counts moved and that has none running.  A worker that left without
+ * connecting to its database is started again 10 s later, not at once, so
+ * that one that cannot start does not spin.
  */
-void
-DoorbellMain(Datum arg pg_attribute_unused())
+#define DOORBELL_RELAUNCH_MS 10000
+
+/* The launcher's and the workers' wait between two looks. */
+static void
+doorbell_wait(void)
 {
-	sigjmp_buf	local_sigjmp_buf;
+	(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+					 ot_doorbell_interval, PG_WAIT_EXTENSION);
+	ResetLatch(MyLatch);
+	CHECK_FOR_INTERRUPTS();
+	if (ConfigReloadPending)
+	{
+		ConfigReloadPending = false;
+		ProcessConfigFile(PGC_SIGHUP);
+	}
+}
+
+void
+DoorbellLauncherMain(Datum arg pg_attribute_unused())
+{
+	BackgroundWorkerHandle *handles[DOORBELL_SLOTS];
+	TimestampTz next_start[DOORBELL_SLOTS];
+	uint32		connected[DOORBELL_SLOTS];	/* the slot's count when its worker was started */
+	bool		full_logged = false;
 
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	pqsignal(SIGTERM, die);
 	BackgroundWorkerUnblockSignals();
-	BackgroundWorkerInitializeConnection(ot_doorbell_database, NULL, 0);
-	pgstat_report_appname("ordertrack doorbell");
+	/* no database: only to show in pg_stat_activity, as the replication launcher */
+	BackgroundWorkerInitializeConnection(NULL, NULL, 0);
+	memset(handles, 0, sizeof(handles));
+	memset(next_start, 0, sizeof(next_start));
+	memset(connected, 0, sizeof(connected));
 	if (doorbell == NULL)
 		elog(ERROR, "ordertrack doorbell: no shared memory (the library must be preloaded)");
+
+	for (;;)
+	{
+		doorbell_wait();
+		for (int s = 0; s < DOORBELL_SLOTS; s++)
+		{
+			DoorbellSlot *slot = &doorbell->slots[s];
+			Oid			dboid = pg_atomic_read_u32(&slot->dboid);
+			bool		moved = false;
+			pid_t		pid;
+			BackgroundWorker worker;
+
+			if (dboid == InvalidOid || pg_atomic_read_u32(&slot->ddl) > 0)
+				continue;
+			if (handles[s] != NULL && GetBackgroundWorkerPid(handles[s], &pid) != BGWH_STOPPED)
+				continue;
+			for (int i = 0; i < (int) NUM_TOPICS && !moved; i++)
+				moved = pg_atomic_read_u64(&slot->commits[i]) != pg_atomic_read_u64(&slot->rung[i]);
+			if (!moved)
+				continue;
+			if (handles[s] != NULL && pg_atomic_read_u32(&slot->connected) == connected[s] &&
+				GetCurrentTimestamp() < next_start[s])
+				continue;		/* the last one never connected */
+
+			memset(&worker, 0, sizeof(worker));
+			worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+			worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
+			worker.bgw_restart_time = BGW_NEVER_RESTART;
+			snprintf(worker.bgw_library_name, BGW_MAXLEN, "ordertrack");
+			snprintf(worker.bgw_function_name, BGW_MAXLEN, "DoorbellMain");
+			snprintf(worker.bgw_name, BGW_MAXLEN, "ordertrack doorbell for database %u", dboid);
+			snprintf(worker.bgw_type, BGW_MAXLEN, "ordertrack doorbell");
+			worker.bgw_main_arg = Int32GetDatum(s);
+			memcpy(worker.bgw_extra, &dboid, sizeof(dboid));
+			worker.bgw_notify_pid = MyProcPid;
+			if (handles[s] != NULL)
+				pfree(handles[s]);
+			handles[s] = NULL;
+			next_start[s] = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), DOORBELL_RELAUNCH_MS);
+			connected[s] = pg_atomic_read_u32(&slot->connected);
+			if (!RegisterDynamicBackgroundWorker(&worker, &handles[s]))
+			{
+				if (!full_logged)
+					ereport(LOG,
+							(errmsg("ordertrack doorbell: no background worker slot for the doorbell of database %u", dboid),
+							 errhint("Raise max_worker_processes: each database whose events are announced needs one.")));
+				full_logged = true;
+			}
+			else
+				full_logged = false;
+		}
+	}
+}
+
+/* The worker's slot no longer names it as running. */
+static void
+DoorbellWorkerExit(int code pg_attribute_unused(), Datum arg)
+{
+	DoorbellSlot *slot = (DoorbellSlot *) DatumGetPointer(arg);
+
+	pg_atomic_write_u32(&slot->pid, 0);
+}
+
+/*
+ * The doorbell worker of one database: every ordertrack.doorbell_interval,
+ * notifies each channel whose count of committed transactions moved since
+ * it last rang, with {"event_id" (the newest), "topic", "transactions",
+ * "doorbell"}.  What it has rung is kept in shared memory: started again
+ * after it was terminated, it rings for what committed while it was away
+ * (a crash of any server process resets shared memory, counts included).
+ * An error in a look is reported and the next look tries again; it does
+ * not end the worker.  It leaves when a statement needs its database to
+ * itself (DROP DATABASE, ALTER DATABASE ... RENAME, ...).
+ */
+void
+DoorbellMain(Datum arg)
+{
+	sigjmp_buf	local_sigjmp_buf;
+	int			s = DatumGetInt32(arg);
+	DoorbellSlot *slot;
+	Oid			dboid;
+
+	pqsignal(SIGHUP, SignalHandlerForConfigReload);
+	pqsignal(SIGTERM, die);
+	BackgroundWorkerUnblockSignals();
+	if (doorbell == NULL || s < 0 || s >= DOORBELL_SLOTS)
+		elog(ERROR, "ordertrack doorbell: no shared memory (the library must be preloaded)");
+	slot = &doorbell->slots[s];
+	memcpy(&dboid, MyBgworkerEntry->bgw_extra, sizeof(dboid));
+	if (pg_atomic_read_u32(&slot->dboid) != dboid || pg_atomic_read_u32(&slot->ddl) > 0)
+		proc_exit(0);			/* the database went, or a statement needs it alone */
+	BackgroundWorkerInitializeConnectionByOid(dboid, InvalidOid, 0);
+	pg_atomic_write_u32(&slot->pid, MyProcPid);
+	pg_atomic_fetch_add_u32(&slot->connected, 1);
+	before_shmem_exit(DoorbellWorkerExit, PointerGetDatum(slot));
+	if (pg_atomic_read_u32(&slot->ddl) > 0)
+		proc_exit(0);			/* came in while a statement was waiting for the database */
+	pgstat_report_appname("ordertrack doorbell");
 
 	/* an error in a look: report it, undo the look, and go on (as the autovacuum launcher does) */
 	if (sigsetjmp(local_sigjmp_buf, 1) != 0)
@@ -414,21 +605,13 @@ DoorbellMain(Datum arg pg_attribute_unused())
 		bool		started = false;
 		uint64		commits[NUM_TOPICS];
 
-		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-						 ot_doorbell_interval, PG_WAIT_EXTENSION);
-		ResetLatch(MyLatch);
-		CHECK_FOR_INTERRUPTS();
-		if (ConfigReloadPending)
-		{
-			ConfigReloadPending = false;
-			ProcessConfigFile(PGC_SIGHUP);
-		}
+		doorbell_wait();
 		for (int i = 0; i < (int) NUM_TOPICS; i++)
 		{
-			uint64		rung = pg_atomic_read_u64(&doorbell->rung[i]);
+			uint64		rung = pg_atomic_read_u64(&slot->rung[i]);
 			char		channel[NAMEDATALEN];
 
-			commits[i] = pg_atomic_read_u64(&doorbell->commits[i]);
+			commits[i] = pg_atomic_read_u64(&slot->commits[i]);
 			if (commits[i] == rung)
 				continue;
 			if (!started)
@@ -440,15 +623,107 @@ DoorbellMain(Datum arg pg_attribute_unused())
 			snprintf(channel, sizeof(channel), "ordertrack_%s", topics[i]);
 			Async_Notify(channel, psprintf("{\"event_id\": " UINT64_FORMAT ", \"topic\": \"%s\", "
 										   "\"transactions\": " UINT64_FORMAT ", \"doorbell\": true}",
-										   pg_atomic_read_u64(&doorbell->newest[i]), topics[i], commits[i] - rung));
+										   pg_atomic_read_u64(&slot->newest[i]), topics[i], commits[i] - rung));
 		}
 		if (started)
 		{
 			CommitTransactionCommand();
 			/* rung once the notifications are committed (sent) */
 			for (int i = 0; i < (int) NUM_TOPICS; i++)
-				pg_atomic_write_u64(&doorbell->rung[i], commits[i]);
+				pg_atomic_write_u64(&slot->rung[i], commits[i]);
 			pgstat_report_stat(false);
 		}
 	}
+}
+
+/* The database a statement needs to itself (no other session in it), or NULL. */
+static const char *
+database_needed_alone(Node *stmt)
+{
+	ListCell   *lc;
+
+	switch (nodeTag(stmt))
+	{
+		case T_DropdbStmt:
+			return ((DropdbStmt *) stmt)->dbname;
+		case T_RenameStmt:
+			return ((RenameStmt *) stmt)->renameType == OBJECT_DATABASE ? ((RenameStmt *) stmt)->subname : NULL;
+		case T_AlterDatabaseStmt:
+			foreach(lc, ((AlterDatabaseStmt *) stmt)->options)
+				if (strcmp(((DefElem *) lfirst(lc))->defname, "tablespace") == 0)
+				return ((AlterDatabaseStmt *) stmt)->dbname;
+			return NULL;
+		case T_CreatedbStmt:
+			foreach(lc, ((CreatedbStmt *) stmt)->options)
+				if (strcmp(((DefElem *) lfirst(lc))->defname, "template") == 0)
+				return defGetString((DefElem *) lfirst(lc));
+			return NULL;
+		default:
+			return NULL;
+	}
+}
+
+/*
+ * DROP DATABASE, ALTER DATABASE ... RENAME TO or SET TABLESPACE, and CREATE
+ * DATABASE ... TEMPLATE need the database to themselves: its doorbell
+ * worker leaves first, and is not started again until the statement ends.
+ * A database dropped frees its slot.
+ */
+static void
+DoorbellProcessUtility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
+					   ProcessUtilityContext context, ParamListInfo params,
+					   QueryEnvironment *queryEnv, DestReceiver *dest, QueryCompletion *qc)
+{
+	const char *dbname = database_needed_alone(pstmt->utilityStmt);
+	DoorbellSlot *slot = NULL;
+
+	if (dbname != NULL && doorbell != NULL)
+	{
+		Oid			dboid = get_database_oid(dbname, true);
+
+		if (OidIsValid(dboid))
+			slot = doorbell_slot(dboid, false);
+	}
+	if (slot == NULL)
+	{
+		if (prev_process_utility)
+			prev_process_utility(pstmt, queryString, readOnlyTree, context, params, queryEnv, dest, qc);
+		else
+			standard_ProcessUtility(pstmt, queryString, readOnlyTree, context, params, queryEnv, dest, qc);
+		return;
+	}
+
+	pg_atomic_fetch_add_u32(&slot->ddl, 1);
+	PG_TRY();
+	{
+		pid_t		pid = (pid_t) pg_atomic_read_u32(&slot->pid);
+
+		/* the worker leaves (its database's own statements wait up to 5 s for it too) */
+		for (int waited = 0; pid != 0 && waited < 5000; waited += 10)
+		{
+			(void) kill(pid, SIGTERM);
+			pg_usleep(10000L);
+			CHECK_FOR_INTERRUPTS();
+			pid = (pid_t) pg_atomic_read_u32(&slot->pid);
+		}
+		if (prev_process_utility)
+			prev_process_utility(pstmt, queryString, readOnlyTree, context, params, queryEnv, dest, qc);
+		else
+			standard_ProcessUtility(pstmt, queryString, readOnlyTree, context, params, queryEnv, dest, qc);
+		if (IsA(pstmt->utilityStmt, DropdbStmt))
+		{
+			for (int i = 0; i < (int) NUM_TOPICS; i++)
+			{
+				pg_atomic_write_u64(&slot->commits[i], 0);
+				pg_atomic_write_u64(&slot->newest[i], 0);
+				pg_atomic_write_u64(&slot->rung[i], 0);
+			}
+			pg_atomic_write_u32(&slot->dboid, 0);
+		}
+	}
+	PG_FINALLY();
+	{
+		pg_atomic_fetch_sub_u32(&slot->ddl, 1);
+	}
+	PG_END_TRY();
 }

@@ -35,7 +35,7 @@ chown "$(ot_cluster_user)" "$vg"
 trap 'ot_run_as_owner "$PGBIN/pg_ctl" -D "$OT_CLUSTER_DIR/data" -w -t 300 -m fast stop >/dev/null 2>&1; ot_cluster_destroy' EXIT
 ot_run_as_owner valgrind -q --error-limit=no --num-callers=40 --log-file="$vg/%p.log" \
 	"$PGBIN/postgres" -D "$OT_CLUSTER_DIR/data" -p "$PGPORT" -k "$OT_CLUSTER_DIR" -c listen_addresses= \
-	-c fsync=off -c shared_preload_libraries=ordertrack -c ordertrack.doorbell_database=ot_vg \
+	-c fsync=off -c shared_preload_libraries=ordertrack \
 	-c ordertrack.notify=doorbell >"$OT_CLUSTER_DIR/server.log" 2>&1 &
 for ((i = 0; i < 300; i++)); do "$PGBIN/pg_isready" -q && break; sleep 1; done
 "$PGBIN/pg_isready" -q || { echo "the server did not start under valgrind"; tail "$OT_CLUSTER_DIR/server.log"; exit 1; }

@@ -13,7 +13,7 @@
 bench_cluster_start() {
 	ot_cluster_start -c fsync=on -c huge_pages=try -c shared_buffers=512MB -c max_wal_size=4GB \
 		-c checkpoint_timeout=30min -c jit=off \
-		-c shared_preload_libraries=ordertrack -c ordertrack.doorbell_database="$1" -c ordertrack.notify=doorbell
+		-c shared_preload_libraries=ordertrack -c ordertrack.notify=doorbell
 }
 
 # Products and the 200,000 orders of history (already checked, so intake

@@ -8,6 +8,9 @@
 #     first event on that topic, at commit; a subtransaction that rolls back
 #     takes its notification with it;
 #   - off: the writer notifies nothing;
+#   - each database has its own worker, started by the launcher when its
+#     first events commit, and rings in that database only; DROP DATABASE
+#     does not wait for the worker, and frees its slot;
 #   - terminated, the worker comes back and rings for what committed while
 #     it was away.
 set -u
@@ -16,15 +19,19 @@ cd "$(dirname "$0")/../.."
 
 export OT_PORT=$(( ${PGPORT:-54329} + 11 ))
 trap 'ot_cluster_destroy' EXIT
-ot_cluster_start -c shared_preload_libraries=ordertrack -c ordertrack.doorbell_database=postgres \
+ot_cluster_start -c shared_preload_libraries=ordertrack \
 	-c ordertrack.doorbell_interval=50ms -c ordertrack.notify=doorbell || exit 1
 ot_psql -d postgres -c "CREATE EXTENSION ordertrack"
-for i in $(seq 1 50); do
-	[ "$(ot_val postgres "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'ordertrack doorbell'")" = 1 ] && break
-	sleep 0.1
-done
-ot_is "$(ot_val postgres "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'ordertrack doorbell'")" 1 \
-	"the doorbell worker runs when the library is preloaded"
+workers() {	# the doorbell processes: "type database", one per line, sorted
+	ot_val postgres "SELECT string_agg(backend_type || ' ' || coalesce(datname, '-'), ',' ORDER BY backend_type, datname)
+		FROM pg_stat_activity WHERE backend_type LIKE 'ordertrack doorbell%'"
+}
+wait_workers() {	# until the doorbell processes are the given ones (5 s at most)
+	for i in $(seq 1 50); do [ "$(workers)" = "$1" ] && break; sleep 0.1; done
+	workers
+}
+ot_is "$(wait_workers 'ordertrack doorbell launcher -')" 'ordertrack doorbell launcher -' \
+	"the doorbell launcher runs when the library is preloaded, and no worker before any event"
 
 # One listening session; it writes some events itself and has another
 # session write others.  psql prints each notification after the next
@@ -61,6 +68,46 @@ ot_is "$(bells "$out" alerts other)" 1 "doorbell: and alerts once"
 w2=$(ot_val postgres "SELECT event_id FROM ordertrack.events WHERE kind = 'w2'")
 ot_is "$(grep -c '"ordertrack_warehouse" with payload "{"event_id": '"$w2"', "topic": "warehouse", "transactions": 1, "doorbell": true}"' <<<"$out")" 1 \
 	"doorbell: the payload names the newest event and how many transactions committed events"
+ot_is "$(workers)" 'ordertrack doorbell postgres,ordertrack doorbell launcher -' \
+	"doorbell: the launcher started a worker for the database whose events committed"
+
+# A second database: its events ring in it, not in postgres, and postgres's
+# not in it.
+"$PGBIN/createdb" shop2 && ot_psql -d shop2 -c "CREATE EXTENSION ordertrack"
+listen_in() {	# database, statements: a listener there; another session writes in shop2 and postgres
+	"$PGBIN/psql" -X -d "$1" -v ON_ERROR_STOP=1 2>&1 <<SQL
+LISTEN ordertrack_warehouse;
+SELECT pg_sleep(0.1);
+\\! $PGBIN/psql -X -q -d shop2 -c "INSERT INTO ordertrack.events (shop, topic, kind) VALUES ('s2', 'warehouse', 'in_shop2')"
+SELECT pg_sleep(0.8);
+\\! $PGBIN/psql -X -q -d postgres -c "INSERT INTO ordertrack.events (shop, topic, kind) VALUES ('s', 'warehouse', 'in_postgres'), ('s', 'warehouse', 'twice')"
+SELECT pg_sleep(0.6);
+SQL
+}
+out2=$(listen_in shop2)
+e2=$(ot_val shop2 "SELECT max(event_id) FROM ordertrack.events")
+out1=$(listen_in postgres)
+e1=$(ot_val postgres "SELECT max(event_id) FROM ordertrack.events")
+ot_is "$(grep -c 'ordertrack_warehouse' <<<"$out2") $(grep -c '"event_id": '"$e2"', "topic": "warehouse", "transactions": 1,' <<<"$out2")" "1 1" \
+	"doorbell: a listener in shop2 hears shop2's event once, and nothing of postgres's"
+ot_is "$(grep -c 'ordertrack_warehouse' <<<"$out1") $(grep -c '"event_id": '"$e1"', "topic": "warehouse", "transactions": 1,' <<<"$out1")" "1 1" \
+	"doorbell: a listener in postgres hears postgres's transaction once, and nothing of shop2's"
+ot_is "$(workers)" 'ordertrack doorbell postgres,ordertrack doorbell shop2,ordertrack doorbell launcher -' \
+	"doorbell: one worker per database"
+start=$(date +%s%N)
+"$PGBIN/dropdb" shop2
+ot_is "$? $(( ($(date +%s%N) - start) / 1000000 < 3000 ))" "0 1" "DROP DATABASE of a database with a doorbell worker succeeds at once"
+ot_is "$(wait_workers 'ordertrack doorbell postgres,ordertrack doorbell launcher -')" 'ordertrack doorbell postgres,ordertrack doorbell launcher -' \
+	"and its worker is gone"
+"$PGBIN/createdb" shop3 && ot_psql -d shop3 -c "CREATE EXTENSION ordertrack" -c "INSERT INTO ordertrack.events (shop, topic, kind) VALUES ('s3', 'alerts', 'a')"
+ot_is "$(wait_workers 'ordertrack doorbell postgres,ordertrack doorbell shop3,ordertrack doorbell launcher -')" \
+	'ordertrack doorbell postgres,ordertrack doorbell shop3,ordertrack doorbell launcher -' "a new database's first event starts its worker"
+start=$(date +%s%N)
+ot_psql -d postgres -c "ALTER DATABASE shop3 RENAME TO shop4"
+ot_is "$? $(( ($(date +%s%N) - start) / 1000000 < 3000 ))" "0 1" "ALTER DATABASE ... RENAME of a database with a doorbell worker succeeds at once"
+ot_psql -d shop4 -c "INSERT INTO ordertrack.events (shop, topic, kind) VALUES ('s3', 'alerts', 'b')"
+ot_is "$(wait_workers 'ordertrack doorbell postgres,ordertrack doorbell shop4,ordertrack doorbell launcher -')" \
+	'ordertrack doorbell postgres,ordertrack doorbell shop4,ordertrack doorbell launcher -' "and its worker comes back for its next event"
 
 out=$(listen "
 SET ordertrack.notify = commit;
@@ -89,11 +136,11 @@ INSERT INTO ordertrack.events (shop, topic, kind) VALUES ('s', 'warehouse', 'w7'
 ot_is "$(bells "$out" warehouse self)" 0 "off: the writer does not notify"
 
 # The worker is terminated; an event commits while it is away; the
-# postmaster starts it again after 10 s (bgw_restart_time).
+# launcher starts it again at its next look.
 out=$(listen "
-SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE backend_type = 'ordertrack doorbell';
+SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE backend_type = 'ordertrack doorbell' AND datname = 'postgres';
 SELECT pg_sleep(0.5);
 INSERT INTO ordertrack.events (shop, topic, kind) VALUES ('s', 'warehouse', 'while_away');
-SELECT pg_sleep(13);")
+SELECT pg_sleep(1);")
 ot_is "$(bells "$out" warehouse other)" 1 "doorbell: terminated, the worker comes back and rings for what committed while it was away"
 ot_done
