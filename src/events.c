@@ -240,12 +240,15 @@ EventsSubXactCallback(SubXactEvent event, SubTransactionId mySubid, SubTransacti
 void
 EventsInit(void)
 {
+	/* doorbell where its workers run: writers then take no cluster-wide lock at commit */
+	int			notify_default = process_shared_preload_libraries_in_progress ? OT_NOTIFY_DOORBELL : OT_NOTIFY_COMMIT;
+
 	DefineCustomEnumVariable("ordertrack.notify",
 							 "How new events are announced with NOTIFY: commit, doorbell or off.",
 							 "commit: by the writing transaction, once per channel; doorbell: by a background "
-							 "worker after the events commit (needs shared_preload_libraries = 'ordertrack'); "
-							 "off: not at all (consumers poll).",
-							 &ot_notify, OT_NOTIFY_COMMIT, notify_modes, PGC_SUSET, 0, NULL, NULL, NULL);
+							 "worker after the events commit (needs shared_preload_libraries = 'ordertrack', "
+							 "and then the default); off: not at all (consumers poll).",
+							 &ot_notify, notify_default, notify_modes, PGC_SUSET, 0, NULL, NULL, NULL);
 	DefineCustomIntVariable("ordertrack.doorbell_interval",
 							"How often the doorbell worker looks for new events.",
 							NULL, &ot_doorbell_interval, 100, 10, 60000, PGC_SIGHUP, GUC_UNIT_MS,

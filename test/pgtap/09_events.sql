@@ -4,7 +4,11 @@
 -- shortage and feedback errors that the confirmation suites do not reach.
 BEGIN;
 SET search_path = ordertrack, public;
-SELECT plan(13);
+SELECT plan(14);
+
+-- Without preloading there is no doorbell worker: the writers notify.
+LOAD 'ordertrack';
+SELECT is(current_setting('ordertrack.notify'), 'commit', 'commit is the default mode when the library is not preloaded');
 
 -- NOTIFY refuses payloads of 8000 bytes or more: the push clips what an
 -- event can make long, so writing such an event never fails.

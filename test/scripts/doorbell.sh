@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # NOTIFY in its three modes, on a cluster of its own that preloads the
 # library (so that the doorbell worker runs):
-#   - doorbell: writing transactions do not notify; they count their topics
+#   - doorbell (the default when preloaded): writing transactions do not notify; they count their topics
 #     in shared memory at commit, and the worker announces each channel whose
 #     count moved, once per look, never for events that rolled back;
 #   - commit: the writing transaction notifies once per channel, with its
@@ -19,9 +19,9 @@ cd "$(dirname "$0")/../.."
 
 export OT_PORT=$(( ${PGPORT:-54329} + 11 ))
 trap 'ot_cluster_destroy' EXIT
-ot_cluster_start -c shared_preload_libraries=ordertrack \
-	-c ordertrack.doorbell_interval=50ms -c ordertrack.notify=doorbell || exit 1
+ot_cluster_start -c shared_preload_libraries=ordertrack -c ordertrack.doorbell_interval=50ms || exit 1
 ot_psql -d postgres -c "CREATE EXTENSION ordertrack"
+ot_is "$(ot_val postgres "SHOW ordertrack.notify")" doorbell "doorbell is the default mode when the library is preloaded"
 workers() {	# the doorbell processes: "type database", one per line, sorted
 	ot_val postgres "SELECT string_agg(backend_type || ' ' || coalesce(datname, '-'), ',' ORDER BY backend_type, datname)
 		FROM pg_stat_activity WHERE backend_type LIKE 'ordertrack doorbell%'"

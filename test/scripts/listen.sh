@@ -40,7 +40,7 @@ if [ ! -x "$LISTEN" ]; then
 fi
 echo "# using $LISTEN"
 
-ot_cluster_start -c shared_preload_libraries=ordertrack \
+ot_cluster_start -c shared_preload_libraries=ordertrack -c ordertrack.notify=commit \
 	-c ordertrack.doorbell_interval=50ms -c listen_addresses=127.0.0.1 || exit 1
 
 # A database with the extension and the checking helpers (schema t).
