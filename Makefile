@@ -6,7 +6,7 @@ MODULE_big = ordertrack
 # with no PostgreSQL dependency (PURE_SRCS below).
 OBJS = src/ordertrack.o src/common.o src/cache.o src/direct.o src/settings.o src/tracking_no.o \
 	src/catalogue.o src/intake.o src/intake_trigger.o src/intake_check.o src/intake_store.o src/intake_recheck.o src/intake_lookup.o src/flags.o \
-	src/payload.o src/stages.o src/events.o \
+	src/payload.o src/stages.o src/events.o src/deadlines.o \
 	src/tn_digits.o src/tn_permute.o src/ot_phone.o src/ot_text.o src/ot_ac.o src/ot_region.o
 # The install script of the current version is built from the current
 # definitions in src/sql/, one file per concern, in this order (each file
@@ -15,7 +15,7 @@ OBJS = src/ordertrack.o src/common.o src/cache.o src/direct.o src/settings.o src
 # starts), are in updates/.
 SQL_SOURCES = src/sql/tracking_no.sql src/sql/settings.sql src/sql/orders.sql \
 	src/sql/flags.sql src/sql/intake.sql src/sql/stages.sql src/sql/fulfilment.sql \
-	src/sql/scans.sql src/sql/events.sql
+	src/sql/scans.sql src/sql/events.sql src/sql/deadlines.sql
 DATA = updates/ordertrack--0.1.sql updates/ordertrack--0.2--0.3.sql updates/ordertrack--0.3--0.4.sql \
 	updates/ordertrack--0.4--0.5.sql updates/ordertrack--0.5--0.6.sql updates/ordertrack--0.6--0.7.sql \
 	updates/ordertrack--0.7--0.8.sql

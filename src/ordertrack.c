@@ -10,6 +10,7 @@
 #include "cache.h"
 #include "catalogue.h"
 #include "common.h"
+#include "deadlines.h"
 #include "direct.h"
 #include "events.h"
 #include "flags.h"
@@ -36,5 +37,6 @@ _PG_init(void)
 	CatalogueInit();
 	StagesInit();
 	EventsInit();
+	DeadlinesInit();
 	MarkGUCPrefixReserved(OT_SCHEMA);
 }

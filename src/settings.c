@@ -5,8 +5,8 @@
  *	  (src/sql/settings.sql).  A change to a shipped row makes it custom; an
  *	  inserted row replaces the shipped row with its key; shipped rows are
  *	  switched off, not deleted; and every committed change drops each
- *	  session's cached copy (the relcache callbacks of intake.c, stages.c
- *	  and catalogue.c), so that no session uses a stale rule.
+ *	  session's cached copy (cache.c), so that no session uses a stale
+ *	  rule.
  */
 #include "postgres.h"
 

@@ -6,7 +6,7 @@ PGVER=${PGVER:-15}
 PGBIN=/usr/lib/postgresql/$PGVER/bin
 export PG_CONFIG=$PGBIN/pg_config
 OT_PACKAGES="postgresql-$PGVER postgresql-server-dev-$PGVER postgresql-$PGVER-pgtap
- libtap-parser-sourcehandler-pgtap-perl libssl-dev make gcc clang iproute2"
+ libtap-parser-sourcehandler-pgtap-perl postgresql-$PGVER-cron libssl-dev make gcc clang iproute2"
 
 # Runs a command as root (directly, or through sudo).
 ot_as_root() {

@@ -226,7 +226,7 @@ BEGIN
 
 	tn := ordertrack.issue_tracking_no();
 	chosen := ordertrack.choose_carrier(order_id);
-	UPDATE ordertrack.orders x SET tracking_no = tn, carrier = chosen
+	UPDATE ordertrack.orders x SET tracking_no = tn, carrier = chosen, confirmed_at = now()
 	 WHERE x.shop = o.shop AND x.order_id = o.order_id;
 	PERFORM ordertrack.advance(order_id, 'confirmed', format('confirmed: %s, %s', chosen, tn), ordertrack.acting_user());
 

@@ -64,6 +64,10 @@ CREATE TABLE ordertrack.orders (
 	feedback_rating smallint,
 	feedback_comment text,
 	feedback_at timestamptz,
+	confirmed_at timestamptz,
+	payment_reminded_at timestamptz,
+	last_scan_at timestamptz,
+	stalled_scan_at timestamptz,
 	PRIMARY KEY (shop, order_id),
 	UNIQUE (shop, external_ref)
 ) WITH (fillfactor = 85);	-- room for the intake's update to stay on the page (HOT)
@@ -118,6 +122,11 @@ COMMENT ON COLUMN ordertrack.orders.pick_progress IS 'Share of the ordered units
 COMMENT ON COLUMN ordertrack.orders.feedback_rating IS 'The customer''s rating, 1 to 5 (add_feedback)';
 COMMENT ON COLUMN ordertrack.orders.feedback_comment IS 'The customer''s comment';
 COMMENT ON COLUMN ordertrack.orders.feedback_at IS 'When the feedback came';
+COMMENT ON COLUMN ordertrack.orders.confirmed_at IS 'When confirm() confirmed the order: the pick deadline runs from it';
+COMMENT ON COLUMN ordertrack.orders.payment_reminded_at IS 'When the sweep reminded the customer to pay (payment_overdue)';
+COMMENT ON COLUMN ordertrack.orders.last_scan_at IS 'The time of the newest scan of the parcel (record_scan)';
+COMMENT ON COLUMN ordertrack.orders.stalled_scan_at IS
+	'The newest scan''s time when the sweep raised transit_stalled: a later scan and a new stall raise it again';
 
 CREATE TABLE ordertrack.order_lines (
 	shop text NOT NULL,

@@ -73,6 +73,9 @@ BEGIN
 	IF NOT stored THEN
 		RETURN o.stage;		-- the same scan again: kept once, and it changes nothing
 	END IF;
+	IF o.last_scan_at IS NULL OR at > o.last_scan_at THEN
+		UPDATE ordertrack.orders x SET last_scan_at = at WHERE x.shop = o.shop AND x.order_id = o.order_id;
+	END IF;
 	PERFORM ordertrack.publish(o.shop, o.order_id, 'tracking', 'scan_recorded', jsonb_build_object(
 		'order_id', o.order_id, 'tracking_no', tracking_no, 'carrier', o.carrier, 'status', status,
 		'scanned_at', at, 'location', location, 'detail', detail));
