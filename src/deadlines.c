@@ -2,9 +2,11 @@
  * deadlines.c
  *	  The settings of the deadlines that ordertrack.sweep() watches
  *	  (src/sql/deadlines.sql): how long an order may stay unpaid, how fast
- *	  it must be picked and packed, how long a parcel may go without a scan.
- *	  sweep_settings() hands them to the sweep typed, and loads the library
- *	  in a session that has not used it yet (a pg_cron job's).
+ *	  it must be picked and packed, how long a parcel may go without a scan;
+ *	  and of the carriers' scorecards that the sweep refreshes and
+ *	  choose_carrier reads.  sweep_settings() hands them over typed, and
+ *	  loads the library in a session that has not used it yet (a pg_cron
+ *	  job's).
  */
 #include "postgres.h"
 
@@ -26,6 +28,10 @@ static int	pick_deadline = 5 * 60;
 static double pick_done_share = 0.6;
 static double pick_grace = 0.1;
 static int	transit_stall = 48 * 60;
+static int	scorecard_window = 30 * 24 * 60;
+static int	scorecard_refresh = 10;
+static double min_on_time_rate = 0.9;
+static int	min_scorecard_sample = 20;
 
 /* A setting in minutes as an interval. */
 static Datum
@@ -37,16 +43,17 @@ minutes(int m)
 	return IntervalPGetDatum(i);
 }
 
-/* The deadline settings, typed: NULL for a setting that is off. */
+/* The deadline and scorecard settings, typed: NULL for a setting that is off. */
 Datum
 sweep_settings(PG_FUNCTION_ARGS)
 {
 	TupleDesc	desc;
-	Datum		values[7];
-	bool		nulls[7] = {false, false, false, false, false, false, false};
+	Datum		values[11];
+	bool		nulls[11];
 
 	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "sweep_settings must return a composite type");
+	memset(nulls, 0, sizeof(nulls));
 	values[0] = minutes(payment_timeout);
 	values[1] = minutes(payment_hold);
 	values[2] = minutes(payment_cancel_after);
@@ -55,6 +62,10 @@ sweep_settings(PG_FUNCTION_ARGS)
 	values[4] = Float8GetDatum(pick_done_share);
 	values[5] = Float8GetDatum(pick_grace);
 	values[6] = minutes(transit_stall);
+	values[7] = minutes(scorecard_window);
+	values[8] = minutes(scorecard_refresh);
+	values[9] = Float8GetDatum(min_on_time_rate);
+	values[10] = Int32GetDatum(min_scorecard_sample);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(desc, values, nulls)));
 }
 
@@ -89,5 +100,21 @@ DeadlinesInit(void)
 	DefineCustomIntVariable("ordertrack.transit_stall",
 							"A parcel in transit with no scan this long gets transit_stalled.",
 							NULL, &transit_stall, 48 * 60, 1, 100 * 24 * 60, PGC_USERSET, GUC_UNIT_MIN,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("ordertrack.scorecard_window",
+							"The carriers' scorecards count the parcels collected this long before.",
+							NULL, &scorecard_window, 30 * 24 * 60, 60, 366 * 24 * 60, PGC_USERSET, GUC_UNIT_MIN,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("ordertrack.scorecard_refresh",
+							"The sweep computes the scorecards again when they are older than this.",
+							NULL, &scorecard_refresh, 10, 1, 7 * 24 * 60, PGC_USERSET, GUC_UNIT_MIN,
+							NULL, NULL, NULL);
+	DefineCustomRealVariable("ordertrack.min_on_time_rate",
+							 "choose_carrier passes over a carrier whose on-time rate in the order's province is lower.",
+							 "Only over at least ordertrack.min_scorecard_sample judged parcels.",
+							 &min_on_time_rate, 0.9, 0.0, 1.0, PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("ordertrack.min_scorecard_sample",
+							"How many judged parcels a carrier's scorecard in a province needs before it can pass the carrier over.",
+							NULL, &min_scorecard_sample, 20, 1, 1000000, PGC_USERSET, 0,
 							NULL, NULL, NULL);
 }

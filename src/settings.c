@@ -97,7 +97,7 @@ settings_row_guard(PG_FUNCTION_ARGS)
 
 		if (!creating_extension && !replacing_shipped && origin && strcmp(origin, "shipped") == 0)
 			RefuseSettingsChange(psprintf("shipped rows of %s cannot be deleted", table),
-								 "Switch the row off instead (enabled = false; remote = false for remote_regions).");
+								 "Switch the row off instead (enabled = false; remote = false for remote_regions; for carrier_promises, change its days).");
 		return PointerGetDatum(td->tg_trigtuple);
 	}
 

@@ -13,20 +13,173 @@ CREATE TRIGGER order_intake_rederive AFTER UPDATE ON ordertrack.orders
 COMMENT ON TRIGGER order_intake_rederive ON ordertrack.orders IS
 	'A corrected phone or address brings a new normalised phone and region; a corrected recipient, phone or address of a checked order is checked again';
 
--- The clock: what the sweep needs to find what is due through indexes.
+-- The clock: what the sweep needs to find what is due through indexes, and
+-- how confirm() chose the carrier.
 ALTER TABLE ordertrack.orders ADD COLUMN confirmed_at timestamptz, ADD COLUMN payment_reminded_at timestamptz,
-	ADD COLUMN last_scan_at timestamptz, ADD COLUMN stalled_scan_at timestamptz;
+	ADD COLUMN last_scan_at timestamptz, ADD COLUMN stalled_scan_at timestamptz, ADD COLUMN carrier_choice jsonb;
 COMMENT ON COLUMN ordertrack.orders.confirmed_at IS 'When confirm() confirmed the order: the pick deadline runs from it';
 COMMENT ON COLUMN ordertrack.orders.payment_reminded_at IS 'When the sweep reminded the customer to pay (payment_overdue)';
 COMMENT ON COLUMN ordertrack.orders.last_scan_at IS 'The time of the newest scan of the parcel (record_scan)';
 COMMENT ON COLUMN ordertrack.orders.stalled_scan_at IS
 	'The newest scan''s time when the sweep raised transit_stalled: a later scan and a new stall raise it again';
+COMMENT ON COLUMN ordertrack.orders.carrier_choice IS
+	'How confirm() chose the carrier: the rule, and the carriers passed over for being late in the province (carrier_choice())';
 -- Orders confirmed and scanned before 0.8: their confirmation and newest scan.
 UPDATE ordertrack.orders o SET confirmed_at = (o.stage_entered_at->>'confirmed')::timestamptz
  WHERE o.stage IN ('confirmed', 'picking') AND o.stage_entered_at ? 'confirmed';
 UPDATE ordertrack.orders o SET last_scan_at = s.newest
   FROM (SELECT shop, order_id, max(scanned_at) AS newest FROM ordertrack.scans GROUP BY shop, order_id) s
  WHERE o.shop = s.shop AND o.order_id = s.order_id;
+
+-- The carriers' record: promises, shipments (from the scans so far) and scorecards.
+-- What each carrier promises: days from collection to delivery, per
+-- province (as orders.province names it), '*' for anywhere else.
+CREATE TABLE ordertrack.carrier_promises (
+	carrier text NOT NULL,
+	province text NOT NULL CHECK (province OPERATOR(pg_catalog.<>) ''),
+	days integer NOT NULL CHECK (days OPERATOR(pg_catalog.>=) 1 AND days OPERATOR(pg_catalog.<=) 60),
+	origin text NOT NULL DEFAULT 'custom' CHECK (origin IN ('shipped', 'custom')),
+	PRIMARY KEY (carrier, province)
+);
+COMMENT ON TABLE ordertrack.carrier_promises IS
+	'How many days each carrier promises from collection to delivery, per province; ''*'' for the provinces not listed';
+COMMENT ON COLUMN ordertrack.carrier_promises.carrier IS 'A carrier of ordertrack.carriers';
+COMMENT ON COLUMN ordertrack.carrier_promises.province IS 'A province as orders.province names it (北京市, 新疆维吾尔自治区), or * for any other';
+COMMENT ON COLUMN ordertrack.carrier_promises.days IS 'Days from collection to delivery';
+COMMENT ON COLUMN ordertrack.carrier_promises.origin IS 'shipped: comes with the extension; custom: added or changed by the shop';
+-- anywhere: SF and JD 2 days, ZTO 3, EMS 4; the remote provinces 2 or 3 days more
+INSERT INTO ordertrack.carrier_promises (carrier, province, days, origin)
+SELECT c.carrier, '*', c.days, 'shipped'
+  FROM (VALUES ('SF', 2), ('JD', 2), ('ZTO', 3), ('EMS', 4)) AS c(carrier, days)
+UNION ALL
+SELECT c.carrier, r.name, c.days, 'shipped'
+  FROM (VALUES ('SF', 4), ('JD', 5), ('ZTO', 6), ('EMS', 6)) AS c(carrier, days),
+	   ordertrack.remote_regions m JOIN ordertrack.regions r ON r.code = m.province_code
+ WHERE m.origin = 'shipped';
+CREATE TRIGGER settings_row_guard BEFORE INSERT OR UPDATE OR DELETE ON ordertrack.carrier_promises
+	FOR EACH ROW EXECUTE FUNCTION ordertrack.settings_row_guard('ordertrack.carrier_promises', 'carrier', 'province');
+CREATE TRIGGER settings_no_truncate BEFORE TRUNCATE ON ordertrack.carrier_promises
+	FOR EACH STATEMENT EXECUTE FUNCTION ordertrack.settings_row_guard('ordertrack.carrier_promises');
+COMMENT ON TRIGGER settings_row_guard ON ordertrack.carrier_promises IS
+	'Edits make a row custom; an inserted row replaces the shipped one; shipped rows are switched off, not deleted';
+COMMENT ON TRIGGER settings_no_truncate ON ordertrack.carrier_promises IS 'Refuses TRUNCATE';
+SELECT pg_catalog.pg_extension_config_dump('ordertrack.carrier_promises', 'WHERE origin = ''custom''');
+GRANT SELECT ON ordertrack.carrier_promises TO PUBLIC;
+
+-- The carriers' record: one row per parcel, written by record_scan as its
+-- scans arrive (collection, delivery, failed attempts, loss).
+CREATE TABLE ordertrack.carrier_shipments (
+	shop text NOT NULL,
+	order_id bigint NOT NULL,
+	carrier text NOT NULL,
+	province text,
+	shipped_at timestamptz NOT NULL,
+	due_at timestamptz NOT NULL,
+	delivered_at timestamptz,
+	failed_attempts integer NOT NULL DEFAULT 0,
+	lost boolean NOT NULL DEFAULT false,
+	PRIMARY KEY (shop, order_id),
+	FOREIGN KEY (shop, order_id) REFERENCES ordertrack.orders (shop, order_id) ON DELETE CASCADE
+);
+CREATE INDEX carrier_shipments_shipped ON ordertrack.carrier_shipments (shipped_at);
+COMMENT ON TABLE ordertrack.carrier_shipments IS 'Each parcel as its carrier handled it (record_scan): what the scorecards are computed from';
+COMMENT ON COLUMN ordertrack.carrier_shipments.shop IS 'The order''s shop';
+COMMENT ON COLUMN ordertrack.carrier_shipments.order_id IS 'The order';
+COMMENT ON COLUMN ordertrack.carrier_shipments.carrier IS 'The carrier that took it';
+COMMENT ON COLUMN ordertrack.carrier_shipments.province IS 'The province it went to (NULL: not recognised)';
+COMMENT ON COLUMN ordertrack.carrier_shipments.shipped_at IS 'Its first scan';
+COMMENT ON COLUMN ordertrack.carrier_shipments.due_at IS 'By when the carrier promised to deliver it (carrier_promises)';
+COMMENT ON COLUMN ordertrack.carrier_shipments.delivered_at IS 'Its delivered scan';
+COMMENT ON COLUMN ordertrack.carrier_shipments.failed_attempts IS 'How many delivery attempts failed';
+COMMENT ON COLUMN ordertrack.carrier_shipments.lost IS 'The carrier reported it lost';
+SELECT pg_catalog.pg_extension_config_dump('ordertrack.carrier_shipments', '');
+
+-- The scorecards, per shop, carrier and province over the last
+-- ordertrack.scorecard_window, refreshed by the sweep (at most every
+-- ordertrack.scorecard_refresh) from carrier_shipments: choose_carrier reads
+-- these few rows, never the shipments.
+CREATE TABLE ordertrack.carrier_scores (
+	shop text NOT NULL,
+	carrier text NOT NULL,
+	province text NOT NULL,
+	shipped integer NOT NULL,
+	delivered integer NOT NULL,
+	judged integer NOT NULL,
+	on_time integer NOT NULL,
+	on_time_rate numeric,
+	median_days numeric,
+	p90_days numeric,
+	failed_attempts integer NOT NULL,
+	lost integer NOT NULL,
+	refreshed_at timestamptz NOT NULL,
+	PRIMARY KEY (shop, carrier, province)
+);
+COMMENT ON TABLE ordertrack.carrier_scores IS
+	'How each carrier did per shop and province over the last ordertrack.scorecard_window (refreshed by the sweep; see carrier_scorecard)';
+COMMENT ON COLUMN ordertrack.carrier_scores.shop IS 'The shop';
+COMMENT ON COLUMN ordertrack.carrier_scores.carrier IS 'The carrier';
+COMMENT ON COLUMN ordertrack.carrier_scores.province IS 'The province (? when not recognised)';
+COMMENT ON COLUMN ordertrack.carrier_scores.shipped IS 'Parcels collected in the window';
+COMMENT ON COLUMN ordertrack.carrier_scores.delivered IS 'Of them, delivered';
+COMMENT ON COLUMN ordertrack.carrier_scores.judged IS 'Of them, those whose promise can be judged: delivered, lost, or past the promised day';
+COMMENT ON COLUMN ordertrack.carrier_scores.on_time IS 'Of them, delivered by the promised day';
+COMMENT ON COLUMN ordertrack.carrier_scores.on_time_rate IS 'on_time / judged (NULL when none is judged)';
+COMMENT ON COLUMN ordertrack.carrier_scores.median_days IS 'Median days from collection to delivery';
+COMMENT ON COLUMN ordertrack.carrier_scores.p90_days IS '90th percentile of the days from collection to delivery';
+COMMENT ON COLUMN ordertrack.carrier_scores.failed_attempts IS 'Failed delivery attempts';
+COMMENT ON COLUMN ordertrack.carrier_scores.lost IS 'Parcels lost';
+COMMENT ON COLUMN ordertrack.carrier_scores.refreshed_at IS 'The time the figures were computed for';
+GRANT SELECT ON ordertrack.carrier_scores TO PUBLIC;
+SELECT pg_catalog.pg_extension_config_dump('ordertrack.carrier_scores', '');
+
+CREATE FUNCTION ordertrack.refresh_carrier_scores(at timestamptz DEFAULT now()) RETURNS integer
+	LANGUAGE plpgsql
+	SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	s record := ordertrack.sweep_settings();
+	n integer;
+BEGIN
+	IF at IS NULL THEN
+		RAISE EXCEPTION 'the time to refresh at must not be null' USING ERRCODE = '22004';
+	END IF;
+	DELETE FROM ordertrack.carrier_scores;
+	INSERT INTO ordertrack.carrier_scores (shop, carrier, province, shipped, delivered, judged, on_time, on_time_rate,
+										   median_days, p90_days, failed_attempts, lost, refreshed_at)
+	SELECT p.shop, p.carrier, coalesce(p.province, '?'), count(*)::int, count(p.delivered_at)::int,
+		   count(*) FILTER (WHERE p.judged)::int, count(*) FILTER (WHERE p.on_time)::int,
+		   round(count(*) FILTER (WHERE p.on_time)::numeric / nullif(count(*) FILTER (WHERE p.judged), 0), 3),
+		   round((percentile_cont(0.5) WITHIN GROUP (ORDER BY p.days))::numeric, 1),
+		   round((percentile_cont(0.9) WITHIN GROUP (ORDER BY p.days))::numeric, 1),
+		   sum(p.failed_attempts)::int, count(*) FILTER (WHERE p.lost)::int, at
+	  FROM (SELECT x.*, x.delivered_at IS NOT NULL AND x.delivered_at <= x.due_at AS on_time,
+				   x.delivered_at IS NOT NULL OR x.lost OR x.due_at < at AS judged,
+				   extract(epoch FROM x.delivered_at - x.shipped_at) / 86400 AS days
+			  FROM ordertrack.carrier_shipments x
+			 WHERE x.shipped_at > at - s.scorecard_window AND x.shipped_at <= at) p
+	 GROUP BY p.shop, p.carrier, coalesce(p.province, '?');
+	GET DIAGNOSTICS n = ROW_COUNT;
+	RETURN n;
+END
+$$;
+COMMENT ON FUNCTION ordertrack.refresh_carrier_scores(timestamptz) IS
+	'Computes carrier_scores afresh from carrier_shipments collected in the ordertrack.scorecard_window before the given time; returns the rows. The sweep calls it every ordertrack.scorecard_refresh';
+REVOKE ALL ON FUNCTION ordertrack.refresh_carrier_scores(timestamptz) FROM PUBLIC;
+INSERT INTO ordertrack.carrier_shipments (shop, order_id, carrier, province, shipped_at, due_at, delivered_at,
+										  failed_attempts, lost)
+SELECT o.shop, o.order_id, o.carrier, o.province, s.first,
+	   s.first + make_interval(days => coalesce((SELECT p.days FROM ordertrack.carrier_promises p
+												 WHERE p.carrier = o.carrier AND p.province IN (o.province, '*')
+												 ORDER BY p.province = '*' LIMIT 1), 3)),
+	   s.delivered, s.failed, s.lost
+  FROM ordertrack.orders o
+  JOIN (SELECT shop, order_id, min(scanned_at) AS first,
+			   min(scanned_at) FILTER (WHERE status = 'delivered') AS delivered,
+			   count(*) FILTER (WHERE status = 'failed_attempt')::int AS failed,
+			   bool_or(status = 'lost') AS lost
+		  FROM ordertrack.scans GROUP BY shop, order_id) s ON s.shop = o.shop AND s.order_id = o.order_id
+ WHERE o.carrier IS NOT NULL;
 
 -- What can be due, each through its own index: unpaid orders by their time,
 -- orders being picked by their confirmation, parcels by their last scan.
@@ -39,22 +192,26 @@ CREATE INDEX orders_in_transit ON ordertrack.orders (last_scan_at)
 CREATE TABLE ordertrack.sweeps (
 	singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
 	last_at timestamptz,
-	last_run timestamptz
+	last_run timestamptz,
+	scores_at timestamptz
 );
 COMMENT ON TABLE ordertrack.sweeps IS 'The last sweep (no row before the first); locked while a sweep runs, so that sweeps run one at a time';
 COMMENT ON COLUMN ordertrack.sweeps.singleton IS 'Always true: the table holds one row';
 COMMENT ON COLUMN ordertrack.sweeps.last_at IS 'The time the last sweep judged (its argument)';
 COMMENT ON COLUMN ordertrack.sweeps.last_run IS 'When the last sweep ran';
+COMMENT ON COLUMN ordertrack.sweeps.scores_at IS 'The time the sweep last computed the carriers'' scorecards for';
 GRANT SELECT ON ordertrack.sweeps TO PUBLIC;
 SELECT pg_catalog.pg_extension_config_dump('ordertrack.sweeps', '');
 
 CREATE FUNCTION ordertrack.sweep_settings(OUT payment_timeout interval, OUT payment_hold interval,
 										  OUT payment_cancel_after interval, OUT pick_deadline interval,
 										  OUT pick_done_share double precision, OUT pick_grace double precision,
-										  OUT transit_stall interval)
+										  OUT transit_stall interval, OUT scorecard_window interval,
+										  OUT scorecard_refresh interval, OUT min_on_time_rate double precision,
+										  OUT min_scorecard_sample integer)
 	AS 'MODULE_PATHNAME', 'sweep_settings' LANGUAGE C STABLE;
 COMMENT ON FUNCTION ordertrack.sweep_settings() IS
-	'The deadline settings (ordertrack.payment_timeout, payment_hold, payment_cancel_after, pick_deadline, pick_done_share, pick_grace, transit_stall) as the sweep reads them; payment_cancel_after is NULL when off';
+	'The deadline and scorecard settings (ordertrack.payment_timeout, payment_hold, payment_cancel_after, pick_deadline, pick_done_share, pick_grace, transit_stall, scorecard_window, scorecard_refresh, min_on_time_rate, min_scorecard_sample) as the sweep and choose_carrier read them; payment_cancel_after is NULL when off';
 
 CREATE FUNCTION ordertrack.sweep(at timestamptz DEFAULT now()) RETURNS TABLE (code text, raised integer)
 	LANGUAGE plpgsql
@@ -73,6 +230,7 @@ DECLARE
 	elapsed double precision;
 	expected double precision;
 	picked double precision;
+	scores_at timestamptz;
 BEGIN
 	IF at IS NULL THEN
 		RAISE EXCEPTION 'the time to sweep at must not be null' USING ERRCODE = '22004';
@@ -172,17 +330,93 @@ BEGIN
 		n_stalled := n_stalled + 1;
 	END LOOP;
 
-	INSERT INTO ordertrack.sweeps AS w (last_at, last_run) VALUES (at, now())
-	ON CONFLICT (singleton) DO UPDATE SET last_at = excluded.last_at, last_run = excluded.last_run;
+	-- the carriers' scorecards, when older than scorecard_refresh (or from the future: a test's time)
+	SELECT w.scores_at INTO scores_at FROM ordertrack.sweeps w;
+	IF scores_at IS NULL OR scores_at <= at - s.scorecard_refresh OR scores_at > at THEN
+		PERFORM ordertrack.refresh_carrier_scores(at);
+		scores_at := at;
+	END IF;
+
+	INSERT INTO ordertrack.sweeps AS w (last_at, last_run, scores_at) VALUES (at, now(), scores_at)
+	ON CONFLICT (singleton) DO UPDATE SET last_at = excluded.last_at, last_run = excluded.last_run,
+		scores_at = excluded.scores_at;
 	RETURN QUERY VALUES ('payment_overdue', n_payment), ('payment_cancelled', n_cancelled),
 		('pick_behind_schedule', n_behind), ('pick_overdue', n_overdue), ('transit_stalled', n_stalled);
 END
 $$;
 COMMENT ON FUNCTION ordertrack.sweep(timestamptz) IS
-	'Raises what is due at the given time (default now): payment_overdue and a payment_reminder to the customer, cancellation after ordertrack.payment_cancel_after (off by default), pick_behind_schedule, pick_overdue, transit_stalled; each once per condition. Returns how many of each it raised. Schedule it every minute (pg_cron)';
+	'Raises what is due at the given time (default now): payment_overdue and a payment_reminder to the customer, cancellation after ordertrack.payment_cancel_after (off by default), pick_behind_schedule, pick_overdue, transit_stalled; each once per condition. Returns how many of each it raised. Also computes the carriers'' scorecards again every ordertrack.scorecard_refresh. Schedule it every minute (pg_cron)';
 REVOKE ALL ON FUNCTION ordertrack.sweep(timestamptz) FROM PUBLIC;
 
--- confirm() notes when it confirmed; record_scan() the newest scan's time.
+-- The carrier for an order: the first rule that applies whose carrier is not
+-- late in the order's province (scorecards), and why the others were passed over.
+CREATE FUNCTION ordertrack.carrier_choice(order_id bigint) RETURNS jsonb
+	LANGUAGE plpgsql STABLE
+	SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	o ordertrack.orders;
+	s record := ordertrack.sweep_settings();
+	r record;
+	sc ordertrack.carrier_scores;
+	skipped jsonb := '[]';
+	first jsonb;
+BEGIN
+	SELECT * INTO o FROM ordertrack.orders x
+	 WHERE x.shop = ordertrack.order_shop(carrier_choice.order_id) AND x.order_id = carrier_choice.order_id;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'order % does not exist', coalesce(order_id::text, 'NULL') USING ERRCODE = '42704';
+	END IF;
+	FOR r IN SELECT x.priority, x.requirement, x.carrier
+			   FROM ordertrack.carrier_rules x JOIN ordertrack.carriers c ON c.carrier = x.carrier
+			  WHERE x.enabled AND c.enabled
+				AND (c.cold_chain OR NOT 'cold_chain' = ANY (o.service_requirements))
+				AND CASE x.requirement
+					WHEN 'any' THEN true
+					WHEN 'remote' THEN coalesce(o.remote, false)
+					WHEN 'urgent' THEN o.urgent OR 'urgent' = ANY (o.service_requirements)
+					ELSE x.requirement = ANY (o.service_requirements) END
+			  ORDER BY x.priority
+	LOOP
+		first := coalesce(first, jsonb_build_object('carrier', r.carrier, 'rule', r.priority, 'requirement', r.requirement));
+		SELECT * INTO sc FROM ordertrack.carrier_scores c
+		 WHERE c.shop = o.shop AND c.carrier = r.carrier AND c.province = coalesce(o.province, '?');
+		IF FOUND AND sc.judged >= s.min_scorecard_sample AND sc.on_time_rate < s.min_on_time_rate THEN
+			skipped := skipped || jsonb_build_object('carrier', r.carrier, 'rule', r.priority,
+				'on_time_rate', sc.on_time_rate, 'judged', sc.judged,
+				'reason', format('%s was on time in %s for %s%% of %s parcels (under %s%%)', r.carrier, sc.province,
+								 round(sc.on_time_rate * 100), sc.judged, round(s.min_on_time_rate::numeric * 100)));
+			CONTINUE;
+		END IF;
+		RETURN jsonb_build_object('carrier', r.carrier, 'rule', r.priority, 'requirement', r.requirement,
+								  'skipped', skipped);
+	END LOOP;
+	IF first IS NOT NULL THEN
+		-- every carrier the rules allow is late here: the first rule's, said so
+		RETURN first || jsonb_build_object('skipped', '[]'::jsonb, 'all_late', skipped);
+	END IF;
+	RAISE EXCEPTION 'no carrier for order %', order_id USING ERRCODE = '55000',
+		DETAIL = format('Service requirements %s, remote %s.', o.service_requirements, coalesce(o.remote, false)),
+		HINT = 'Enable a rule with requirement ''any'' in ordertrack.carrier_rules, and a carrier that carries chilled goods.';
+END
+$$;
+COMMENT ON FUNCTION ordertrack.carrier_choice(bigint) IS
+	'How choose_carrier chooses: {"carrier", "rule" (its priority), "requirement", "skipped": [{"carrier", "rule", "on_time_rate", "judged", "reason"}]}. A rule''s carrier is skipped when its on-time rate in the order''s province is under ordertrack.min_on_time_rate over at least ordertrack.min_scorecard_sample judged parcels (carrier_scores); when every one is, the first rule''s carrier, with "all_late"';
+
+CREATE OR REPLACE FUNCTION ordertrack.choose_carrier(order_id bigint) RETURNS text
+	LANGUAGE sql STABLE
+	SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT ordertrack.carrier_choice(order_id)->>'carrier'
+$$;
+COMMENT ON FUNCTION ordertrack.choose_carrier(bigint) IS
+	'The carrier for an order by ordertrack.carrier_rules: by default cold chain -> SF, remote region -> EMS, urgent -> SF, else ZTO; a cold-chain order only goes with a carrier that carries chilled goods; a carrier late in the order''s province is passed over for the next rule (see carrier_choice)';
+REVOKE ALL ON FUNCTION ordertrack.carrier_choice(bigint) FROM PUBLIC;
+
+-- confirm() notes when it confirmed and how it chose the carrier; record_scan()
+-- the newest scan's time and the carriers' record.
 CREATE OR REPLACE FUNCTION ordertrack.confirm(order_id bigint) RETURNS ordertrack.tracking_no
 	LANGUAGE plpgsql
 	SECURITY DEFINER
@@ -193,6 +427,7 @@ DECLARE
 	blocking text;
 	tn ordertrack.tracking_no;
 	chosen text;
+	choice jsonb;
 	lines jsonb;
 	history text;
 BEGIN
@@ -221,8 +456,9 @@ BEGIN
 	END IF;
 
 	tn := ordertrack.issue_tracking_no();
-	chosen := ordertrack.choose_carrier(order_id);
-	UPDATE ordertrack.orders x SET tracking_no = tn, carrier = chosen, confirmed_at = now()
+	choice := ordertrack.carrier_choice(order_id);
+	chosen := choice->>'carrier';
+	UPDATE ordertrack.orders x SET tracking_no = tn, carrier = chosen, carrier_choice = choice, confirmed_at = now()
 	 WHERE x.shop = o.shop AND x.order_id = o.order_id;
 	PERFORM ordertrack.advance(order_id, 'confirmed', format('confirmed: %s, %s', chosen, tn), ordertrack.acting_user());
 
@@ -252,7 +488,7 @@ BEGIN
 		'recipient', o.recipient, 'phone', o.phone, 'phone_normalized', o.phone_normalized,
 		'address', o.address, 'province', o.province, 'city', o.city, 'district', o.district,
 		'region_code', o.region_code, 'remote', o.remote, 'service_requirements', o.service_requirements,
-		'cash_on_delivery', o.cash_on_delivery));
+		'cash_on_delivery', o.cash_on_delivery, 'carrier_choice', choice));
 	RETURN tn;
 END
 $$;
@@ -299,6 +535,22 @@ BEGIN
 	END IF;
 	IF o.last_scan_at IS NULL OR at > o.last_scan_at THEN
 		UPDATE ordertrack.orders x SET last_scan_at = at WHERE x.shop = o.shop AND x.order_id = o.order_id;
+	END IF;
+	-- the carriers' record: collected at the first scan, due by the carrier's promise
+	IF o.carrier IS NOT NULL THEN
+		INSERT INTO ordertrack.carrier_shipments AS c (shop, order_id, carrier, province, shipped_at, due_at)
+		SELECT o.shop, o.order_id, o.carrier, o.province, at,
+			   at + make_interval(days => coalesce((SELECT p.days FROM ordertrack.carrier_promises p
+													 WHERE p.carrier = o.carrier AND p.province IN (o.province, '*')
+													 ORDER BY p.province = '*' LIMIT 1), 3))
+		ON CONFLICT (shop, order_id) DO UPDATE
+		   SET shipped_at = excluded.shipped_at, due_at = excluded.shipped_at + (c.due_at - c.shipped_at)
+		 WHERE excluded.shipped_at < c.shipped_at;
+		UPDATE ordertrack.carrier_shipments c
+		   SET delivered_at = CASE WHEN status = 'delivered' THEN least(c.delivered_at, at) ELSE c.delivered_at END,
+			   failed_attempts = c.failed_attempts + CASE WHEN status = 'failed_attempt' THEN 1 ELSE 0 END,
+			   lost = c.lost OR status = 'lost'
+		 WHERE c.shop = o.shop AND c.order_id = o.order_id AND status IN ('delivered', 'failed_attempt', 'lost');
 	END IF;
 	PERFORM ordertrack.publish(o.shop, o.order_id, 'tracking', 'scan_recorded', jsonb_build_object(
 		'order_id', o.order_id, 'tracking_no', tracking_no, 'carrier', o.carrier, 'status', status,

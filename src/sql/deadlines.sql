@@ -18,22 +18,26 @@ CREATE INDEX orders_in_transit ON ordertrack.orders (last_scan_at)
 CREATE TABLE ordertrack.sweeps (
 	singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
 	last_at timestamptz,
-	last_run timestamptz
+	last_run timestamptz,
+	scores_at timestamptz
 );
 COMMENT ON TABLE ordertrack.sweeps IS 'The last sweep (no row before the first); locked while a sweep runs, so that sweeps run one at a time';
 COMMENT ON COLUMN ordertrack.sweeps.singleton IS 'Always true: the table holds one row';
 COMMENT ON COLUMN ordertrack.sweeps.last_at IS 'The time the last sweep judged (its argument)';
 COMMENT ON COLUMN ordertrack.sweeps.last_run IS 'When the last sweep ran';
+COMMENT ON COLUMN ordertrack.sweeps.scores_at IS 'The time the sweep last computed the carriers'' scorecards for';
 GRANT SELECT ON ordertrack.sweeps TO PUBLIC;
 SELECT pg_catalog.pg_extension_config_dump('ordertrack.sweeps', '');
 
 CREATE FUNCTION ordertrack.sweep_settings(OUT payment_timeout interval, OUT payment_hold interval,
 										  OUT payment_cancel_after interval, OUT pick_deadline interval,
 										  OUT pick_done_share double precision, OUT pick_grace double precision,
-										  OUT transit_stall interval)
+										  OUT transit_stall interval, OUT scorecard_window interval,
+										  OUT scorecard_refresh interval, OUT min_on_time_rate double precision,
+										  OUT min_scorecard_sample integer)
 	AS 'MODULE_PATHNAME', 'sweep_settings' LANGUAGE C STABLE;
 COMMENT ON FUNCTION ordertrack.sweep_settings() IS
-	'The deadline settings (ordertrack.payment_timeout, payment_hold, payment_cancel_after, pick_deadline, pick_done_share, pick_grace, transit_stall) as the sweep reads them; payment_cancel_after is NULL when off';
+	'The deadline and scorecard settings (ordertrack.payment_timeout, payment_hold, payment_cancel_after, pick_deadline, pick_done_share, pick_grace, transit_stall, scorecard_window, scorecard_refresh, min_on_time_rate, min_scorecard_sample) as the sweep and choose_carrier read them; payment_cancel_after is NULL when off';
 
 CREATE FUNCTION ordertrack.sweep(at timestamptz DEFAULT now()) RETURNS TABLE (code text, raised integer)
 	LANGUAGE plpgsql
@@ -52,6 +56,7 @@ DECLARE
 	elapsed double precision;
 	expected double precision;
 	picked double precision;
+	scores_at timestamptz;
 BEGIN
 	IF at IS NULL THEN
 		RAISE EXCEPTION 'the time to sweep at must not be null' USING ERRCODE = '22004';
@@ -151,12 +156,20 @@ BEGIN
 		n_stalled := n_stalled + 1;
 	END LOOP;
 
-	INSERT INTO ordertrack.sweeps AS w (last_at, last_run) VALUES (at, now())
-	ON CONFLICT (singleton) DO UPDATE SET last_at = excluded.last_at, last_run = excluded.last_run;
+	-- the carriers' scorecards, when older than scorecard_refresh (or from the future: a test's time)
+	SELECT w.scores_at INTO scores_at FROM ordertrack.sweeps w;
+	IF scores_at IS NULL OR scores_at <= at - s.scorecard_refresh OR scores_at > at THEN
+		PERFORM ordertrack.refresh_carrier_scores(at);
+		scores_at := at;
+	END IF;
+
+	INSERT INTO ordertrack.sweeps AS w (last_at, last_run, scores_at) VALUES (at, now(), scores_at)
+	ON CONFLICT (singleton) DO UPDATE SET last_at = excluded.last_at, last_run = excluded.last_run,
+		scores_at = excluded.scores_at;
 	RETURN QUERY VALUES ('payment_overdue', n_payment), ('payment_cancelled', n_cancelled),
 		('pick_behind_schedule', n_behind), ('pick_overdue', n_overdue), ('transit_stalled', n_stalled);
 END
 $$;
 COMMENT ON FUNCTION ordertrack.sweep(timestamptz) IS
-	'Raises what is due at the given time (default now): payment_overdue and a payment_reminder to the customer, cancellation after ordertrack.payment_cancel_after (off by default), pick_behind_schedule, pick_overdue, transit_stalled; each once per condition. Returns how many of each it raised. Schedule it every minute (pg_cron)';
+	'Raises what is due at the given time (default now): payment_overdue and a payment_reminder to the customer, cancellation after ordertrack.payment_cancel_after (off by default), pick_behind_schedule, pick_overdue, transit_stalled; each once per condition. Returns how many of each it raised. Also computes the carriers'' scorecards again every ordertrack.scorecard_refresh. Schedule it every minute (pg_cron)';
 REVOKE ALL ON FUNCTION ordertrack.sweep(timestamptz) FROM PUBLIC;

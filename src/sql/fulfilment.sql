@@ -1,6 +1,7 @@
 /*
  * fulfilment.sql: confirmation and what follows it in the warehouse:
- * payment, the carriers and the rules that choose one, confirmation (the
+ * payment, the carriers, the rules that choose one and the carriers'
+ * record (promises, shipments, scorecards), confirmation (the
  * tracking number and the hand-over to warehouse, workshop and logistics),
  * picking and shortages.  Carrier scans and feedback are in scans.sql.
  *
@@ -67,6 +68,141 @@ COMMENT ON TRIGGER settings_no_truncate ON ordertrack.carrier_rules IS 'Refuses 
 SELECT pg_catalog.pg_extension_config_dump('ordertrack.carriers', 'WHERE origin = ''custom''');
 SELECT pg_catalog.pg_extension_config_dump('ordertrack.carrier_rules', 'WHERE origin = ''custom''');
 GRANT SELECT ON ordertrack.carriers, ordertrack.carrier_rules TO PUBLIC;
+
+-- What each carrier promises: days from collection to delivery, per
+-- province (as orders.province names it), '*' for anywhere else.
+CREATE TABLE ordertrack.carrier_promises (
+	carrier text NOT NULL,
+	province text NOT NULL CHECK (province OPERATOR(pg_catalog.<>) ''),
+	days integer NOT NULL CHECK (days OPERATOR(pg_catalog.>=) 1 AND days OPERATOR(pg_catalog.<=) 60),
+	origin text NOT NULL DEFAULT 'custom' CHECK (origin IN ('shipped', 'custom')),
+	PRIMARY KEY (carrier, province)
+);
+COMMENT ON TABLE ordertrack.carrier_promises IS
+	'How many days each carrier promises from collection to delivery, per province; ''*'' for the provinces not listed';
+COMMENT ON COLUMN ordertrack.carrier_promises.carrier IS 'A carrier of ordertrack.carriers';
+COMMENT ON COLUMN ordertrack.carrier_promises.province IS 'A province as orders.province names it (北京市, 新疆维吾尔自治区), or * for any other';
+COMMENT ON COLUMN ordertrack.carrier_promises.days IS 'Days from collection to delivery';
+COMMENT ON COLUMN ordertrack.carrier_promises.origin IS 'shipped: comes with the extension; custom: added or changed by the shop';
+-- anywhere: SF and JD 2 days, ZTO 3, EMS 4; the remote provinces 2 or 3 days more
+INSERT INTO ordertrack.carrier_promises (carrier, province, days, origin)
+SELECT c.carrier, '*', c.days, 'shipped'
+  FROM (VALUES ('SF', 2), ('JD', 2), ('ZTO', 3), ('EMS', 4)) AS c(carrier, days)
+UNION ALL
+SELECT c.carrier, r.name, c.days, 'shipped'
+  FROM (VALUES ('SF', 4), ('JD', 5), ('ZTO', 6), ('EMS', 6)) AS c(carrier, days),
+	   ordertrack.remote_regions m JOIN ordertrack.regions r ON r.code = m.province_code
+ WHERE m.origin = 'shipped';
+CREATE TRIGGER settings_row_guard BEFORE INSERT OR UPDATE OR DELETE ON ordertrack.carrier_promises
+	FOR EACH ROW EXECUTE FUNCTION ordertrack.settings_row_guard('ordertrack.carrier_promises', 'carrier', 'province');
+CREATE TRIGGER settings_no_truncate BEFORE TRUNCATE ON ordertrack.carrier_promises
+	FOR EACH STATEMENT EXECUTE FUNCTION ordertrack.settings_row_guard('ordertrack.carrier_promises');
+COMMENT ON TRIGGER settings_row_guard ON ordertrack.carrier_promises IS
+	'Edits make a row custom; an inserted row replaces the shipped one; shipped rows are switched off, not deleted';
+COMMENT ON TRIGGER settings_no_truncate ON ordertrack.carrier_promises IS 'Refuses TRUNCATE';
+SELECT pg_catalog.pg_extension_config_dump('ordertrack.carrier_promises', 'WHERE origin = ''custom''');
+GRANT SELECT ON ordertrack.carrier_promises TO PUBLIC;
+
+-- The carriers' record: one row per parcel, written by record_scan as its
+-- scans arrive (collection, delivery, failed attempts, loss).
+CREATE TABLE ordertrack.carrier_shipments (
+	shop text NOT NULL,
+	order_id bigint NOT NULL,
+	carrier text NOT NULL,
+	province text,
+	shipped_at timestamptz NOT NULL,
+	due_at timestamptz NOT NULL,
+	delivered_at timestamptz,
+	failed_attempts integer NOT NULL DEFAULT 0,
+	lost boolean NOT NULL DEFAULT false,
+	PRIMARY KEY (shop, order_id),
+	FOREIGN KEY (shop, order_id) REFERENCES ordertrack.orders (shop, order_id) ON DELETE CASCADE
+);
+CREATE INDEX carrier_shipments_shipped ON ordertrack.carrier_shipments (shipped_at);
+COMMENT ON TABLE ordertrack.carrier_shipments IS 'Each parcel as its carrier handled it (record_scan): what the scorecards are computed from';
+COMMENT ON COLUMN ordertrack.carrier_shipments.shop IS 'The order''s shop';
+COMMENT ON COLUMN ordertrack.carrier_shipments.order_id IS 'The order';
+COMMENT ON COLUMN ordertrack.carrier_shipments.carrier IS 'The carrier that took it';
+COMMENT ON COLUMN ordertrack.carrier_shipments.province IS 'The province it went to (NULL: not recognised)';
+COMMENT ON COLUMN ordertrack.carrier_shipments.shipped_at IS 'Its first scan';
+COMMENT ON COLUMN ordertrack.carrier_shipments.due_at IS 'By when the carrier promised to deliver it (carrier_promises)';
+COMMENT ON COLUMN ordertrack.carrier_shipments.delivered_at IS 'Its delivered scan';
+COMMENT ON COLUMN ordertrack.carrier_shipments.failed_attempts IS 'How many delivery attempts failed';
+COMMENT ON COLUMN ordertrack.carrier_shipments.lost IS 'The carrier reported it lost';
+SELECT pg_catalog.pg_extension_config_dump('ordertrack.carrier_shipments', '');
+
+-- The scorecards, per shop, carrier and province over the last
+-- ordertrack.scorecard_window, refreshed by the sweep (at most every
+-- ordertrack.scorecard_refresh) from carrier_shipments: choose_carrier reads
+-- these few rows, never the shipments.
+CREATE TABLE ordertrack.carrier_scores (
+	shop text NOT NULL,
+	carrier text NOT NULL,
+	province text NOT NULL,
+	shipped integer NOT NULL,
+	delivered integer NOT NULL,
+	judged integer NOT NULL,
+	on_time integer NOT NULL,
+	on_time_rate numeric,
+	median_days numeric,
+	p90_days numeric,
+	failed_attempts integer NOT NULL,
+	lost integer NOT NULL,
+	refreshed_at timestamptz NOT NULL,
+	PRIMARY KEY (shop, carrier, province)
+);
+COMMENT ON TABLE ordertrack.carrier_scores IS
+	'How each carrier did per shop and province over the last ordertrack.scorecard_window (refreshed by the sweep; see carrier_scorecard)';
+COMMENT ON COLUMN ordertrack.carrier_scores.shop IS 'The shop';
+COMMENT ON COLUMN ordertrack.carrier_scores.carrier IS 'The carrier';
+COMMENT ON COLUMN ordertrack.carrier_scores.province IS 'The province (? when not recognised)';
+COMMENT ON COLUMN ordertrack.carrier_scores.shipped IS 'Parcels collected in the window';
+COMMENT ON COLUMN ordertrack.carrier_scores.delivered IS 'Of them, delivered';
+COMMENT ON COLUMN ordertrack.carrier_scores.judged IS 'Of them, those whose promise can be judged: delivered, lost, or past the promised day';
+COMMENT ON COLUMN ordertrack.carrier_scores.on_time IS 'Of them, delivered by the promised day';
+COMMENT ON COLUMN ordertrack.carrier_scores.on_time_rate IS 'on_time / judged (NULL when none is judged)';
+COMMENT ON COLUMN ordertrack.carrier_scores.median_days IS 'Median days from collection to delivery';
+COMMENT ON COLUMN ordertrack.carrier_scores.p90_days IS '90th percentile of the days from collection to delivery';
+COMMENT ON COLUMN ordertrack.carrier_scores.failed_attempts IS 'Failed delivery attempts';
+COMMENT ON COLUMN ordertrack.carrier_scores.lost IS 'Parcels lost';
+COMMENT ON COLUMN ordertrack.carrier_scores.refreshed_at IS 'The time the figures were computed for';
+GRANT SELECT ON ordertrack.carrier_scores TO PUBLIC;
+SELECT pg_catalog.pg_extension_config_dump('ordertrack.carrier_scores', '');
+
+CREATE FUNCTION ordertrack.refresh_carrier_scores(at timestamptz DEFAULT now()) RETURNS integer
+	LANGUAGE plpgsql
+	SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	s record := ordertrack.sweep_settings();
+	n integer;
+BEGIN
+	IF at IS NULL THEN
+		RAISE EXCEPTION 'the time to refresh at must not be null' USING ERRCODE = '22004';
+	END IF;
+	DELETE FROM ordertrack.carrier_scores;
+	INSERT INTO ordertrack.carrier_scores (shop, carrier, province, shipped, delivered, judged, on_time, on_time_rate,
+										   median_days, p90_days, failed_attempts, lost, refreshed_at)
+	SELECT p.shop, p.carrier, coalesce(p.province, '?'), count(*)::int, count(p.delivered_at)::int,
+		   count(*) FILTER (WHERE p.judged)::int, count(*) FILTER (WHERE p.on_time)::int,
+		   round(count(*) FILTER (WHERE p.on_time)::numeric / nullif(count(*) FILTER (WHERE p.judged), 0), 3),
+		   round((percentile_cont(0.5) WITHIN GROUP (ORDER BY p.days))::numeric, 1),
+		   round((percentile_cont(0.9) WITHIN GROUP (ORDER BY p.days))::numeric, 1),
+		   sum(p.failed_attempts)::int, count(*) FILTER (WHERE p.lost)::int, at
+	  FROM (SELECT x.*, x.delivered_at IS NOT NULL AND x.delivered_at <= x.due_at AS on_time,
+				   x.delivered_at IS NOT NULL OR x.lost OR x.due_at < at AS judged,
+				   extract(epoch FROM x.delivered_at - x.shipped_at) / 86400 AS days
+			  FROM ordertrack.carrier_shipments x
+			 WHERE x.shipped_at > at - s.scorecard_window AND x.shipped_at <= at) p
+	 GROUP BY p.shop, p.carrier, coalesce(p.province, '?');
+	GET DIAGNOSTICS n = ROW_COUNT;
+	RETURN n;
+END
+$$;
+COMMENT ON FUNCTION ordertrack.refresh_carrier_scores(timestamptz) IS
+	'Computes carrier_scores afresh from carrier_shipments collected in the ordertrack.scorecard_window before the given time; returns the rows. The sweep calls it every ordertrack.scorecard_refresh';
+REVOKE ALL ON FUNCTION ordertrack.refresh_carrier_scores(timestamptz) FROM PUBLIC;
 
 -- The shop of the order with this order_id; an error when there is none,
 -- and when orders of several shops have it (rows inserted with OVERRIDING
@@ -151,41 +287,71 @@ $$;
 COMMENT ON FUNCTION ordertrack.mark_paid(bigint, timestamptz) IS
 	'Records that the order is paid (once: a second call returns the first payment''s time) and publishes order_paid to customer';
 
-CREATE FUNCTION ordertrack.choose_carrier(order_id bigint) RETURNS text
+-- The carrier for an order: the first rule that applies whose carrier is not
+-- late in the order's province (scorecards), and why the others were passed over.
+CREATE FUNCTION ordertrack.carrier_choice(order_id bigint) RETURNS jsonb
 	LANGUAGE plpgsql STABLE
 	SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
 	o ordertrack.orders;
-	chosen text;
+	s record := ordertrack.sweep_settings();
+	r record;
+	sc ordertrack.carrier_scores;
+	skipped jsonb := '[]';
+	first jsonb;
 BEGIN
 	SELECT * INTO o FROM ordertrack.orders x
-	 WHERE x.shop = ordertrack.order_shop(choose_carrier.order_id) AND x.order_id = choose_carrier.order_id;
+	 WHERE x.shop = ordertrack.order_shop(carrier_choice.order_id) AND x.order_id = carrier_choice.order_id;
 	IF NOT FOUND THEN
 		RAISE EXCEPTION 'order % does not exist', coalesce(order_id::text, 'NULL') USING ERRCODE = '42704';
 	END IF;
-	SELECT r.carrier INTO chosen
-	  FROM ordertrack.carrier_rules r JOIN ordertrack.carriers c ON c.carrier = r.carrier
-	 WHERE r.enabled AND c.enabled
-	   AND (c.cold_chain OR NOT 'cold_chain' = ANY (o.service_requirements))
-	   AND CASE r.requirement
-			WHEN 'any' THEN true
-			WHEN 'remote' THEN coalesce(o.remote, false)
-			WHEN 'urgent' THEN o.urgent OR 'urgent' = ANY (o.service_requirements)
-			ELSE r.requirement = ANY (o.service_requirements) END
-	 ORDER BY r.priority
-	 LIMIT 1;
-	IF chosen IS NULL THEN
-		RAISE EXCEPTION 'no carrier for order %', order_id USING ERRCODE = '55000',
-			DETAIL = format('Service requirements %s, remote %s.', o.service_requirements, coalesce(o.remote, false)),
-			HINT = 'Enable a rule with requirement ''any'' in ordertrack.carrier_rules, and a carrier that carries chilled goods.';
+	FOR r IN SELECT x.priority, x.requirement, x.carrier
+			   FROM ordertrack.carrier_rules x JOIN ordertrack.carriers c ON c.carrier = x.carrier
+			  WHERE x.enabled AND c.enabled
+				AND (c.cold_chain OR NOT 'cold_chain' = ANY (o.service_requirements))
+				AND CASE x.requirement
+					WHEN 'any' THEN true
+					WHEN 'remote' THEN coalesce(o.remote, false)
+					WHEN 'urgent' THEN o.urgent OR 'urgent' = ANY (o.service_requirements)
+					ELSE x.requirement = ANY (o.service_requirements) END
+			  ORDER BY x.priority
+	LOOP
+		first := coalesce(first, jsonb_build_object('carrier', r.carrier, 'rule', r.priority, 'requirement', r.requirement));
+		SELECT * INTO sc FROM ordertrack.carrier_scores c
+		 WHERE c.shop = o.shop AND c.carrier = r.carrier AND c.province = coalesce(o.province, '?');
+		IF FOUND AND sc.judged >= s.min_scorecard_sample AND sc.on_time_rate < s.min_on_time_rate THEN
+			skipped := skipped || jsonb_build_object('carrier', r.carrier, 'rule', r.priority,
+				'on_time_rate', sc.on_time_rate, 'judged', sc.judged,
+				'reason', format('%s was on time in %s for %s%% of %s parcels (under %s%%)', r.carrier, sc.province,
+								 round(sc.on_time_rate * 100), sc.judged, round(s.min_on_time_rate::numeric * 100)));
+			CONTINUE;
+		END IF;
+		RETURN jsonb_build_object('carrier', r.carrier, 'rule', r.priority, 'requirement', r.requirement,
+								  'skipped', skipped);
+	END LOOP;
+	IF first IS NOT NULL THEN
+		-- every carrier the rules allow is late here: the first rule's, said so
+		RETURN first || jsonb_build_object('skipped', '[]'::jsonb, 'all_late', skipped);
 	END IF;
-	RETURN chosen;
+	RAISE EXCEPTION 'no carrier for order %', order_id USING ERRCODE = '55000',
+		DETAIL = format('Service requirements %s, remote %s.', o.service_requirements, coalesce(o.remote, false)),
+		HINT = 'Enable a rule with requirement ''any'' in ordertrack.carrier_rules, and a carrier that carries chilled goods.';
 END
 $$;
+COMMENT ON FUNCTION ordertrack.carrier_choice(bigint) IS
+	'How choose_carrier chooses: {"carrier", "rule" (its priority), "requirement", "skipped": [{"carrier", "rule", "on_time_rate", "judged", "reason"}]}. A rule''s carrier is skipped when its on-time rate in the order''s province is under ordertrack.min_on_time_rate over at least ordertrack.min_scorecard_sample judged parcels (carrier_scores); when every one is, the first rule''s carrier, with "all_late"';
+
+CREATE FUNCTION ordertrack.choose_carrier(order_id bigint) RETURNS text
+	LANGUAGE sql STABLE
+	SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT ordertrack.carrier_choice(order_id)->>'carrier'
+$$;
 COMMENT ON FUNCTION ordertrack.choose_carrier(bigint) IS
-	'The carrier for an order by ordertrack.carrier_rules: by default cold chain -> SF, remote region -> EMS, urgent -> SF, else ZTO; a cold-chain order only goes with a carrier that carries chilled goods';
+	'The carrier for an order by ordertrack.carrier_rules: by default cold chain -> SF, remote region -> EMS, urgent -> SF, else ZTO; a cold-chain order only goes with a carrier that carries chilled goods; a carrier late in the order''s province is passed over for the next rule (see carrier_choice)';
 
 CREATE FUNCTION ordertrack.confirm(order_id bigint) RETURNS ordertrack.tracking_no
 	LANGUAGE plpgsql
@@ -197,6 +363,7 @@ DECLARE
 	blocking text;
 	tn ordertrack.tracking_no;
 	chosen text;
+	choice jsonb;
 	lines jsonb;
 	history text;
 BEGIN
@@ -225,8 +392,9 @@ BEGIN
 	END IF;
 
 	tn := ordertrack.issue_tracking_no();
-	chosen := ordertrack.choose_carrier(order_id);
-	UPDATE ordertrack.orders x SET tracking_no = tn, carrier = chosen, confirmed_at = now()
+	choice := ordertrack.carrier_choice(order_id);
+	chosen := choice->>'carrier';
+	UPDATE ordertrack.orders x SET tracking_no = tn, carrier = chosen, carrier_choice = choice, confirmed_at = now()
 	 WHERE x.shop = o.shop AND x.order_id = o.order_id;
 	PERFORM ordertrack.advance(order_id, 'confirmed', format('confirmed: %s, %s', chosen, tn), ordertrack.acting_user());
 
@@ -256,7 +424,7 @@ BEGIN
 		'recipient', o.recipient, 'phone', o.phone, 'phone_normalized', o.phone_normalized,
 		'address', o.address, 'province', o.province, 'city', o.city, 'district', o.district,
 		'region_code', o.region_code, 'remote', o.remote, 'service_requirements', o.service_requirements,
-		'cash_on_delivery', o.cash_on_delivery));
+		'cash_on_delivery', o.cash_on_delivery, 'carrier_choice', choice));
 	RETURN tn;
 END
 $$;
@@ -348,6 +516,7 @@ $$;
 COMMENT ON FUNCTION ordertrack.report_shortage(bigint, text, integer) IS
 	'The shelf lacks stock the system showed: raises the blocking flag stock_short (published to alerts) and moves the order to review; returns the flag''s id';
 REVOKE ALL ON FUNCTION ordertrack.mark_paid(bigint, timestamptz) FROM PUBLIC;
+REVOKE ALL ON FUNCTION ordertrack.carrier_choice(bigint) FROM PUBLIC;
 REVOKE ALL ON FUNCTION ordertrack.choose_carrier(bigint) FROM PUBLIC;
 REVOKE ALL ON FUNCTION ordertrack.confirm(bigint) FROM PUBLIC;
 REVOKE ALL ON FUNCTION ordertrack.record_pick(bigint, text, integer) FROM PUBLIC;

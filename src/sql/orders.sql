@@ -68,6 +68,7 @@ CREATE TABLE ordertrack.orders (
 	payment_reminded_at timestamptz,
 	last_scan_at timestamptz,
 	stalled_scan_at timestamptz,
+	carrier_choice jsonb,
 	PRIMARY KEY (shop, order_id),
 	UNIQUE (shop, external_ref)
 ) WITH (fillfactor = 85);	-- room for the intake's update to stay on the page (HOT)
@@ -125,6 +126,8 @@ COMMENT ON COLUMN ordertrack.orders.feedback_at IS 'When the feedback came';
 COMMENT ON COLUMN ordertrack.orders.confirmed_at IS 'When confirm() confirmed the order: the pick deadline runs from it';
 COMMENT ON COLUMN ordertrack.orders.payment_reminded_at IS 'When the sweep reminded the customer to pay (payment_overdue)';
 COMMENT ON COLUMN ordertrack.orders.last_scan_at IS 'The time of the newest scan of the parcel (record_scan)';
+COMMENT ON COLUMN ordertrack.orders.carrier_choice IS
+	'How confirm() chose the carrier: the rule, and the carriers passed over for being late in the province (carrier_choice())';
 COMMENT ON COLUMN ordertrack.orders.stalled_scan_at IS
 	'The newest scan''s time when the sweep raised transit_stalled: a later scan and a new stall raise it again';
 

@@ -76,6 +76,22 @@ BEGIN
 	IF o.last_scan_at IS NULL OR at > o.last_scan_at THEN
 		UPDATE ordertrack.orders x SET last_scan_at = at WHERE x.shop = o.shop AND x.order_id = o.order_id;
 	END IF;
+	-- the carriers' record: collected at the first scan, due by the carrier's promise
+	IF o.carrier IS NOT NULL THEN
+		INSERT INTO ordertrack.carrier_shipments AS c (shop, order_id, carrier, province, shipped_at, due_at)
+		SELECT o.shop, o.order_id, o.carrier, o.province, at,
+			   at + make_interval(days => coalesce((SELECT p.days FROM ordertrack.carrier_promises p
+													 WHERE p.carrier = o.carrier AND p.province IN (o.province, '*')
+													 ORDER BY p.province = '*' LIMIT 1), 3))
+		ON CONFLICT (shop, order_id) DO UPDATE
+		   SET shipped_at = excluded.shipped_at, due_at = excluded.shipped_at + (c.due_at - c.shipped_at)
+		 WHERE excluded.shipped_at < c.shipped_at;
+		UPDATE ordertrack.carrier_shipments c
+		   SET delivered_at = CASE WHEN status = 'delivered' THEN least(c.delivered_at, at) ELSE c.delivered_at END,
+			   failed_attempts = c.failed_attempts + CASE WHEN status = 'failed_attempt' THEN 1 ELSE 0 END,
+			   lost = c.lost OR status = 'lost'
+		 WHERE c.shop = o.shop AND c.order_id = o.order_id AND status IN ('delivered', 'failed_attempt', 'lost');
+	END IF;
 	PERFORM ordertrack.publish(o.shop, o.order_id, 'tracking', 'scan_recorded', jsonb_build_object(
 		'order_id', o.order_id, 'tracking_no', tracking_no, 'carrier', o.carrier, 'status', status,
 		'scanned_at', at, 'location', location, 'detail', detail));

@@ -83,8 +83,9 @@ SELECT is((pg_temp.events(:plain, 'waybill_requested') -> 0) - 'tracking_no' - '
 	jsonb_build_object('external_ref', 'plain', 'carrier', 'ZTO', 'recipient', '张三', 'phone', '138 1234 5678',
 		'phone_normalized', '+8613812345678', 'address', '北京市朝阳区建国路88号3号楼2单元501室', 'province', '北京市',
 		'city', '北京市', 'district', '朝阳区', 'region_code', 110105, 'remote', false,
-		'service_requirements', '{none}'::text[], 'cash_on_delivery', false),
-	'waybill_requested goes to logistics with recipient, normalised phone, address, region and requirements');
+		'service_requirements', '{none}'::text[], 'cash_on_delivery', false,
+		'carrier_choice', jsonb_build_object('carrier', 'ZTO', 'rule', 100, 'requirement', 'any', 'skipped', '[]'::jsonb)),
+	'waybill_requested goes to logistics with recipient, normalised phone, address, region, requirements and how the carrier was chosen');
 SELECT is((SELECT topic FROM events WHERE order_id = :plain AND kind = 'waybill_requested'), 'logistics', 'on topic logistics');
 SELECT is(pg_temp.events(:plain, 'production_requested'), NULL, 'no production request without customised lines');
 SELECT is((SELECT payload ->> 'tracking_no' FROM events WHERE order_id = :plain AND kind = 'stage_changed' AND payload ->> 'to' = 'confirmed'),
