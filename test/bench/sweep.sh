@@ -39,8 +39,8 @@ INSERT INTO ordertrack.products (sku, title) VALUES ('SKU-1', 'hoodie');
 INSERT INTO ordertrack.orders (shop, external_ref, account, recipient, phone, address, created_at, intake_checked_at,
 							   paid_at, stage, tracking_no, carrier, confirmed_at, last_scan_at, pick_progress)
 SELECT 's' || g % 100, 'b' || g, 'acc' || g % 200000, '张三', '13812345678', '北京市朝阳区建国路88号3号楼2单元501室',
-	   t.created, now(), t.paid, t.stage::ordertrack.stage,
-	   NULL, CASE WHEN t.stage IN ('received', 'review') THEN NULL ELSE 'ZTO' END,
+	   t.created, now(), t.paid, s.stage::ordertrack.stage,
+	   NULL, CASE WHEN s.stage IN ('received', 'review') THEN NULL ELSE 'ZTO' END,
 	   t.confirmed, t.scanned, t.progress
   FROM generate_series(1, $ORDERS) g,
 	   LATERAL (SELECT CASE g % 10
