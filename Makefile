@@ -15,7 +15,7 @@ OBJS = src/ordertrack.o src/common.o src/cache.o src/direct.o src/settings.o src
 # starts), are in updates/.
 SQL_SOURCES = src/sql/tracking_no.sql src/sql/settings.sql src/sql/orders.sql \
 	src/sql/flags.sql src/sql/intake.sql src/sql/stages.sql src/sql/fulfilment.sql \
-	src/sql/scans.sql src/sql/events.sql src/sql/deadlines.sql
+	src/sql/scans.sql src/sql/events.sql src/sql/deadlines.sql src/sql/reports.sql
 DATA = updates/ordertrack--0.1.sql updates/ordertrack--0.2--0.3.sql updates/ordertrack--0.3--0.4.sql \
 	updates/ordertrack--0.4--0.5.sql updates/ordertrack--0.5--0.6.sql updates/ordertrack--0.6--0.7.sql \
 	updates/ordertrack--0.7--0.8.sql
@@ -28,7 +28,7 @@ SHLIB_LINK += -lcrypto
 PG_CFLAGS += -Wall -Wextra -Werror
 PG_CPPFLAGS += -isystem $(shell $(PG_CONFIG) --includedir-server)
 
-REGRESS = tracking_no intake_text outbox
+REGRESS = tracking_no intake_text outbox reports
 REGRESS_OPTS = --inputdir=. --load-extension=ordertrack
 ISOLATION = tracking_issue settings_cache intake_duplicates catalogue_cache stage_race stage_graph_cache outbox_delivery resolve_race intake_account_locks cache_snapshot
 ISOLATION_OPTS = --load-extension=ordertrack
