@@ -6,7 +6,7 @@
 -- scorecards.
 BEGIN;
 SET search_path = ordertrack, public;
-SELECT plan(18);
+SELECT plan(21);
 \ir lib/error_of.sql
 
 SELECT is((SELECT string_agg(carrier || ' ' || province || ' ' || days, ', ' ORDER BY carrier, province)
@@ -91,6 +91,16 @@ SET LOCAL ordertrack.min_scorecard_sample = 4;
 SELECT is(carrier_choice(:gd) - 'all_late', jsonb_build_object('carrier', 'SF', 'rule', 30, 'requirement', 'urgent', 'skipped', '[]'::jsonb),
 	'when every carrier the rules allow is late there (ZTO 75% of 4), the first rule''s: SF');
 RESET ordertrack.min_scorecard_sample;
+
+-- What the customer sees: only with the phone's last four digits.
+SELECT is((SELECT stage::text || ' ' || carrier || ' ' || last_scan || ' ' || recipient FROM lookup(tracking_no, '5678'))
+	, 'delivered ZTO delivered 张*', 'lookup with the last four digits of the phone: stage, carrier, last scan, masked recipient')
+  FROM orders WHERE order_id = :one;
+SELECT is((SELECT count(*)::int FROM lookup(tracking_no, '5679')) + (SELECT count(*)::int FROM lookup(tracking_no, NULL))
+		  + (SELECT count(*)::int FROM lookup(tracking_no, '45678')), 0,
+	'no row with other digits, none with no digits, none with five')
+  FROM orders WHERE order_id = :one;
+SELECT is((SELECT count(*)::int FROM lookup('4111111111111110', '5678')), 0, 'no row for a number no parcel has');
 
 -- The sweep keeps them current.
 SELECT is((SELECT count(*)::int FROM ordertrack.sweep('2030-03-02 00:00+08')), 5, 'a sweep');
