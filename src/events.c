@@ -23,6 +23,7 @@
 
 #include "access/htup_details.h"
 #include "access/xact.h"
+#include "catalog/pg_database.h"
 #include "commands/dbcommands.h"
 #include "commands/defrem.h"
 #include "commands/async.h"
@@ -42,6 +43,7 @@
 #include "storage/latch.h"
 #include "tcop/tcopprot.h"
 #include "tcop/utility.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/json.h"
@@ -666,6 +668,17 @@ database_needed_alone(Node *stmt)
 	}
 }
 
+/* Whether the current user owns the database. */
+static bool
+database_owned(Oid dboid)
+{
+#if PG_VERSION_NUM >= 160000
+	return object_ownercheck(DatabaseRelationId, dboid, GetUserId());
+#else
+	return pg_database_ownercheck(dboid, GetUserId());
+#endif
+}
+
 /*
  * DROP DATABASE, ALTER DATABASE ... RENAME TO or SET TABLESPACE, and CREATE
  * DATABASE ... TEMPLATE need the database to themselves: its doorbell
@@ -684,7 +697,8 @@ DoorbellProcessUtility(PlannedStmt *pstmt, const char *queryString, bool readOnl
 	{
 		Oid			dboid = get_database_oid(dbname, true);
 
-		if (OidIsValid(dboid))
+		/* only for whom the statement can succeed: nobody else stops a worker */
+		if (OidIsValid(dboid) && (superuser() || database_owned(dboid)))
 			slot = doorbell_slot(dboid, false);
 	}
 	if (slot == NULL)

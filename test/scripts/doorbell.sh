@@ -108,6 +108,11 @@ ot_is "$? $(( ($(date +%s%N) - start) / 1000000 < 3000 ))" "0 1" "ALTER DATABASE
 ot_psql -d shop4 -c "INSERT INTO ordertrack.events (shop, topic, kind) VALUES ('s3', 'alerts', 'b')"
 ot_is "$(wait_workers 'ordertrack doorbell postgres,ordertrack doorbell shop4,ordertrack doorbell launcher -')" \
 	'ordertrack doorbell postgres,ordertrack doorbell shop4,ordertrack doorbell launcher -' "and its worker comes back for its next event"
+ot_psql -d postgres -c "CREATE ROLE ot_stranger LOGIN"
+worker4() { ot_val postgres "SELECT pid FROM pg_stat_activity WHERE backend_type = 'ordertrack doorbell' AND datname = 'shop4'"; }
+before=$(worker4)
+"$PGBIN/psql" -X -q -U ot_stranger -d postgres -c "DROP DATABASE shop4" >/dev/null 2>&1
+ot_is "$? $(worker4)" "1 $before" "a DROP DATABASE its user may not run fails and leaves the database's worker alone"
 
 out=$(listen "
 SET ordertrack.notify = commit;
