@@ -21,6 +21,9 @@ OVERRIDING SYSTEM VALUE VALUES
 	 'delivered', now() - interval '3 days', now(), now() - interval '3 days', '4111111111111129', 'ZTO',
 	 now() - interval '3 days' + interval '2 hours',
 	 '{"carrier": "ZTO", "rule": 100, "requirement": "any", "skipped": [{"carrier": "SF", "rule": 30, "reason": "SF was on time in 广东省 for 60% of 20 parcels (under 90%)"}]}');
+-- and one of long ago, cancelled: outside every window
+INSERT INTO orders (shop, order_id, external_ref, account, stage, created_at, intake_checked_at)
+OVERRIDING SYSTEM VALUE VALUES ('rp', 9005, 'RP-5', 'acc-c', 'cancelled', now() - interval '40 days', now());
 INSERT INTO order_lines (shop, order_id, sku, quantity) VALUES
 	('rp', 9001, 'RP-SKU', 1), ('rp', 9002, 'RP-SKU', 1), ('rp', 9003, 'RP-SKU', 2), ('rp', 9004, 'RP-SKU', 1);
 INSERT INTO flags (shop, flag_id, order_id, code, severity, detail, raised_at, resolved_at, resolved_by, resolution) VALUES
@@ -33,7 +36,8 @@ SELECT 'rp', o, f::stage, t::stage, now() - interval '3 days' + h * interval '1 
   FROM (VALUES (9001, 'received', 'confirmed', 1), (9001, 'confirmed', 'picking', 3), (9001, 'picking', 'packed', 5),
 			   (9001, 'packed', 'shipped', 6), (9001, 'shipped', 'in_transit', 30),
 			   (9004, 'received', 'confirmed', 2), (9004, 'confirmed', 'picking', 3), (9004, 'picking', 'packed', 4),
-			   (9004, 'packed', 'shipped', 8), (9004, 'shipped', 'delivered', 50)) AS v(o, f, t, h);
+			   (9004, 'packed', 'shipped', 8), (9004, 'shipped', 'delivered', 50),
+			   (9005, 'received', 'confirmed', -960), (9005, 'confirmed', 'cancelled', -940)) AS v(o, f, t, h);
 INSERT INTO scans (shop, order_id, tracking_no, status, scanned_at, location, detail) VALUES
 	('rp', 9001, '4111111111111110', 'collected', now() - interval '66 hours', '北京', NULL),
 	('rp', 9001, '4111111111111110', 'in_transit', now() - interval '42 hours', '天津', '转运中'),

@@ -71,15 +71,15 @@ COMMENT ON VIEW ordertrack.carrier_scorecard IS
 -- it in the last 30 days.
 CREATE VIEW ordertrack.stage_durations AS
 WITH spans AS (
-	SELECT h.shop, h.to_stage AS stage,
-		   lead(h.changed_at) OVER (PARTITION BY h.shop, h.order_id ORDER BY h.changed_at, h.change_id) - h.changed_at AS spent
+	SELECT h.shop, h.to_stage AS stage, h.changed_at AS entered,
+		   lead(h.changed_at) OVER (PARTITION BY h.shop, h.order_id ORDER BY h.changed_at, h.change_id) AS left_at
 	  FROM ordertrack.stage_history h
 ), per_stage AS (
 	SELECT s.shop, s.stage, count(*)::integer AS moves,
-		   percentile_cont(0.5) WITHIN GROUP (ORDER BY s.spent) AS median,
-		   percentile_cont(0.9) WITHIN GROUP (ORDER BY s.spent) AS p90
+		   percentile_cont(0.5) WITHIN GROUP (ORDER BY s.left_at - s.entered) AS median,
+		   percentile_cont(0.9) WITHIN GROUP (ORDER BY s.left_at - s.entered) AS p90
 	  FROM spans s
-	 WHERE s.spent IS NOT NULL
+	 WHERE s.left_at >= now() - interval '30 days'
 	 GROUP BY s.shop, s.stage
 )
 SELECT p.shop, p.stage, p.moves, date_trunc('second', p.median) AS median, date_trunc('second', p.p90) AS p90,
@@ -87,7 +87,7 @@ SELECT p.shop, p.stage, p.moves, date_trunc('second', p.median) AS median, date_
   FROM per_stage p
  ORDER BY p.shop, p.stage;
 COMMENT ON VIEW ordertrack.stage_durations IS
-	'Per shop and stage: how many orders left it, the median and 90th-percentile time they spent in it, and the median as a bar (against the shop''s longest p90)';
+	'Per shop and stage: how many orders left it in the last 30 days, the median and 90th-percentile time they spent in it, and the median as a bar (against the shop''s longest p90)';
 
 CREATE VIEW ordertrack.funnel AS
 WITH days AS (
