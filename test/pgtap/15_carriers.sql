@@ -6,7 +6,7 @@
 -- scorecards.
 BEGIN;
 SET search_path = ordertrack, public;
-SELECT plan(21);
+SELECT plan(23);
 \ir lib/error_of.sql
 
 SELECT is((SELECT string_agg(carrier || ' ' || province || ' ' || days, ', ' ORDER BY carrier, province)
@@ -107,5 +107,8 @@ SELECT is((SELECT count(*)::int FROM ordertrack.sweep('2030-03-02 00:00+08')), 5
 SELECT is((SELECT DISTINCT refreshed_at FROM carrier_scores), '2030-03-02 00:00+08'::timestamptz,
 	'computed the scorecards again for its time');
 
+SELECT throws_ok('SELECT ordertrack.refresh_carrier_scores(NULL)', '22004', 'the time to refresh at must not be null',
+	'refresh_carrier_scores refuses a null time');
+SELECT throws_ok('SELECT ordertrack.carrier_choice(-1)', '42704', 'order -1 does not exist', 'carrier_choice of an unknown order');
 SELECT * FROM finish();
 ROLLBACK;
