@@ -158,6 +158,27 @@ ot_is "$(ot_psql -d ot_dup -c "SELECT ordertrack.advance(5, 'cancelled')" 2>&1 |
 	"and advance() refuses the shared one"
 "$PGBIN/dropdb" ot_dup
 
+# Orders confirmed and scanned at 0.7: the update to 0.8 fills in what the
+# sweep and the scorecards read (confirmation, newest scan, the carriers' record).
+"$PGBIN/dropdb" --if-exists ot_seven
+"$PGBIN/createdb" ot_seven
+ot_psql -d ot_seven -c "CREATE EXTENSION ordertrack VERSION '0.7'" \
+	-c "INSERT INTO ordertrack.products (sku, title) VALUES ('HD-1', 'hoodie')" \
+	-c "SELECT ordertrack.submit_order(jsonb_build_object('shop', 's1', 'external_ref', 'e' || g, 'account', 'a' || g,
+		'recipient', '张三', 'phone', '13812345678', 'address', '北京市朝阳区建国路88号3号楼2单元501室', 'cash_on_delivery', true,
+		'lines', jsonb_build_array(jsonb_build_object('sku', 'HD-1', 'quantity', 1)))) FROM generate_series(1, 2) g" >/dev/null
+ot_psql -d ot_seven -c "SELECT ordertrack.confirm(order_id) FROM ordertrack.orders" \
+	-c "SELECT ordertrack.advance(order_id, 'picking'), ordertrack.advance(order_id, 'packed') FROM ordertrack.orders WHERE external_ref = 'e2'" \
+	-c "SELECT ordertrack.record_scan(tracking_no, 'collected', '2030-01-01 10:00+08', '北京') FROM ordertrack.orders WHERE external_ref = 'e2'" >/dev/null
+ot_psql -d ot_seven -c "ALTER EXTENSION ordertrack UPDATE" >/dev/null
+ot_is "$(ot_val ot_seven "SELECT string_agg(format('%s %s %s %s', external_ref, stage, confirmed_at IS NOT NULL, last_scan_at = '2030-01-01 10:00+08'), ', ' ORDER BY external_ref)
+	FROM ordertrack.orders")" "e1 confirmed t , e2 shipped f t" \
+	"the update to 0.8 notes when a confirmed order was confirmed, and a shipped order's newest scan"
+ot_is "$(ot_val ot_seven "SELECT format('%s %s %s', c.carrier, c.shipped_at = '2030-01-01 10:00+08', c.due_at - c.shipped_at)
+	FROM ordertrack.carrier_shipments c")" "ZTO t 3 days" \
+	"and enters the shipped parcel in the carriers' record, due by ZTO's promise"
+"$PGBIN/dropdb" ot_seven
+
 ot_is "$(ot_val ot_fresh "SELECT count(*) FROM pg_available_extension_versions WHERE name = 'ordertrack' AND version = '$default'")" 1 \
 	"the server lists version $default"
 "$PGBIN/dropdb" ot_fresh
