@@ -63,7 +63,13 @@ PURE_HDRS = $(PURE_SRCS:.c=.h)
 UNIT_TESTS = test/unit/test_tn test/unit/test_intake test/unit/test_region
 FUZZ_TARGETS = test/fuzz/fuzz_tn_parse test/fuzz/fuzz_phone test/fuzz/fuzz_text test/fuzz/fuzz_ac test/fuzz/fuzz_region
 
-test/unit/test_%: test/unit/test_%.c test/unit/tap.h test/unit/load_regions.h $(PURE_SRCS) $(PURE_HDRS)
+# China's area codes, from data/cn_area_codes.tsv (tools/cn_area_codes.js).
+src/ot_area_codes.h: data/cn_area_codes.tsv tools/area_codes_h.awk
+	awk -f tools/area_codes_h.awk $< > $@
+src/ot_phone.o src/ot_phone.bc: src/ot_area_codes.h
+EXTRA_CLEAN += src/ot_area_codes.h
+
+test/unit/test_%: test/unit/test_%.c test/unit/tap.h test/unit/load_regions.h $(PURE_SRCS) $(PURE_HDRS) src/ot_area_codes.h
 	$(CC) -O2 -g -Wall -Wextra -Werror -Isrc -o $@ $< $(PURE_SRCS) -lcrypto
 
 test/unit/check_numbers: test/unit/check_numbers.c
@@ -73,7 +79,7 @@ unittest: $(UNIT_TESTS)
 	for t in $(UNIT_TESTS); do $$t || exit 1; done
 
 # libFuzzer targets (clang), with AddressSanitizer and UBSan.
-test/fuzz/fuzz_%: test/fuzz/fuzz_%.c test/unit/load_regions.h $(PURE_SRCS) $(PURE_HDRS)
+test/fuzz/fuzz_%: test/fuzz/fuzz_%.c test/unit/load_regions.h $(PURE_SRCS) $(PURE_HDRS) src/ot_area_codes.h
 	clang -g -O1 -fsanitize=fuzzer,address,undefined -Isrc -Itest/unit -o $@ $< $(PURE_SRCS) -lcrypto
 
 fuzz-targets: $(FUZZ_TARGETS)

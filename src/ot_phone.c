@@ -4,18 +4,25 @@
  *
  * Mobile numbers are 11 digits starting 13..19.  Landlines are dialled
  * nationally as 0, an area code (10 or 2x for the largest cities, three
- * digits 3xx..9xx elsewhere) and a local number of 7 or 8 digits not
- * starting with 0 or 1; internationally the 0 is dropped after +86.  Numbers
+ * digits 3xx..9xx elsewhere) and a local number not starting with 0 or 1,
+ * of the length its area code uses (7 or 8 digits); internationally the 0
+ * is dropped after +86.  The assigned area codes and their lengths are
+ * libphonenumber's (data/cn_area_codes.tsv, built into ot_area_codes.h).
+ * Either may carry an extension: a landline's, or a marketplace privacy
+ * number's on a mobile (13812345678-1234, 17012345678转5678).  Numbers
  * with another country code are accepted when they are plausible E.164
- * numbers (country code not starting with 0, 8 to 15 digits in all).
+ * numbers (country code not starting with 0, 8 to 15 digits in all; for
+ * +1, the North American plan's 10 digits, area code not starting 0 or 1).
  */
 #include "ot_phone.h"
+#include "ot_area_codes.h"
 
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 #define MAX_DIGITS 24
+#define MAX_CUTS 8
 
 typedef struct scanned
 {
@@ -25,6 +32,8 @@ typedef struct scanned
 	char		ext[MAX_DIGITS + 1];	/* extension digits */
 	int			next;
 	bool		bad;			/* a character that has no place in a number */
+	int			cuts[MAX_CUTS];	/* digit counts at hyphens between digits */
+	int			ncuts;
 } scanned;
 
 /* Matches an ASCII word case-insensitively at s[i]; returns its length or 0. */
@@ -47,7 +56,19 @@ match_word(const unsigned char *s, size_t len, size_t i, const char *w)
 	return n;
 }
 
-/* Splits the text into number digits and extension digits. */
+/* A hyphen after some digits: where an extension may begin. */
+static void
+note_cut(scanned *r, bool in_ext)
+{
+	if (!in_ext && r->ndigits > 0 && r->ncuts < MAX_CUTS &&
+		(r->ncuts == 0 || r->cuts[r->ncuts - 1] != r->ndigits))
+		r->cuts[r->ncuts++] = r->ndigits;
+}
+
+/*
+ * Splits the text into number digits and extension digits, noting where
+ * hyphens fall between digits (a privacy number's extension may follow one).
+ */
 static void
 scan(const unsigned char *s, size_t len, scanned *r)
 {
@@ -82,6 +103,8 @@ scan(const unsigned char *s, size_t len, scanned *r)
 		}
 		else if (c == ' ' || c == '\t' || c == '-' || c == '(' || c == ')' || c == '.' || c == '/')
 		{
+			if (c == '-')
+				note_cut(r, in_ext);
 			i++;
 			continue;
 		}
@@ -90,6 +113,8 @@ scan(const unsigned char *s, size_t len, scanned *r)
 				  (c == 0xEF && s[i + 1] == 0xBC && (s[i + 2] == 0x88 || s[i + 2] == 0x89 || s[i + 2] == 0x8D)) ||	/* （）－ */
 				  (c == 0xE2 && s[i + 1] == 0x80 && s[i + 2] >= 0x90 && s[i + 2] <= 0x95)))	/* ‐‑‒–—― */
 		{
+			if (!(c == 0xE3 || (c == 0xEF && s[i + 2] != 0x8D)))
+				note_cut(r, in_ext);	/* a hyphen or dash, not a space or bracket */
 			i += 3;
 			continue;
 		}
@@ -136,45 +161,62 @@ cn_mobile(const char *d, int n)
 	return n == 11 && d[0] == '1' && d[1] >= '3' && d[1] <= '9';
 }
 
-/* A landline without its trunk 0: area code, then 7 or 8 digits. */
+/* The lengths of the local numbers of an assigned area code (a bit set), 0 when unassigned. */
+static unsigned
+area_lengths(int code)
+{
+	int			lo = 0,
+				hi = (int) (sizeof(ot_area_codes) / sizeof(ot_area_codes[0])) - 1;
+
+	while (lo <= hi)
+	{
+		int			mid = (lo + hi) / 2;
+
+		if (ot_area_codes[mid].code == code)
+			return ot_area_codes[mid].lengths;
+		if (ot_area_codes[mid].code < code)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	return 0;
+}
+
+/* A landline without its trunk 0: an assigned area code, then a local number of its length. */
 static bool
 cn_landline(const char *d, int n)
 {
 	int			area;
 	int			local;
+	int			code;
 
-	if (n < 2 || d[0] == '0' || (d[0] == '1' && d[1] != '0'))
+	if (n < 4 || d[0] == '0' || (d[0] == '1' && d[1] != '0'))
 		return false;
 	area = (d[0] == '1' || d[0] == '2') ? 2 : 3;
+	code = (d[0] - '0') * 10 + (d[1] - '0');
+	if (area == 3)
+		code = code * 10 + (d[2] - '0');
 	local = n - area;
-	return (local == 7 || local == 8) && d[area] >= '2';
+	return local >= 5 && local <= 9 && (area_lengths(code) & (1u << local)) && d[area] >= '2';
 }
 
-ot_phone_kind
-ot_phone_parse(const char *s, size_t len, char out[OT_PHONE_NORMALISED_MAX])
+/*
+ * Classifies the digits d[0..n) (written with a leading + when plus) with
+ * the extension ext[0..next); writes the normal form when valid.
+ */
+static ot_phone_kind
+classify(const char *d, int n, bool plus, const char *ext, int next, char out[OT_PHONE_NORMALISED_MAX])
 {
-	scanned		r;
-	const char *d;
-	int			n;
 	ot_phone_kind kind;
 
-	out[0] = '\0';
-	scan((const unsigned char *) s, len, &r);
-	if (r.ndigits == 0 && r.next == 0 && !r.bad && !r.plus)
-		return OT_PHONE_EMPTY;
-	if (r.bad || r.ndigits == 0 || r.ndigits > MAX_DIGITS || r.next > 6)
-		return OT_PHONE_INVALID;
-	d = r.digits;
-	n = r.ndigits;
-
 	/* international prefix: + or 00 */
-	if (!r.plus && n > 2 && d[0] == '0' && d[1] == '0')
+	if (!plus && n > 2 && d[0] == '0' && d[1] == '0')
 	{
-		r.plus = true;
+		plus = true;
 		d += 2;
 		n -= 2;
 	}
-	if (r.plus)
+	if (plus)
 	{
 		if (n >= 2 && d[0] == '8' && d[1] == '6')
 		{
@@ -188,7 +230,10 @@ ot_phone_parse(const char *s, size_t len, char out[OT_PHONE_NORMALISED_MAX])
 			}
 			goto national;
 		}
-		if (d[0] == '0' || n < 8 || n > 15 || r.next > 0)
+		if (n < 1 || d[0] == '0' || n < 8 || n > 15 || next > 0)
+			return OT_PHONE_INVALID;
+		/* the North American plan: 10 digits, the area code not starting 0 or 1 */
+		if (d[0] == '1' && (n != 11 || d[1] < '2'))
 			return OT_PHONE_INVALID;
 		snprintf(out, OT_PHONE_NORMALISED_MAX, "+%.*s", n, d);
 		return OT_PHONE_INTERNATIONAL;
@@ -199,7 +244,7 @@ ot_phone_parse(const char *s, size_t len, char out[OT_PHONE_NORMALISED_MAX])
 		d += 2;
 		n -= 2;
 	}
-	else if (d[0] == '0')
+	else if (n > 0 && d[0] == '0')
 	{
 		/* trunk prefix: a landline, or (long-distance habit) a mobile */
 		d++;
@@ -209,15 +254,50 @@ ot_phone_parse(const char *s, size_t len, char out[OT_PHONE_NORMALISED_MAX])
 		return OT_PHONE_INVALID;	/* a landline needs its area code */
 
 national:
-	if (cn_mobile(d, n) && r.next == 0)
+	if (cn_mobile(d, n))
 		kind = OT_PHONE_CN_MOBILE;
 	else if (cn_landline(d, n))
 		kind = OT_PHONE_CN_LANDLINE;
 	else
 		return OT_PHONE_INVALID;
-	if (r.next > 0)
-		snprintf(out, OT_PHONE_NORMALISED_MAX, "+86%.*s;ext=%.*s", n, d, r.next, r.ext);
+	if (next > 0)
+		snprintf(out, OT_PHONE_NORMALISED_MAX, "+86%.*s;ext=%.*s", n, d, next, ext);
 	else
 		snprintf(out, OT_PHONE_NORMALISED_MAX, "+86%.*s", n, d);
 	return kind;
+}
+
+ot_phone_kind
+ot_phone_parse(const char *s, size_t len, char out[OT_PHONE_NORMALISED_MAX])
+{
+	scanned		r;
+	ot_phone_kind kind;
+
+	out[0] = '\0';
+	scan((const unsigned char *) s, len, &r);
+	if (r.ndigits == 0 && r.next == 0 && !r.bad && !r.plus)
+		return OT_PHONE_EMPTY;
+	if (r.bad || r.ndigits == 0 || r.ndigits > MAX_DIGITS || r.next > 6)
+		return OT_PHONE_INVALID;
+	kind = classify(r.digits, r.ndigits, r.plus, r.ext, r.next, out);
+	if (kind != OT_PHONE_INVALID || r.next > 0)
+		return kind;
+
+	/*
+	 * Not a number as a whole: the digits after a hyphen may be an extension
+	 * (13812345678-1234, 010-62345678-8001), the latest hyphen first.
+	 */
+	for (int c = r.ncuts - 1; c >= 0; c--)
+	{
+		int			cut = r.cuts[c];
+		int			rest = r.ndigits - cut;
+
+		if (rest < 1 || rest > 6)
+			continue;
+		kind = classify(r.digits, cut, r.plus, r.digits + cut, rest, out);
+		if (kind == OT_PHONE_CN_MOBILE || kind == OT_PHONE_CN_LANDLINE)
+			return kind;
+		out[0] = '\0';
+	}
+	return OT_PHONE_INVALID;
 }

@@ -46,7 +46,18 @@ test_phone(void)
 	phone("010-62345678", OT_PHONE_CN_LANDLINE, "+861062345678");
 	phone("(010) 6234 5678", OT_PHONE_CN_LANDLINE, "+861062345678");
 	phone("021-6123-4567", OT_PHONE_CN_LANDLINE, "+862161234567");
-	phone("0755-8765432", OT_PHONE_CN_LANDLINE, "+867558765432");
+	phone("0755-87654321", OT_PHONE_CN_LANDLINE, "+8675587654321");	/* Shenzhen: 8 digits */
+	phone("0991-6123456", OT_PHONE_CN_LANDLINE, "+869916123456");	/* Urumqi: 7 digits */
+	phone("0851-8123456", OT_PHONE_CN_LANDLINE, "+868518123456");	/* Guiyang: 7 or 8 */
+	phone("0851-81234567", OT_PHONE_CN_LANDLINE, "+8685181234567");
+	/* marketplace privacy numbers and extensions after a hyphen */
+	phone("13812345678-1234", OT_PHONE_CN_MOBILE, "+8613812345678;ext=1234");
+	phone("17012345678转5678", OT_PHONE_CN_MOBILE, "+8617012345678;ext=5678");
+	phone("18412345678#1234", OT_PHONE_CN_MOBILE, "+8618412345678;ext=1234");
+	phone("13812345678 ext 1", OT_PHONE_CN_MOBILE, "+8613812345678;ext=1");
+	phone("138-1234-5678-1234", OT_PHONE_CN_MOBILE, "+8613812345678;ext=1234");
+	phone("010-62345678-8001", OT_PHONE_CN_LANDLINE, "+861062345678;ext=8001");
+	phone("+86 10 6234 5678-8001", OT_PHONE_CN_LANDLINE, "+861062345678;ext=8001");
 	phone("+86 10 62345678", OT_PHONE_CN_LANDLINE, "+861062345678");
 	phone("+86 (0)571 8888 6666", OT_PHONE_CN_LANDLINE, "+8657188886666");
 	phone("010-62345678 ext 123", OT_PHONE_CN_LANDLINE, "+861062345678;ext=123");
@@ -72,7 +83,15 @@ test_phone(void)
 	phone("010-02345678", OT_PHONE_INVALID, "");	/* local number starting 0 */
 	phone("010-12345678", OT_PHONE_INVALID, "");	/* or 1 */
 	phone("138abc45678", OT_PHONE_INVALID, "");
-	phone("13812345678 ext 1", OT_PHONE_INVALID, "");	/* mobiles have no extension */
+	/* numbers that cannot exist */
+	phone("0755-8765432", OT_PHONE_INVALID, "");	/* 7 digits in an 8-digit city */
+	phone("026-12345678", OT_PHONE_INVALID, "");	/* 026 is not assigned */
+	phone("0300-1234567", OT_PHONE_INVALID, "");	/* nor is 0300 */
+	phone("0010 62345678", OT_PHONE_INVALID, "");	/* +1 0...: no North American area code */
+	phone("+1 415 555 267", OT_PHONE_INVALID, "");	/* +1 with 9 digits */
+	phone("13812345678-1234567", OT_PHONE_INVALID, "");	/* an extension of 7 digits */
+	phone("1381234-5678", OT_PHONE_CN_MOBILE, "+8613812345678");	/* a hyphen that only groups digits */
+	phone("138123-45678901", OT_PHONE_INVALID, "");	/* no number before the hyphen */
 	phone("+0 123456789", OT_PHONE_INVALID, "");
 	phone("+1 555", OT_PHONE_INVALID, "");
 	phone("+1234567890123456", OT_PHONE_INVALID, "");	/* 16 digits */

@@ -1,0 +1,18 @@
+# tools/area_codes_h.awk: data/cn_area_codes.tsv as a C table for
+# src/ot_phone.c (make builds src/ot_area_codes.h with it).  Each row: an
+# area code and a bit set of its local number lengths (bit n: n digits).
+BEGIN {
+	print "/* src/ot_area_codes.h: built by make from data/cn_area_codes.tsv (edit that file) */"
+	print "static const struct {"
+	print "\tunsigned short code;"
+	print "\tunsigned short lengths;"
+	print "} ot_area_codes[] = {"
+}
+/^#/ { next }
+NF >= 2 {
+	n = split($2, l, ",")
+	mask = 0
+	for (i = 1; i <= n; i++) mask += 2 ^ l[i]
+	printf "\t{%d, %d},\n", $1, mask
+}
+END { print "};" }
