@@ -13,6 +13,12 @@ CREATE TRIGGER order_intake_rederive AFTER UPDATE ON ordertrack.orders
 COMMENT ON TRIGGER order_intake_rederive ON ordertrack.orders IS
 	'A corrected phone or address brings a new normalised phone and region; a corrected recipient, phone or address of a checked order is checked again';
 
+-- A parcel delivered after a failed attempt, with no out_for_delivery scan
+-- between (couriers often deliver the next day straight away).
+INSERT INTO ordertrack.stage_transitions (from_stage, to_stage, origin)
+VALUES ('delivery_failed', 'delivered', 'shipped')
+ON CONFLICT DO NOTHING;
+
 -- The clock: what the sweep needs to find what is due through indexes, and
 -- how confirm() chose the carrier.
 ALTER TABLE ordertrack.orders ADD COLUMN confirmed_at timestamptz, ADD COLUMN payment_reminded_at timestamptz,

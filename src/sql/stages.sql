@@ -49,7 +49,7 @@ SELECT f::ordertrack.stage, t::ordertrack.stage, 'shipped'
 	('shipped', '{in_transit,out_for_delivery,delivered,delivery_failed,lost,returning}'),
 	('in_transit', '{out_for_delivery,delivered,delivery_failed,lost,returning}'),
 	('out_for_delivery', '{delivered,delivery_failed}'),
-	('delivery_failed', '{out_for_delivery,returning}'),
+	('delivery_failed', '{out_for_delivery,delivered,returning}'),
 	('returning', '{returned}'),
 	('delivered', '{completed,after_sales}'),
 	('after_sales', '{completed,returning}'),
