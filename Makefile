@@ -60,7 +60,7 @@ updates/ordertrack--0.1--0.2.sql: updates/ordertrack--0.1--0.2.sql.in data/regio
 # dependency.
 PURE_SRCS = src/tn_digits.c src/tn_permute.c src/ot_phone.c src/ot_text.c src/ot_ac.c src/ot_region.c
 PURE_HDRS = $(PURE_SRCS:.c=.h)
-UNIT_TESTS = test/unit/test_tn test/unit/test_intake test/unit/test_region
+UNIT_TESTS = test/unit/test_tn test/unit/test_intake test/unit/test_region test/unit/test_phone_corpus
 FUZZ_TARGETS = test/fuzz/fuzz_tn_parse test/fuzz/fuzz_phone test/fuzz/fuzz_text test/fuzz/fuzz_ac test/fuzz/fuzz_region
 
 # China's area codes, from data/cn_area_codes.tsv (tools/cn_area_codes.js).

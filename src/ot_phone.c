@@ -154,16 +154,42 @@ scan(const unsigned char *s, size_t len, scanned *r)
 	}
 }
 
-/* A national significant number of a mobile: 1[3-9] and 9 more digits. */
+/*
+ * A national significant number of a mobile: 11 digits on an assigned
+ * prefix.  libphonenumber 3.2.47's pattern for CN mobiles, which
+ * test/scripts/phone_reference.sh checks against the library:
+ * 1(?:610\d|740[0-5])\d{6}|1(?:[38]\d|4[57]|[59][0-35-9]|6[25-7]|7[0-35-8])\d{8}
+ */
 static bool
 cn_mobile(const char *d, int n)
 {
-	return n == 11 && d[0] == '1' && d[1] >= '3' && d[1] <= '9';
+	if (n != 11 || d[0] != '1')
+		return false;
+	switch (d[1])
+	{
+		case '3':
+		case '8':
+			return true;
+		case '4':
+			return d[2] == '5' || d[2] == '7';
+		case '5':
+		case '9':
+			return d[2] != '4';
+		case '6':
+			return (d[2] == '2' || (d[2] >= '5' && d[2] <= '7')) || (d[2] == '1' && d[3] == '0');
+		case '7':
+			return (d[2] != '4' && d[2] != '9') || (d[2] == '4' && d[3] == '0' && d[4] <= '5');
+		default:
+			return false;
+	}
 }
 
-/* The lengths of the local numbers of an assigned area code (a bit set), 0 when unassigned. */
-static unsigned
-area_lengths(int code)
+/*
+ * The entry of an assigned area code: the lengths of its local numbers and
+ * the digits they may start with (bit sets); NULL when unassigned.
+ */
+static const struct area_code_entry *
+area_code(int code)
 {
 	int			lo = 0,
 				hi = (int) (sizeof(ot_area_codes) / sizeof(ot_area_codes[0])) - 1;
@@ -173,13 +199,13 @@ area_lengths(int code)
 		int			mid = (lo + hi) / 2;
 
 		if (ot_area_codes[mid].code == code)
-			return ot_area_codes[mid].lengths;
+			return &ot_area_codes[mid];
 		if (ot_area_codes[mid].code < code)
 			lo = mid + 1;
 		else
 			hi = mid - 1;
 	}
-	return 0;
+	return NULL;
 }
 
 /* A landline without its trunk 0: an assigned area code, then a local number of its length. */
@@ -189,6 +215,7 @@ cn_landline(const char *d, int n)
 	int			area;
 	int			local;
 	int			code;
+	const struct area_code_entry *entry;
 
 	if (n < 4 || d[0] == '0' || (d[0] == '1' && d[1] != '0'))
 		return false;
@@ -197,7 +224,9 @@ cn_landline(const char *d, int n)
 	if (area == 3)
 		code = code * 10 + (d[2] - '0');
 	local = n - area;
-	return local >= 5 && local <= 9 && (area_lengths(code) & (1u << local)) && d[area] >= '2';
+	entry = area_code(code);
+	return entry != NULL && local >= 5 && local <= 9 && (entry->lengths & (1u << local)) &&
+		(entry->firsts & (1u << (d[area] - '0')));
 }
 
 /*

@@ -1,11 +1,13 @@
 # tools/area_codes_h.awk: data/cn_area_codes.tsv as a C table for
 # src/ot_phone.c (make builds src/ot_area_codes.h with it).  Each row: an
-# area code and a bit set of its local number lengths (bit n: n digits).
+# area code, a bit set of its local number lengths (bit n: n digits) and one
+# of the digits its local numbers may start with (bit d: digit d).
 BEGIN {
 	print "/* src/ot_area_codes.h: built by make from data/cn_area_codes.tsv (edit that file) */"
-	print "static const struct {"
+	print "static const struct area_code_entry {"
 	print "\tunsigned short code;"
 	print "\tunsigned short lengths;"
+	print "\tunsigned short firsts;"
 	print "} ot_area_codes[] = {"
 }
 /^#/ { next }
@@ -13,6 +15,8 @@ NF >= 2 {
 	n = split($2, l, ",")
 	mask = 0
 	for (i = 1; i <= n; i++) mask += 2 ^ l[i]
-	printf "\t{%d, %d},\n", $1, mask
+	first = 0
+	for (i = 1; i <= length($3); i++) first += 2 ^ substr($3, i, 1)
+	printf "\t{%d, %d, %d},\n", $1, mask, first
 }
 END { print "};" }

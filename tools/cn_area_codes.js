@@ -8,7 +8,8 @@
 //   NODE_PATH=/path/to/node_modules node tools/cn_area_codes.js > data/cn_area_codes.tsv
 //
 // Output: a '#' header line naming the package and version, then one line per
-// area code: <area code> TAB <comma-separated sorted local lengths>.
+// area code: <area code> TAB <comma-separated sorted local lengths> TAB <the
+// digits a local number may start with>.
 'use strict';
 const path = require('path');
 
@@ -32,12 +33,13 @@ const candidates = ['10'];
 for (let n = 20; n <= 29; n++) candidates.push(String(n));
 for (let n = 300; n <= 999; n++) candidates.push(String(n));
 
-// Representative local numbers of a given length: first digit 2 to 8 (local
-// numbers starting with 0, 1 or 9 are mostly service or special numbers),
-// followed by zeros, by the same digit repeated, or by counting digits.
-function samples(len) {
+// Representative local numbers of a given length starting with the digit
+// d (2 to 9; local numbers starting with 0 or 1 are service or special
+// numbers), followed by zeros, by the same digit repeated, or by counting
+// digits.
+function samples(len, d) {
   const out = [];
-  for (let d = 2; d <= 8; d++) {
+  {
     const rest = len - 1;
     out.push(String(d) + '0'.repeat(rest));
     out.push(String(d).repeat(len));
@@ -62,15 +64,25 @@ function isFixedLine(code, local) {
   return type === FIXED_LINE || type === FIXED_LINE_OR_MOBILE;
 }
 
+// A length counts if a local number of it starting 2 to 8 is valid (9 leads
+// mostly special numbers); a first digit counts if a local number starting
+// with it, of a length that counts, is valid.
 const lines = [];
 for (const code of candidates) {
   const lengths = [];
   for (let len = 5; len <= 9; len++) {
-    if (samples(len).some((local) => isFixedLine(code, local))) lengths.push(len);
+    for (let d = 2; d <= 8; d++) {
+      if (samples(len, d).some((local) => isFixedLine(code, local))) { lengths.push(len); break; }
+    }
   }
-  if (lengths.length) lines.push(code + '\t' + lengths.join(','));
+  if (!lengths.length) continue;
+  let firsts = '';
+  for (let d = 2; d <= 9; d++) {
+    if (lengths.some((len) => samples(len, d).some((local) => isFixedLine(code, local)))) firsts += d;
+  }
+  lines.push(code + '\t' + lengths.join(',') + '\t' + firsts);
 }
 
-console.log('# China (CN, +86) fixed-line area codes and local number lengths, ' +
+console.log('# China (CN, +86) fixed-line area codes, local number lengths and first digits, ' +
   'from npm ' + pkg.name + '@' + pkg.version + '; regenerate with tools/cn_area_codes.js');
 console.log(lines.join('\n'));
