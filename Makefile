@@ -1,13 +1,13 @@
 # ordertrack: PGXS build
 EXTENSION = ordertrack
-EXTVERSION = 0.8
+EXTVERSION = 0.9
 MODULE_big = ordertrack
 # The entry point, the helpers below every part, the parts, and the parts
 # with no PostgreSQL dependency (PURE_SRCS below).
 OBJS = src/ordertrack.o src/common.o src/cache.o src/direct.o src/settings.o src/tracking_no.o \
 	src/catalogue.o src/intake.o src/intake_trigger.o src/intake_check.o src/intake_store.o src/intake_recheck.o src/intake_lookup.o src/flags.o \
 	src/payload.o src/stages.o src/events.o src/deadlines.o \
-	src/tn_digits.o src/tn_permute.o src/ot_phone.o src/ot_text.o src/ot_ac.o src/ot_region.o
+	src/tn_digits.o src/tn_permute.o src/ot_phone.o src/ot_text.o src/ot_ac.o src/ot_region.o src/ot_unit.o
 # The install script of the current version is built from the current
 # definitions in src/sql/, one file per concern, in this order (each file
 # uses only what the ones before it define).  The scripts that upgrade an
@@ -19,7 +19,7 @@ SQL_SOURCES = src/sql/tracking_no.sql src/sql/settings.sql src/sql/orders.sql \
 DATA = updates/ordertrack--0.1.sql updates/ordertrack--0.2--0.3.sql updates/ordertrack--0.3--0.4.sql \
 	updates/ordertrack--0.4--0.5.sql updates/ordertrack--0.5--0.6.sql updates/ordertrack--0.6--0.7.sql \
 	updates/ordertrack--0.7--0.8.sql
-DATA_built = $(EXTENSION)--$(EXTVERSION).sql updates/ordertrack--0.1--0.2.sql
+DATA_built = $(EXTENSION)--$(EXTVERSION).sql updates/ordertrack--0.1--0.2.sql updates/ordertrack--0.8--0.9.sql
 PGFILEDESC = "ordertrack - order tracking for e-commerce shops"
 
 SHLIB_LINK += -lcrypto
@@ -39,29 +39,39 @@ PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
-# The shipped regions go where a script says @REGIONS@: into the install
-# script, and into the upgrade script that created their table.
-REGIONS_SQL = awk -f tools/regions_sql.awk data/regions.tsv > $@.regions
-REGIONS_PUT = sed -e '/^@REGIONS@$$/{r $@.regions' -e 'd;}'
+# The shipped regions and unit words go where a script says @REGIONS@ and
+# @UNIT_KEYWORDS@: into the install script, and into the upgrade scripts
+# that ship them (into the table that SHIPPED_INTO names, by default the
+# settings table itself).
+SHIPPED_DATA = data/regions.tsv data/unit_keywords.tsv tools/regions_sql.awk tools/unit_keywords_sql.awk
+SHIPPED_SQL = awk -v target=$(REGIONS_INTO) -f tools/regions_sql.awk data/regions.tsv > $@.regions && \
+	awk -v target=$(UNITS_INTO) -f tools/unit_keywords_sql.awk data/unit_keywords.tsv > $@.units
+SHIPPED_PUT = sed -e '/^@REGIONS@$$/{r $@.regions' -e 'd;}' -e '/^@UNIT_KEYWORDS@$$/{r $@.units' -e 'd;}'
+REGIONS_INTO = ordertrack.regions
+UNITS_INTO = ordertrack.address_unit_keywords
 
-$(EXTENSION)--$(EXTVERSION).sql: $(SQL_SOURCES) data/regions.tsv tools/regions_sql.awk
-	$(REGIONS_SQL)
+$(EXTENSION)--$(EXTVERSION).sql: $(SQL_SOURCES) $(SHIPPED_DATA)
+	$(SHIPPED_SQL)
 	{ printf '%s\n' '/* $@: built by make from src/sql/ (edit those files) */' \
 		'\echo Use "CREATE EXTENSION $(EXTENSION)" to load this file. \quit'; \
-	  for f in $(SQL_SOURCES); do echo; cat $$f; done; } | $(REGIONS_PUT) > $@
-	rm -f $@.regions
+	  for f in $(SQL_SOURCES); do echo; cat $$f; done; } | $(SHIPPED_PUT) > $@
+	rm -f $@.regions $@.units
 
-updates/ordertrack--0.1--0.2.sql: updates/ordertrack--0.1--0.2.sql.in data/regions.tsv tools/regions_sql.awk
-	$(REGIONS_SQL)
-	$(REGIONS_PUT) $< > $@
-	rm -f $@.regions
+# 0.8 -> 0.9 brings the shipped rows up to date through temporary tables.
+updates/ordertrack--0.8--0.9.sql: REGIONS_INTO = pg_temp.shipped_regions
+updates/ordertrack--0.8--0.9.sql: UNITS_INTO = pg_temp.shipped_unit_keywords
+
+updates/%.sql: updates/%.sql.in $(SHIPPED_DATA)
+	$(SHIPPED_SQL)
+	$(SHIPPED_PUT) $< > $@
+	rm -f $@.regions $@.units
 
 # Plain C unit tests and fuzz targets of the parts with no PostgreSQL
 # dependency.
-PURE_SRCS = src/tn_digits.c src/tn_permute.c src/ot_phone.c src/ot_text.c src/ot_ac.c src/ot_region.c
+PURE_SRCS = src/tn_digits.c src/tn_permute.c src/ot_phone.c src/ot_text.c src/ot_ac.c src/ot_region.c src/ot_unit.c
 PURE_HDRS = $(PURE_SRCS:.c=.h)
-UNIT_TESTS = test/unit/test_tn test/unit/test_intake test/unit/test_region test/unit/test_phone_corpus
-FUZZ_TARGETS = test/fuzz/fuzz_tn_parse test/fuzz/fuzz_phone test/fuzz/fuzz_text test/fuzz/fuzz_ac test/fuzz/fuzz_region
+UNIT_TESTS = test/unit/test_tn test/unit/test_intake test/unit/test_region test/unit/test_unit test/unit/test_phone_corpus
+FUZZ_TARGETS = test/fuzz/fuzz_tn_parse test/fuzz/fuzz_phone test/fuzz/fuzz_text test/fuzz/fuzz_ac test/fuzz/fuzz_region test/fuzz/fuzz_unit
 
 # China's area codes, from data/cn_area_codes.tsv (tools/cn_area_codes.js).
 src/ot_area_codes.h: data/cn_area_codes.tsv tools/area_codes_h.awk
@@ -69,7 +79,7 @@ src/ot_area_codes.h: data/cn_area_codes.tsv tools/area_codes_h.awk
 src/ot_phone.o src/ot_phone.bc: src/ot_area_codes.h
 EXTRA_CLEAN += src/ot_area_codes.h
 
-test/unit/test_%: test/unit/test_%.c test/unit/tap.h test/unit/load_regions.h $(PURE_SRCS) $(PURE_HDRS) src/ot_area_codes.h
+test/unit/test_%: test/unit/test_%.c test/unit/tap.h test/unit/load_regions.h test/unit/load_units.h $(PURE_SRCS) $(PURE_HDRS) src/ot_area_codes.h
 	$(CC) -O2 -g -Wall -Wextra -Werror -Isrc -o $@ $< $(PURE_SRCS) -lcrypto
 
 test/unit/check_numbers: test/unit/check_numbers.c
@@ -79,7 +89,7 @@ unittest: $(UNIT_TESTS)
 	for t in $(UNIT_TESTS); do $$t || exit 1; done
 
 # libFuzzer targets (clang), with AddressSanitizer and UBSan.
-test/fuzz/fuzz_%: test/fuzz/fuzz_%.c test/unit/load_regions.h $(PURE_SRCS) $(PURE_HDRS) src/ot_area_codes.h
+test/fuzz/fuzz_%: test/fuzz/fuzz_%.c test/unit/load_regions.h test/unit/load_units.h $(PURE_SRCS) $(PURE_HDRS) src/ot_area_codes.h
 	clang -g -O1 -fsanitize=fuzzer,address,undefined -Isrc -Itest/unit -o $@ $< $(PURE_SRCS) -lcrypto
 
 fuzz-targets: $(FUZZ_TARGETS)

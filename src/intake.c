@@ -3,7 +3,7 @@
  *	  SQL glue for the intake text checks: phone numbers, significant
  *	  characters, address unit words, special requests and regions.
  *
- * The settings (regions, remote provinces, keywords) are loaded once per
+ * The settings (regions, remote areas, keywords) are loaded once per
  * backend into automata (ot_ac.c, ot_region.c), a cache of cache.c: a
  * change to any of their tables that commits reaches every session's next
  * check, so no session ever uses a stale rule.  Texts are matched in UTF-8
@@ -32,6 +32,7 @@
 #include "ot_ac.h"
 #include "ot_phone.h"
 #include "ot_region.h"
+#include "ot_unit.h"
 #include "ot_text.h"
 
 PG_FUNCTION_INFO_V1(phone_kind);
@@ -52,7 +53,7 @@ typedef struct RegionInfo
 {
 	int			code;
 	char	   *name;			/* server encoding */
-	bool		remote;			/* of a province */
+	int8		remote;			/* its remote_regions row: 1 remote, 0 not, -1 none */
 } RegionInfo;
 
 /* Per-backend copy of the settings: the automata are malloc'd (pure C). */
@@ -61,7 +62,7 @@ typedef struct Settings
 	ot_regions *regions;
 	RegionInfo *info;			/* sorted by code */
 	int			ninfo;
-	ot_ac	   *unit_words;
+	ot_units   *units;
 	ot_ac	   *special_words;	/* keyword id = tag index */
 	MemoryContextCallback free_automata;
 } Settings;
@@ -135,7 +136,7 @@ FreeAutomata(void *arg)
 	Settings   *s = (Settings *) arg;
 
 	ot_regions_free(s->regions);
-	ot_ac_free(s->unit_words);
+	ot_units_free(s->units);
 	ot_ac_free(s->special_words);
 }
 
@@ -173,7 +174,7 @@ spi_folded(HeapTuple tup, TupleDesc desc, int col, size_t *len)
 }
 
 /*
- * Loads regions, remote provinces and keywords as the snapshot (the active
+ * Loads regions, remote areas and keywords as the snapshot (the active
  * one) shows them, and builds the automata.
  */
 static void *
@@ -183,24 +184,34 @@ BuildSettings(OtCache *cache pg_attribute_unused(), Snapshot snapshot pg_attribu
 	Settings   *s = palloc0(sizeof(Settings));
 	RegionInfo *info;
 	int			ninfo;
+	bool		before_0_9;
 
 	s->regions = ot_regions_new();
-	s->unit_words = ot_ac_new();
+	s->units = ot_units_new();
 	s->special_words = ot_ac_new();
 	/* from here, what was built is freed with the context, also on error */
 	s->free_automata.func = FreeAutomata;
 	s->free_automata.arg = s;
 	MemoryContextRegisterResetCallback(cxt, &s->free_automata);
-	if (s->regions == NULL || s->unit_words == NULL || s->special_words == NULL)
+	if (s->regions == NULL || s->units == NULL || s->special_words == NULL)
 		out_of_memory();
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute("SELECT r.code, r.level, coalesce(r.parent_code, 0), r.name,"
-					" pg_catalog.array_to_string(r.short_names, ','), r.placeholder,"
-					" coalesce(m.remote, false)"
+	/*
+	 * Before 0.9 (a database not yet updated) remote_regions was keyed by
+	 * province_code and the unit words had no rule: each counted anywhere.
+	 */
+	before_0_9 = get_attnum(OtRelid("remote_regions"), "region_code") == InvalidAttrNumber;
+	if (SPI_execute(before_0_9 ?
+					"SELECT r.code, r.level, coalesce(r.parent_code, 0), r.name,"
+					" pg_catalog.array_to_string(r.short_names, ','), r.placeholder, m.remote"
 					" FROM " OT_SCHEMA ".regions r LEFT JOIN " OT_SCHEMA ".remote_regions m"
-					" ON m.province_code OPERATOR(pg_catalog.=) r.code", true, 0) != SPI_OK_SELECT)
+					" ON m.province_code OPERATOR(pg_catalog.=) r.code" :
+					"SELECT r.code, r.level, coalesce(r.parent_code, 0), r.name,"
+					" pg_catalog.array_to_string(r.short_names, ','), r.placeholder, m.remote"
+					" FROM " OT_SCHEMA ".regions r LEFT JOIN " OT_SCHEMA ".remote_regions m"
+					" ON m.region_code OPERATOR(pg_catalog.=) r.code", true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read %s.regions", OT_SCHEMA);
 	ninfo = (int) SPI_processed;
 	info = MemoryContextAlloc(cxt, sizeof(RegionInfo) * Max(ninfo, 1));
@@ -220,6 +231,8 @@ BuildSettings(OtCache *cache pg_attribute_unused(), Snapshot snapshot pg_attribu
 
 		info[i].code = code;
 		info[i].remote = DatumGetBool(SPI_getbinval(tup, desc, 7, &isnull));
+		if (isnull)
+			info[i].remote = -1;
 		info[i].name = MemoryContextStrdup(cxt, TextDatumGetCString(SPI_getbinval(tup, desc, 4, &isnull)));
 		if (!ot_regions_add(s->regions, code, parent, level, placeholder, uname, namelen, ushort, shortlen))
 			out_of_memory();
@@ -230,18 +243,23 @@ BuildSettings(OtCache *cache pg_attribute_unused(), Snapshot snapshot pg_attribu
 	if (!ot_regions_build(s->regions))
 		out_of_memory();
 
-	if (SPI_execute("SELECT keyword FROM " OT_SCHEMA ".address_unit_keywords WHERE enabled",
+	if (SPI_execute(before_0_9 ?
+					"SELECT keyword, 'anywhere' FROM " OT_SCHEMA ".address_unit_keywords WHERE enabled" :
+					"SELECT keyword, rule FROM " OT_SCHEMA ".address_unit_keywords WHERE enabled",
 					true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read %s.address_unit_keywords", OT_SCHEMA);
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{
 		size_t		len;
 		char	   *kw = spi_folded(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &len);
+		char	   *rule = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2);
+		int			r = rule ? ot_unit_rule_parse(rule) : -1;
 
-		if (!ot_ac_add(s->unit_words, kw, len, 0))
+		/* the table's CHECK allows only known rules; an empty word folds to nothing */
+		if (r >= 0 && len > 0 && !ot_units_add(s->units, kw, len, (ot_unit_rule) r))
 			out_of_memory();
 	}
-	if (!ot_ac_build(s->unit_words))
+	if (!ot_units_build(s->units))
 		out_of_memory();
 
 	if (SPI_execute("SELECT keyword, tag FROM " OT_SCHEMA ".special_request_keywords WHERE enabled",
@@ -327,24 +345,14 @@ significant_chars(PG_FUNCTION_ARGS)
 	PG_RETURN_INT32((int32) Min(ot_text_significant(s, len), (size_t) PG_INT32_MAX));
 }
 
-static bool
-found_any(int id pg_attribute_unused(), size_t start pg_attribute_unused(),
-		  size_t end pg_attribute_unused(), void *arg)
-{
-	*(bool *) arg = true;
-	return false;
-}
-
-/* True when no unit word is in the address. */
+/* True when the address names no unit by the rules of address_unit_keywords. */
 Datum
 address_needs_unit(PG_FUNCTION_ARGS)
 {
 	size_t		len;
 	char	   *f = IntakeFold(PG_GETARG_TEXT_PP(0), &len);
-	bool		found = false;
 
-	ot_ac_scan(CurrentSettings()->unit_words, f, len, found_any, &found);
-	PG_RETURN_BOOL(!found);
+	PG_RETURN_BOOL(IntakeNeedsUnit(f, len));
 }
 
 /* Marks the tag of a remarks keyword unless the remarks say not to. */
@@ -390,7 +398,7 @@ special_requests(PG_FUNCTION_ARGS)
 static const RegionInfo *
 region_info(const Settings *s, int code)
 {
-	RegionInfo	key = {code, NULL, false};
+	RegionInfo	key = {code, NULL, -1};
 
 	return bsearch(&key, s->info, s->ninfo, sizeof(RegionInfo), cmp_info);
 }
@@ -426,14 +434,11 @@ locate_region(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(desc, values, nulls)));
 }
 
-/* True when the folded address contains no unit word. */
+/* True when the folded address names no unit by the unit rules. */
 bool
 IntakeNeedsUnit(const char *folded, size_t len)
 {
-	bool		found = false;
-
-	ot_ac_scan(CurrentSettings()->unit_words, folded, len, found_any, &found);
-	return !found;
+	return !ot_units_named(CurrentSettings()->units, folded, len);
 }
 
 /* Bit i set when the folded remarks ask for service tag i. */
@@ -485,7 +490,8 @@ IntakeLocate(const char *folded, size_t len, IntakeRegion *out)
 	if (p == NULL)
 		return;
 	out->province = pstrdup(p->name);
-	out->remote = p->remote;
+	/* the most precise division with a remote_regions row decides */
+	out->remote = (d && d->remote >= 0) ? d->remote : (c && c->remote >= 0) ? c->remote : p->remote > 0;
 	out->code = out->province_code = p->code;
 	if (c)
 	{

@@ -26,7 +26,7 @@ extern int	ot_address_min_chars;
 extern void IntakeInit(void);
 /* The text as folded UTF-8, palloc'd. */
 extern char *IntakeFold(struct varlena *t, size_t *len);
-/* True when the folded address contains no unit word. */
+/* True when the folded address names no unit by the unit rules (ot_unit.h). */
 extern bool IntakeNeedsUnit(const char *folded, size_t len);
 /* Bit i set when the folded remarks ask for service tag i. */
 extern uint32 IntakeRequestMask(const char *folded, size_t len);

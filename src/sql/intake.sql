@@ -28,7 +28,7 @@ COMMENT ON FUNCTION ordertrack.significant_chars(text) IS
 CREATE FUNCTION ordertrack.address_needs_unit(address text) RETURNS boolean
 	AS 'MODULE_PATHNAME', 'address_needs_unit' LANGUAGE C STABLE STRICT PARALLEL RESTRICTED;
 COMMENT ON FUNCTION ordertrack.address_needs_unit(text) IS
-	'True when the address contains none of the enabled ordertrack.address_unit_keywords';
+	'True when the address names no building, unit or room: no enabled word of ordertrack.address_unit_keywords is found where its rule wants it (after_number 3栋, before_number 宿舍C305, separator 12-3-501, ...)';
 
 CREATE FUNCTION ordertrack.special_requests(remarks text) RETURNS text[]
 	AS 'MODULE_PATHNAME', 'special_requests' LANGUAGE C STABLE PARALLEL RESTRICTED;
@@ -40,7 +40,7 @@ CREATE FUNCTION ordertrack.locate_region(address text,
 	OUT province text, OUT city text, OUT district text, OUT remote boolean)
 	AS 'MODULE_PATHNAME', 'locate_region' LANGUAGE C STABLE STRICT PARALLEL RESTRICTED;
 COMMENT ON FUNCTION ordertrack.locate_region(text) IS
-	'Province, city and district of an address (GB/T 2260 codes and names, short forms understood) and whether it is remote; NULLs where not recognised';
+	'Province, city and district of an address (codes and names of ordertrack.regions, the mainland, Hong Kong, Macau and Taiwan; short and former names understood) and whether it is remote (the district''s row of remote_regions, else the city''s, else the province''s); NULLs where not recognised or not certain';
 
 
 -- ---------------------------------------------------------------------------

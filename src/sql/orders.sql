@@ -104,7 +104,7 @@ COMMENT ON COLUMN ordertrack.orders.province IS 'Province recognised in the addr
 COMMENT ON COLUMN ordertrack.orders.city IS 'City recognised in the address';
 COMMENT ON COLUMN ordertrack.orders.district IS 'District recognised in the address';
 COMMENT ON COLUMN ordertrack.orders.region_code IS 'GB/T 2260 code of the most precise region recognised';
-COMMENT ON COLUMN ordertrack.orders.remote IS 'Whether the province is remote (ordertrack.remote_regions)';
+COMMENT ON COLUMN ordertrack.orders.remote IS 'Whether the address is in a remote area (ordertrack.remote_regions: the district''s row, else the city''s, else the province''s)';
 COMMENT ON COLUMN ordertrack.orders.intake_checked_at IS 'When intake checked the order; a row that arrives with it set (a restore) is not checked again';
 -- The SKUs of an order, kept on it by intake: the duplicate check of a later
 -- order of the account reads them from the order's row instead of its lines.

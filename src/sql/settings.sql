@@ -47,29 +47,36 @@ COMMENT ON COLUMN ordertrack.regions.short_names IS 'Short forms that addresses 
 COMMENT ON COLUMN ordertrack.regions.placeholder IS 'A stand-in level that addresses never name (市辖区, 省直辖县级行政区划)';
 COMMENT ON COLUMN ordertrack.regions.origin IS 'shipped: comes with the extension; custom: added or changed by the shop';
 
--- Provinces whose orders ship as remote (EMS, longer transit).
+-- Divisions whose orders ship as remote (EMS, longer transit): provinces,
+-- cities or districts; the most precise division listed decides.
 CREATE TABLE ordertrack.remote_regions (
-	province_code integer PRIMARY KEY CHECK (province_code OPERATOR(pg_catalog.%) 10000 OPERATOR(pg_catalog.=) 0),
+	region_code integer PRIMARY KEY
+		CHECK (region_code OPERATOR(pg_catalog.>=) 100000 AND region_code OPERATOR(pg_catalog.<=) 999999),
 	remote boolean NOT NULL DEFAULT true,
 	origin text NOT NULL DEFAULT 'custom' CHECK (origin IN ('shipped', 'custom'))
 );
 COMMENT ON TABLE ordertrack.remote_regions IS
-	'Provinces whose addresses are remote; switch a shipped one off with remote = false';
-COMMENT ON COLUMN ordertrack.remote_regions.province_code IS 'GB/T 2260 province code, e.g. 650000 for Xinjiang';
-COMMENT ON COLUMN ordertrack.remote_regions.remote IS 'Whether the province counts as remote';
+	'Provinces, cities and districts whose addresses are remote or not: an address takes the row of its district, else of its city, else of its province, else is not remote; switch a shipped row off with remote = false';
+COMMENT ON COLUMN ordertrack.remote_regions.region_code IS 'Code of a province, city or district (ordertrack.regions), e.g. 650000 for Xinjiang, 460300 for Sansha';
+COMMENT ON COLUMN ordertrack.remote_regions.remote IS 'Whether the division counts as remote: false exempts a city or district of a remote province';
 COMMENT ON COLUMN ordertrack.remote_regions.origin IS 'shipped: comes with the extension; custom: added or changed by the shop';
 
--- Words that name a building, unit, room or house number.
+-- The words of the unit rules: an address that names no building, unit or
+-- room gets the flag address_needs_unit.
 CREATE TABLE ordertrack.address_unit_keywords (
 	keyword text PRIMARY KEY CHECK (keyword OPERATOR(pg_catalog.<>) ''),
 	enabled boolean NOT NULL DEFAULT true,
-	origin text NOT NULL DEFAULT 'custom' CHECK (origin IN ('shipped', 'custom'))
+	origin text NOT NULL DEFAULT 'custom' CHECK (origin IN ('shipped', 'custom')),
+	rule text NOT NULL DEFAULT 'anywhere'
+		CHECK (rule IN ('after_number', 'between_numbers', 'before_number', 'room_after', 'house_after', 'separator', 'anywhere'))
 );
 COMMENT ON TABLE ordertrack.address_unit_keywords IS
-	'An address that contains none of the enabled keywords gets the flag address_needs_unit; matched ignoring case and full width, English words as whole words';
-COMMENT ON COLUMN ordertrack.address_unit_keywords.keyword IS 'A word such as 单元, 室, Room, Apt, #';
+	'An address in which no enabled word is found where its rule wants it gets the flag address_needs_unit; matched ignoring case and full width, English words as whole words';
+COMMENT ON COLUMN ordertrack.address_unit_keywords.keyword IS 'A word such as 栋, 单元, 室, 宿舍, Room, or a separator such as -';
 COMMENT ON COLUMN ordertrack.address_unit_keywords.enabled IS 'Whether the word is used';
 COMMENT ON COLUMN ordertrack.address_unit_keywords.origin IS 'shipped: comes with the extension; custom: added or changed by the shop';
+COMMENT ON COLUMN ordertrack.address_unit_keywords.rule IS
+	'Where the word names a unit: after_number (3栋, 501室, B座, 五组, 33F), between_numbers (5号楼1门302), before_number (宿舍C305, Room 1203), room_after (创新大厦1505), house_after (张村15号), separator (12-3-501; 3-501), anywhere';
 
 -- Remarks keywords and the service requirement each one means.
 CREATE TABLE ordertrack.special_request_keywords (
@@ -90,7 +97,7 @@ COMMENT ON COLUMN ordertrack.special_request_keywords.origin IS 'shipped: comes 
 CREATE TRIGGER settings_row_guard BEFORE INSERT OR UPDATE OR DELETE ON ordertrack.regions
 	FOR EACH ROW EXECUTE FUNCTION ordertrack.settings_row_guard('ordertrack.regions', 'code');
 CREATE TRIGGER settings_row_guard BEFORE INSERT OR UPDATE OR DELETE ON ordertrack.remote_regions
-	FOR EACH ROW EXECUTE FUNCTION ordertrack.settings_row_guard('ordertrack.remote_regions', 'province_code');
+	FOR EACH ROW EXECUTE FUNCTION ordertrack.settings_row_guard('ordertrack.remote_regions', 'region_code');
 CREATE TRIGGER settings_row_guard BEFORE INSERT OR UPDATE OR DELETE ON ordertrack.address_unit_keywords
 	FOR EACH ROW EXECUTE FUNCTION ordertrack.settings_row_guard('ordertrack.address_unit_keywords', 'keyword');
 CREATE TRIGGER settings_row_guard BEFORE INSERT OR UPDATE OR DELETE ON ordertrack.special_request_keywords
@@ -117,19 +124,17 @@ CREATE TRIGGER settings_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON 
 -- Shipped rows (the regions come from data/regions.tsv).
 @REGIONS@
 
-INSERT INTO ordertrack.remote_regions (province_code, origin) VALUES
+INSERT INTO ordertrack.remote_regions (region_code, origin) VALUES
 	(650000, 'shipped'),	-- 新疆
 	(540000, 'shipped'),	-- 西藏
 	(630000, 'shipped'),	-- 青海
 	(150000, 'shipped'),	-- 内蒙古
 	(620000, 'shipped'),	-- 甘肃
-	(640000, 'shipped');	-- 宁夏
+	(640000, 'shipped'),	-- 宁夏
+	(460300, 'shipped');	-- 海南 三沙市 (islands reached by boat)
 
-INSERT INTO ordertrack.address_unit_keywords (keyword, origin)
-SELECT k, 'shipped' FROM unnest(ARRAY[
-	'栋', '幢', '座', '号楼', '单元', '室', '号', '户', '层', '楼',
-	'Building', 'Bldg', 'Block', 'Unit', 'Room', 'Rm', 'Apt', 'Apartment', 'Suite', 'Flat', 'Floor',
-	'No.', '#']) AS k;
+-- The unit words come from data/unit_keywords.tsv.
+@UNIT_KEYWORDS@
 
 INSERT INTO ordertrack.special_request_keywords (keyword, tag, origin)
 SELECT k, t, 'shipped' FROM (VALUES

@@ -13,14 +13,14 @@ ot_fresh_db $src
 ot_psql -d $src -c "CREATE TABLE issued (n ordertrack.tracking_no PRIMARY KEY, batch text NOT NULL)" \
 	-c "INSERT INTO issued SELECT ordertrack.issue_tracking_no(), 'before dump' FROM generate_series(1, 20000)"
 # the shop's own settings: changed, added and replaced rows
-ot_psql -d $src -c "UPDATE ordertrack.remote_regions SET remote = false WHERE province_code = 620000" \
+ot_psql -d $src -c "UPDATE ordertrack.remote_regions SET remote = false WHERE region_code = 620000" \
 	-c "INSERT INTO ordertrack.address_unit_keywords (keyword) VALUES ('门牌')" \
 	-c "INSERT INTO ordertrack.special_request_keywords (keyword, tag, enabled) VALUES ('冰袋', 'cold_chain', false)" \
 	-c "INSERT INTO ordertrack.regions (code, level, parent_code, name, short_names) VALUES (330199, 3, 330100, '云栖小镇', '{云栖}')" \
 	-c "INSERT INTO ordertrack.stage_transitions (from_stage, to_stage) VALUES ('received', 'picking')" \
 	-c "UPDATE ordertrack.stage_transitions SET enabled = false WHERE from_stage = 'packed' AND to_stage = 'cancelled'"
 settings_sql="SELECT md5(string_agg(t, '|' ORDER BY t)) FROM (
-	SELECT format('%s %s %s', province_code, remote, origin) t FROM ordertrack.remote_regions UNION ALL
+	SELECT format('%s %s %s', region_code, remote, origin) t FROM ordertrack.remote_regions UNION ALL
 	SELECT format('%s %s %s', keyword, enabled, origin) FROM ordertrack.address_unit_keywords UNION ALL
 	SELECT format('%s %s %s %s', keyword, tag, enabled, origin) FROM ordertrack.special_request_keywords UNION ALL
 	SELECT format('%s %s %s %s', code, name, short_names, origin) FROM ordertrack.regions UNION ALL

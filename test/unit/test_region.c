@@ -76,6 +76,36 @@ main(void)
 	expect(rs, "海南三亚吉阳区1号", 460000, 460200, 460203);
 	expect(rs, "吉林省吉林市船营区1号", 220000, 220200, 220204);
 	expect(rs, "广州天河体育西路1号", 440000, 440100, 440106);
+	/* Hong Kong, Macau and Taiwan: never a mainland district of the same name */
+	expect(rs, "香港特别行政区中西区德辅道中100号5楼", 810000, 810100, 810101);
+	expect(rs, "香港九龙旺角弥敦道580号", 810000, 810200, 810201);
+	expect(rs, "台北市大同区承德路一段1号", 710000, 710100, 710111);
+	expect(rs, "台湾省台北市大同区", 710000, 710100, 710111);
+	expect(rs, "澳门圣安多尼堂区白鸽巢前地1号", 820000, 820100, 820105);
+	expect(rs, "澳門氹仔", 820000, 820200, 820201);
+	/* a longer name holds the shorter one inside it */
+	expect(rs, "山西省运城市新绛县龙兴镇1号", 140000, 140800, 140825);
+	expect(rs, "山西运城绛县古绛镇1号", 140000, 140800, 140826);
+	expect(rs, "湖南常德临澧县安福镇1号", 430000, 430700, 430724);
+	expect(rs, "广东省广州市增城区荔城街道1号", 440000, 440100, 440118);
+	expect(rs, "增城区荔城街道1号", 440000, 440100, 440118);
+	expect(rs, "四川乐山峨眉山市名山路1号", 510000, 511100, 511181);
+	expect(rs, "海南省临高县临城镇1号", 460000, 469000, 469024);
+	expect(rs, "四川宜宾高县庆符镇1号", 510000, 511500, 511525);
+	/* short forms that run across a boundary */
+	expect(rs, "天津南开区卫津路94号", 120000, 120100, 120104);
+	expect(rs, "天津南开卫津路94号", 120000, 120100, 120104);
+	expect(rs, "黑龙江省哈尔滨市南岗区1号", 230000, 230100, 230103);
+	expect(rs, "黑龙江齐齐哈尔龙江县1号", 230000, 230200, 230221);
+	/* names without their ethnic groups, and former names */
+	expect(rs, "河南郑州管城区紫荆山路1号", 410000, 410100, 410104);
+	expect(rs, "杭州市下城区延安路1号", 330000, 330100, 330105);
+	expect(rs, "南宁横县横州镇1号", 450000, 450100, 450181);
+	/* a district that the named province does not have: only the province */
+	expect(rs, "广东省朝阳区建国路88号", 440000, 0, 0);
+	/* a street named after a place */
+	expect(rs, "广州北京路1号", 440000, 440100, 0);
+	expect(rs, "武汉中山大道1号", 420000, 420100, 0);
 	/* province alone */
 	expect(rs, "海南省 某小区", 460000, 0, 0);
 
