@@ -3,6 +3,7 @@
  *	  Folding, significant-character counting and keyword matching.
  */
 #include "ot_text.h"
+#include "ot_t2s.h"
 
 #include <string.h>
 
@@ -63,6 +64,39 @@ ot_text_decode(const unsigned char *s, size_t len, unsigned *cp)
 	return n;
 }
 
+/* Bit cp set when code point cp has a simplified form in ot_t2s. */
+static unsigned char t2s_bits[0x10000 / 8];
+static bool t2s_ready = false;
+
+/* The simplified form of a traditional character, or cp itself. */
+static unsigned
+simplified(unsigned cp)
+{
+	size_t		lo = 0,
+				hi = sizeof ot_t2s / sizeof *ot_t2s;
+
+	if (!t2s_ready)
+	{
+		for (size_t i = 0; i < sizeof ot_t2s / sizeof *ot_t2s; i++)
+			t2s_bits[ot_t2s[i][0] / 8] |= (unsigned char) (1 << (ot_t2s[i][0] % 8));
+		t2s_ready = true;
+	}
+	if (cp > 0xFFFF || !(t2s_bits[cp / 8] & (1 << (cp % 8))))
+		return cp;
+	while (lo < hi)
+	{
+		size_t		mid = (lo + hi) / 2;
+
+		if (ot_t2s[mid][0] == cp)
+			return ot_t2s[mid][1];
+		if (ot_t2s[mid][0] < cp)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return cp;
+}
+
 size_t
 ot_text_fold(const char *s, size_t len, char *out)
 {
@@ -79,6 +113,16 @@ ot_text_fold(const char *s, size_t len, char *out)
 			cp -= 0xFEE0;		/* full-width ASCII variant */
 		else if (n == 3 && cp == 0x3000)
 			cp = ' ';
+		else if (n == 3)
+		{
+			/* a traditional character as its simplified form: both 3 bytes */
+			cp = simplified(cp);
+			out[o++] = (char) (0xE0 | (cp >> 12));
+			out[o++] = (char) (0x80 | ((cp >> 6) & 0x3F));
+			out[o++] = (char) (0x80 | (cp & 0x3F));
+			i += n;
+			continue;
+		}
 		else if (n > 1 || cp >= 0x80)
 		{
 			memcpy(out + o, s + i, n);

@@ -4,8 +4,10 @@
  *	  keyword matching.  Pure C over UTF-8; no PostgreSQL dependency.
  *
  * Folding maps full-width ASCII variants (U+FF01..U+FF5E) to ASCII, the
- * ideographic space (U+3000) to a space, and ASCII letters to lower case;
- * everything else is copied.  Invalid UTF-8 is copied byte for byte.
+ * ideographic space (U+3000) to a space, ASCII letters to lower case, and
+ * traditional Chinese characters to their simplified forms (data/t2s.tsv:
+ * 九龍 -> 九龙, 號 -> 号); everything else is copied.  Invalid UTF-8 is copied
+ * byte for byte.
  */
 #ifndef OT_TEXT_H
 #define OT_TEXT_H

@@ -157,7 +157,16 @@ test_text(void)
 	fold_str("\xef\xbc\xb2\xef\xbd\x8f\xef\xbd\x8f\xef\xbd\x8d\xe3\x80\x80\xef\xbc\x95", out);	/* Ｒｏｏｍ　５ */
 	ok(strcmp(out, "room 5") == 0, "folding maps full-width letters, digits and space to ASCII");
 	fold_str("朝阳区 3号楼", out);
-	ok(strcmp(out, "朝阳区 3号楼") == 0, "folding leaves ideographs alone");
+	ok(strcmp(out, "朝阳区 3号楼") == 0, "folding leaves simplified ideographs alone");
+	fold_str("香港九龍觀塘區12號樓 週末", out);
+	ok(strcmp(out, "香港九龙观塘区12号楼 周末") == 0, "folding maps traditional characters to simplified ones");
+	{
+		char		again[256];
+
+		fold_str(out, again);
+		ok(strcmp(out, again) == 0 && strlen(out) == strlen("香港九龍觀塘區12號樓 週末"),
+		   "and folding again changes nothing, nor the length");
+	}
 	fold_str("\xff\xfe" "AB\xe4\xb8", out);
 	ok(strcmp(out, "\xff\xfe" "ab\xe4\xb8") == 0, "folding copies invalid UTF-8 byte for byte");
 
