@@ -70,7 +70,7 @@ updates/%.sql: updates/%.sql.in $(SHIPPED_DATA)
 # dependency.
 PURE_SRCS = src/tn_digits.c src/tn_permute.c src/ot_phone.c src/ot_text.c src/ot_ac.c src/ot_region.c src/ot_unit.c
 PURE_HDRS = $(PURE_SRCS:.c=.h)
-UNIT_TESTS = test/unit/test_tn test/unit/test_intake test/unit/test_region test/unit/test_unit test/unit/test_phone_corpus
+UNIT_TESTS = test/unit/test_tn test/unit/test_intake test/unit/test_region test/unit/test_unit test/unit/test_phone_corpus test/unit/test_address_corpus
 FUZZ_TARGETS = test/fuzz/fuzz_tn_parse test/fuzz/fuzz_phone test/fuzz/fuzz_text test/fuzz/fuzz_ac test/fuzz/fuzz_region test/fuzz/fuzz_unit
 
 # China's area codes, from data/cn_area_codes.tsv (tools/cn_area_codes.js).
@@ -79,7 +79,13 @@ src/ot_area_codes.h: data/cn_area_codes.tsv tools/area_codes_h.awk
 src/ot_phone.o src/ot_phone.bc: src/ot_area_codes.h
 EXTRA_CLEAN += src/ot_area_codes.h
 
-test/unit/test_%: test/unit/test_%.c test/unit/tap.h test/unit/load_regions.h test/unit/load_units.h $(PURE_SRCS) $(PURE_HDRS) src/ot_area_codes.h
+# Traditional -> simplified characters, from data/t2s.tsv (tools/t2s.sh).
+src/ot_t2s.h: data/t2s.tsv tools/t2s_h.awk
+	awk -f tools/t2s_h.awk $< > $@
+src/ot_text.o src/ot_text.bc: src/ot_t2s.h
+EXTRA_CLEAN += src/ot_t2s.h
+
+test/unit/test_%: test/unit/test_%.c test/unit/tap.h test/unit/load_regions.h test/unit/load_units.h $(PURE_SRCS) $(PURE_HDRS) src/ot_area_codes.h src/ot_t2s.h
 	$(CC) -O2 -g -Wall -Wextra -Werror -Isrc -o $@ $< $(PURE_SRCS) -lcrypto
 
 test/unit/check_numbers: test/unit/check_numbers.c
@@ -89,7 +95,7 @@ unittest: $(UNIT_TESTS)
 	for t in $(UNIT_TESTS); do $$t || exit 1; done
 
 # libFuzzer targets (clang), with AddressSanitizer and UBSan.
-test/fuzz/fuzz_%: test/fuzz/fuzz_%.c test/unit/load_regions.h test/unit/load_units.h $(PURE_SRCS) $(PURE_HDRS) src/ot_area_codes.h
+test/fuzz/fuzz_%: test/fuzz/fuzz_%.c test/unit/load_regions.h test/unit/load_units.h $(PURE_SRCS) $(PURE_HDRS) src/ot_area_codes.h src/ot_t2s.h
 	clang -g -O1 -fsanitize=fuzzer,address,undefined -Isrc -Itest/unit -o $@ $< $(PURE_SRCS) -lcrypto
 
 fuzz-targets: $(FUZZ_TARGETS)

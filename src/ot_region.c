@@ -14,8 +14,8 @@
 
 #define MAX_MENTIONS 64
 #define MAX_HITS 128
-#define WEIGHT_FULL 3
-#define WEIGHT_SHORT 2
+#define WEIGHT_SUFFIXED 3		/* 南山区 */
+#define WEIGHT_BARE 2			/* 南山 */
 
 typedef struct region
 {
@@ -23,6 +23,7 @@ typedef struct region
 	int			parent;			/* code */
 	int			level;
 	bool		placeholder;
+	int			only_city;		/* of a province with one city (北京's 市辖区): index, else -1 */
 } region;
 
 typedef struct name_entry
@@ -30,7 +31,7 @@ typedef struct name_entry
 	char	   *text;			/* folded */
 	size_t		len;
 	int			region;			/* index into regions */
-	bool		full;
+	bool		suffixed;		/* ends in 省, 市, 区, 县 ...: a whole name */
 } name_entry;
 
 struct ot_regions
@@ -85,27 +86,49 @@ ot_regions_new(void)
 	return rs;
 }
 
+/*
+ * Whether a folded name ends in a division's suffix (省 市 区 县 旗 盟 乡 镇
+ * 岛), or in 州 as the short name of an autonomous prefecture (恩施州), not
+ * as in 广州.
+ */
 static bool
-add_name(ot_regions *rs, const char *s, size_t len, int region, bool full)
+ends_in_suffix(const char *s, size_t len, bool prefecture)
+{
+	static const char *const suffixes[] = {"省", "市", "区", "县", "旗", "盟", "乡", "镇", "岛"};
+
+	for (size_t i = 0; i < sizeof suffixes / sizeof *suffixes; i++)
+	{
+		size_t		n = strlen(suffixes[i]);
+
+		if (len >= n && memcmp(s + len - n, suffixes[i], n) == 0)
+			return true;
+	}
+	return prefecture && len >= strlen("州") && memcmp(s + len - strlen("州"), "州", strlen("州")) == 0;
+}
+
+static bool
+add_name(ot_regions *rs, const char *s, size_t len, int region, bool prefecture)
 {
 	char	   *folded;
+	size_t		n;
 
 	if (len == 0)
 		return true;
 	if (rs->nnames == rs->cnames)
 	{
 		int			c = rs->cnames ? rs->cnames * 2 : 256;
-		name_entry *n = realloc(rs->names, sizeof(name_entry) * c);
+		name_entry *e = realloc(rs->names, sizeof(name_entry) * c);
 
-		if (n == NULL)
+		if (e == NULL)
 			return false;
-		rs->names = n;
+		rs->names = e;
 		rs->cnames = c;
 	}
 	folded = malloc(len + 1);
 	if (folded == NULL)
 		return false;
-	rs->names[rs->nnames++] = (name_entry) {folded, ot_text_fold(s, len, folded), region, full};
+	n = ot_text_fold(s, len, folded);
+	rs->names[rs->nnames++] = (name_entry) {folded, n, region, ends_in_suffix(folded, n, prefecture)};
 	return true;
 }
 
@@ -114,6 +137,7 @@ ot_regions_add(ot_regions *rs, int code, int parent, int level, bool placeholder
 			   const char *name, size_t namelen, const char *shorts, size_t shortlen)
 {
 	int			idx;
+	bool		prefecture;
 
 	if (level < 1 || level > 3 || rs->ac != NULL)
 		return false;
@@ -128,17 +152,19 @@ ot_regions_add(ot_regions *rs, int code, int parent, int level, bool placeholder
 		rs->cregions = c;
 	}
 	idx = rs->nregions++;
-	rs->regions[idx] = (region) {code, parent, level, placeholder};
+	rs->regions[idx] = (region) {code, parent, level, placeholder, -1};
 	if (placeholder)
 		return true;			/* addresses never name 市辖区 */
-	if (!add_name(rs, name, namelen, idx, true))
+	prefecture = namelen >= strlen("自治州") &&
+		memcmp(name + namelen - strlen("自治州"), "自治州", strlen("自治州")) == 0;
+	if (!add_name(rs, name, namelen, idx, prefecture))
 		return false;
 	for (size_t i = 0; i < shortlen;)
 	{
 		const char *comma = memchr(shorts + i, ',', shortlen - i);
 		size_t		n = comma ? (size_t) (comma - (shorts + i)) : shortlen - i;
 
-		if (!add_name(rs, shorts + i, n, idx, false))
+		if (!add_name(rs, shorts + i, n, idx, prefecture))
 			return false;
 		i += n + 1;
 	}
@@ -152,25 +178,6 @@ cmp_code(const void *a, const void *b)
 	int			y = *(const int *) b;
 
 	return (x > y) - (x < y);
-}
-
-bool
-ot_regions_build(ot_regions *rs)
-{
-	rs->by_code = malloc(sizeof(*rs->by_code) * (rs->nregions + 1));
-	rs->ac = ot_ac_new();
-	if (rs->by_code == NULL || rs->ac == NULL)
-		return false;
-	for (int i = 0; i < rs->nregions; i++)
-	{
-		rs->by_code[i].code = rs->regions[i].code;
-		rs->by_code[i].idx = i;
-	}
-	qsort(rs->by_code, rs->nregions, sizeof(*rs->by_code), cmp_code);
-	for (int i = 0; i < rs->nnames; i++)
-		if (!ot_ac_add(rs->ac, rs->names[i].text, rs->names[i].len, i))
-			return false;
-	return ot_ac_build(rs->ac);
 }
 
 /* Region index of a code, or -1. */
@@ -195,6 +202,43 @@ find(const ot_regions *rs, int code)
 	return -1;
 }
 
+bool
+ot_regions_build(ot_regions *rs)
+{
+	rs->by_code = malloc(sizeof(*rs->by_code) * (rs->nregions + 1));
+	rs->ac = ot_ac_new();
+	if (rs->by_code == NULL || rs->ac == NULL)
+		return false;
+	for (int i = 0; i < rs->nregions; i++)
+	{
+		rs->by_code[i].code = rs->regions[i].code;
+		rs->by_code[i].idx = i;
+	}
+	qsort(rs->by_code, rs->nregions, sizeof(*rs->by_code), cmp_code);
+	/* a province with exactly one city implies it (北京 -> 市辖区) */
+	{
+		int		   *cities = calloc(rs->nregions + 1, sizeof(int));
+
+		if (cities == NULL)
+			return false;
+		for (int i = 0; i < rs->nregions; i++)
+		{
+			int			p = rs->regions[i].level == 2 ? find(rs, rs->regions[i].parent) : -1;
+
+			if (p >= 0 && rs->regions[p].level == 1 && cities[p]++ == 0)
+				rs->regions[p].only_city = i;
+		}
+		for (int i = 0; i < rs->nregions; i++)
+			if (cities[i] != 1)
+				rs->regions[i].only_city = -1;
+		free(cities);
+	}
+	for (int i = 0; i < rs->nnames; i++)
+		if (!ot_ac_add(rs->ac, rs->names[i].text, rs->names[i].len, i))
+			return false;
+	return ot_ac_build(rs->ac);
+}
+
 /* Collects every name found, up to MAX_HITS. */
 static bool
 on_name(int id, size_t start, size_t end, void *arg)
@@ -216,15 +260,16 @@ starts_with(const char *s, size_t len, const char *word)
 }
 
 /*
- * Whether a name that ends where text[at..len) begins is part of a street,
- * town or village name rather than the region: 南京东路, 中山路, 太原街,
- * 黄山镇, 龙华街道.  A direction may come between: 北京西路.
+ * Whether a bare name (one without its suffix) that ends where text[at..len)
+ * begins is part of a street, town or village name rather than the region:
+ * 南京东路, 中山路, 太原街, 黄山镇, 龙华街道.  A direction may come between:
+ * 北京西路.
  */
 static bool
 names_a_street(const char *text, size_t len, size_t at)
 {
 	static const char *const directions[] = {"东", "西", "南", "北", "中"};
-	static const char *const streets[] = {"路", "街", "大道", "大街", "巷", "胡同", "弄", "道",
+	static const char *const streets[] = {"路", "街", "大道", "大街", "巷", "胡同", "弄",
 	"镇", "乡", "村", "社区"};
 	const char *s = text + at;
 	size_t		n = len - at;
@@ -234,11 +279,8 @@ names_a_street(const char *text, size_t len, size_t at)
 		{
 			size_t		d = strlen(directions[i]);
 
-			/* 北京西路: the direction then a street word */
-			for (size_t j = 0; j < 2; j++)	/* 路, 街 */
-				if (starts_with(s + d, n - d, streets[j]))
-					return true;
-			if (starts_with(s + d, n - d, "大道") || starts_with(s + d, n - d, "大街"))
+			if (starts_with(s + d, n - d, "路") || starts_with(s + d, n - d, "街") ||
+				starts_with(s + d, n - d, "大道") || starts_with(s + d, n - d, "大街"))
 				return true;
 		}
 	for (size_t i = 0; i < sizeof streets / sizeof *streets; i++)
@@ -247,55 +289,16 @@ names_a_street(const char *text, size_t len, size_t at)
 	return false;
 }
 
-/*
- * Keeps the names that stand for regions: not one that lies inside a longer
- * name found (绛县 in 新绛县, 城区 in 增城区, 龙江 in 黑龙江), nor one that
- * is the start of a street or town name.  Then keeps, per region, the
- * heaviest and then earliest mention.
- */
-static void
-collect_mentions(scan_state *st, const char *text, size_t len)
+static int
+hit_weight(const scan_state *st, const hit *h)
 {
-	const ot_regions *rs = st->rs;
-
-	st->n = 0;
-	for (int i = 0; i < st->nhits; i++)
-	{
-		const hit  *h = &st->hits[i];
-		const name_entry *ne = &rs->names[h->name];
-		int			w = ne->full ? WEIGHT_FULL : WEIGHT_SHORT;
-		bool		inside = false;
-		int			k;
-
-		for (int j = 0; j < st->nhits && !inside; j++)
-		{
-			const hit  *o = &st->hits[j];
-
-			inside = j != i && o->start <= h->start && h->end <= o->end &&
-				o->end - o->start > h->end - h->start;
-		}
-		if (inside || names_a_street(text, len, h->end))
-			continue;
-		for (k = 0; k < st->n; k++)
-			if (st->m[k].region == ne->region)
-				break;
-		if (k < st->n)
-		{
-			if (w > st->m[k].weight || (w == st->m[k].weight && h->start < st->m[k].start))
-				st->m[k] = (mention) {ne->region, w, h->start, h->end};
-		}
-		else if (st->n < MAX_MENTIONS)
-			st->m[st->n++] = (mention) {ne->region, w, h->start, h->end};
-	}
+	return st->rs->names[h->name].suffixed ? WEIGHT_SUFFIXED : WEIGHT_BARE;
 }
 
-static const mention *
-mention_of(const scan_state *st, int region)
+static int
+hit_region(const scan_state *st, const hit *h)
 {
-	for (int i = 0; i < st->n; i++)
-		if (st->m[i].region == region)
-			return &st->m[i];
-	return NULL;
+	return st->rs->names[h->name].region;
 }
 
 /* The chain province, city, district ending at a region (indexes or -1). */
@@ -314,24 +317,122 @@ chain_of(const ot_regions *rs, int leaf, int chain[3])
 	}
 }
 
+static int
+province_of(const ot_regions *rs, int region)
+{
+	int			chain[3];
+
+	chain_of(rs, region, chain);
+	return chain[0];
+}
+
 /*
- * Score of the chain ending at a mentioned region: its own weight, plus each
- * ancestor's whose mention ends before the mention below it starts.
+ * The frame: an address is written from the largest division down, so when
+ * it begins with a province or a city, it is in that province.  The
+ * provinces of the longest names at the earliest place go into frame[];
+ * none when a district comes first.  Returns their number.
  */
 static int
-chain_score(const scan_state *st, const int chain[3], int leaf_level)
+find_frame(const scan_state *st, int *frame)
 {
-	const mention *below = mention_of(st, chain[leaf_level - 1]);
+	size_t		first = SIZE_MAX,
+				longest = 0;
+	int			n = 0;
+
+	for (int i = 0; i < st->nhits; i++)
+		if (st->hits[i].start < first)
+			first = st->hits[i].start;
+	for (int i = 0; i < st->nhits; i++)
+		if (st->hits[i].start == first && st->hits[i].end - first > longest)
+			longest = st->hits[i].end - first;
+	for (int i = 0; i < st->nhits; i++)
+	{
+		const hit  *h = &st->hits[i];
+
+		if (h->start != first || h->end - first != longest)
+			continue;
+		if (st->rs->regions[hit_region(st, h)].level == 3)
+			return 0;
+		frame[n++] = province_of(st->rs, hit_region(st, h));
+	}
+	return n;
+}
+
+static bool
+in_frame(const scan_state *st, const int *frame, int nframe, int region)
+{
+	int			p;
+
+	if (nframe == 0)
+		return true;
+	p = province_of(st->rs, region);
+	for (int f = 0; f < nframe; f++)
+		if (frame[f] == p)
+			return true;
+	return false;
+}
+
+/*
+ * Keeps the names that stand for regions in the frame: not a bare name that
+ * begins a street or town name, not one that lies inside a longer name of
+ * another region in the frame (绛县 in 新绛县, 城区 in 增城区, 龙江 in 黑龙江;
+ * but 台中市中区 keeps 中区, as 市中区 is not in Taiwan).
+ */
+static void
+collect_mentions(scan_state *st, const char *text, size_t len, const int *frame, int nframe)
+{
+	st->n = 0;
+	for (int i = 0; i < st->nhits; i++)
+	{
+		const hit  *h = &st->hits[i];
+		int			r = hit_region(st, h);
+		bool		inside = false;
+
+		if (!in_frame(st, frame, nframe, r) ||
+			(!st->rs->names[h->name].suffixed && names_a_street(text, len, h->end)))
+			continue;
+		for (int j = 0; j < st->nhits && !inside; j++)
+		{
+			const hit  *o = &st->hits[j];
+
+			inside = hit_region(st, o) != r && o->start <= h->start && h->end <= o->end &&
+				o->end - o->start > h->end - h->start && in_frame(st, frame, nframe, hit_region(st, o));
+		}
+		if (!inside && st->n < MAX_MENTIONS)
+			st->m[st->n++] = (mention) {r, hit_weight(st, h), h->start, h->end};
+	}
+}
+
+/*
+ * Score of the chain ending at mention leaf: its weight, plus, for each
+ * ancestor from the city up, the heaviest of its mentions that ends before
+ * the mention below it starts (天津南开: 天津 then 南开, not 津南).
+ */
+static int
+chain_score(const scan_state *st, const int chain[3], int leaf)
+{
+	const mention *below = &st->m[leaf];
 	int			score = below->weight;
 
-	for (int level = leaf_level - 1; level >= 1; level--)
+	for (int level = st->rs->regions[below->region].level - 1; level >= 1; level--)
 	{
-		const mention *m = chain[level - 1] >= 0 ? mention_of(st, chain[level - 1]) : NULL;
+		const mention *best = NULL;
 
-		if (m != NULL && m->end <= below->start)
+		if (chain[level - 1] < 0)
+			continue;
+		for (int i = 0; i < st->n; i++)
 		{
-			score += m->weight;
-			below = m;
+			const mention *m = &st->m[i];
+
+			if (m->region == chain[level - 1] && m->end <= below->start &&
+				(best == NULL || m->weight > best->weight ||
+				 (m->weight == best->weight && m->start > best->start)))
+				best = m;
+		}
+		if (best != NULL)
+		{
+			score += best->weight;
+			below = best;
 		}
 	}
 	return score;
@@ -345,51 +446,36 @@ ot_regions_match(const ot_regions *rs, const char *folded, size_t len)
 	int			best = 0;
 	int			common[3] = {-1, -1, -1};
 	bool		any = false;
-	size_t		first_start = SIZE_MAX;
-	int			frame[MAX_MENTIONS];
-	int			nframe = 0;
+	int			frame[MAX_HITS];
+	int			nframe;
+	size_t		last = 0;
 
 	if (rs->ac == NULL || (st = malloc(sizeof(scan_state))) == NULL)
 		return result;
 	st->rs = rs;
 	st->nhits = 0;
 	ot_ac_scan(rs->ac, folded, len, on_name, st);
-	collect_mentions(st, folded, len);
+	nframe = find_frame(st, frame);
+	collect_mentions(st, folded, len, frame, nframe);
 
-	/*
-	 * The address is written from the largest division down: when it begins
-	 * with a province or a city, that is the province it is in, and a chain
-	 * in another province is a street or an estate named after a place.
-	 */
-	for (int i = 0; i < st->n; i++)
-		if (st->m[i].start < first_start)
-			first_start = st->m[i].start;
-	for (int i = 0; i < st->n; i++)
-		chain_of(rs, st->m[i].region, st->chains[i]);
-	for (int i = 0; i < st->n; i++)
-		if (st->m[i].start == first_start)
-		{
-			if (rs->regions[st->m[i].region].level == 3)
-			{
-				nframe = 0;		/* a district first: no frame */
-				break;
-			}
-			frame[nframe++] = st->chains[i][0];
-		}
 	for (int i = 0; i < st->n; i++)
 	{
-		bool		in_frame = nframe == 0;
-
-		for (int f = 0; f < nframe && !in_frame; f++)
-			in_frame = st->chains[i][0] == frame[f];
-		st->scores[i] = in_frame ? chain_score(st, st->chains[i], rs->regions[st->m[i].region].level) : 0;
+		chain_of(rs, st->m[i].region, st->chains[i]);
+		st->scores[i] = chain_score(st, st->chains[i], i);
 		if (st->scores[i] > best)
 			best = st->scores[i];
 	}
-	/* what every best chain agrees on, from the province down */
-	for (int i = 0; i < st->n && best > 0; i++)
+	/*
+	 * Of equally likely chains, those whose last name comes last: the
+	 * address goes from large to small (莱芜市钢城区: 钢城区, not 莱芜区);
+	 * then what every one of them agrees on, from the province down.
+	 */
+	for (int i = 0; i < st->n; i++)
+		if (st->scores[i] == best && st->m[i].start > last)
+			last = st->m[i].start;
+	for (int i = 0; i < st->n; i++)
 	{
-		if (st->scores[i] != best)
+		if (st->scores[i] != best || st->m[i].start != last)
 			continue;
 		if (!any)
 		{
@@ -406,6 +492,8 @@ ot_regions_match(const ot_regions *rs, const char *folded, size_t len)
 			}
 	}
 	free(st);
+	if (common[0] >= 0 && common[1] < 0)
+		common[1] = rs->regions[common[0]].only_city;
 	if (common[0] >= 0)
 	{
 		result.province = rs->regions[common[0]].code;

@@ -10,8 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* How far (in characters) before_number and house_after look ahead. */
-#define BEFORE_NUMBER_REACH 4
+/* How far (in characters) near_number and house_after look ahead. */
+#define NEAR_NUMBER_REACH 4
+/* Words found in one address that are looked at (the rest are ignored). */
+#define MAX_WORDS 64
 #define HOUSE_REACH 8
 
 struct ot_units
@@ -23,11 +25,12 @@ struct ot_units
 static const char *const rule_names[OT_UNIT_NRULES] = {
 	[OT_UNIT_AFTER_NUMBER] = "after_number",
 	[OT_UNIT_BETWEEN_NUMBERS] = "between_numbers",
-	[OT_UNIT_BEFORE_NUMBER] = "before_number",
+	[OT_UNIT_NEAR_NUMBER] = "near_number",
 	[OT_UNIT_ROOM_AFTER] = "room_after",
 	[OT_UNIT_HOUSE_AFTER] = "house_after",
 	[OT_UNIT_SEPARATOR] = "separator",
 	[OT_UNIT_ANYWHERE] = "anywhere",
+	[OT_UNIT_NOT_UNIT] = "not_unit",
 };
 
 const char *
@@ -73,12 +76,21 @@ ot_units_build(ot_units *u)
 	return ot_ac_build(u->ac);
 }
 
-/* The text being checked. */
+/* A word found: its rule and where. */
+typedef struct word
+{
+	int			rule;
+	size_t		start,
+				end;
+} word;
+
+/* The text being checked, and the words found in it. */
 typedef struct text
 {
 	const unsigned char *s;
 	size_t		len;
-	bool		found;
+	word		words[MAX_WORDS];
+	int			nwords;
 } text;
 
 static bool
@@ -247,10 +259,11 @@ stops_search(const text *t, size_t p)
 	return false;
 }
 
+/* A number right after the word's end p, or within a few characters. */
 static bool
-before_number(const text *t, size_t p)
+number_ahead(const text *t, size_t p)
 {
-	for (int i = 0; i <= BEFORE_NUMBER_REACH && p < t->len; i++)
+	for (int i = 0; i <= NEAR_NUMBER_REACH && p < t->len; i++)
 	{
 		unsigned	cp;
 
@@ -339,40 +352,64 @@ on_word(int rule, size_t start, size_t end, void *arg)
 {
 	text	   *t = arg;
 
-	switch ((ot_unit_rule) rule)
+	if (t->nwords < MAX_WORDS)
+		t->words[t->nwords++] = (word) {rule, start, end};
+	return true;
+}
+
+/* Whether a word lies inside a not_unit word (组 in C组团). */
+static bool
+masked(const text *t, const word *w)
+{
+	for (int i = 0; i < t->nwords; i++)
+		if (t->words[i].rule == OT_UNIT_NOT_UNIT && &t->words[i] != w &&
+			t->words[i].start <= w->start && w->end <= t->words[i].end)
+			return true;
+	return false;
+}
+
+/* Whether a word names a unit where it is. */
+static bool
+names_unit(const text *t, const word *w)
+{
+	switch ((ot_unit_rule) w->rule)
 	{
 		case OT_UNIT_AFTER_NUMBER:
-			t->found = number_before(t, start);
-			break;
+			return number_before(t, w->start);
 		case OT_UNIT_BETWEEN_NUMBERS:
-			t->found = number_before(t, start) && number_after(t, end);
-			break;
-		case OT_UNIT_BEFORE_NUMBER:
-			t->found = before_number(t, end);
-			break;
+			return number_before(t, w->start) && number_after(t, w->end);
+		case OT_UNIT_NEAR_NUMBER:
+			return number_before(t, w->start) || number_ahead(t, w->end);
 		case OT_UNIT_ROOM_AFTER:
-			t->found = room_after(t, end);
-			break;
+			return room_after(t, w->end);
 		case OT_UNIT_HOUSE_AFTER:
-			t->found = house_after(t, end);
-			break;
+			return house_after(t, w->end);
 		case OT_UNIT_SEPARATOR:
-			t->found = separated_numbers(t, start, end, end - start);
-			break;
+			return separated_numbers(t, w->start, w->end, w->end - w->start);
 		case OT_UNIT_ANYWHERE:
-			t->found = true;
-			break;
+			return true;
+		case OT_UNIT_NOT_UNIT:
+			return false;
 	}
-	return !t->found;
+	return false;
 }
 
 bool
 ot_units_named(const ot_units *u, const char *folded, size_t len)
 {
-	text		t = {(const unsigned char *) folded, len, false};
+	text	   *t = malloc(sizeof(text));
+	bool		named = false;
 
-	ot_ac_scan(u->ac, folded, len, on_word, &t);
-	return t.found;
+	if (t == NULL)
+		return false;
+	t->s = (const unsigned char *) folded;
+	t->len = len;
+	t->nwords = 0;
+	ot_ac_scan(u->ac, folded, len, on_word, t);
+	for (int i = 0; i < t->nwords && !named; i++)
+		named = !masked(t, &t->words[i]) && names_unit(t, &t->words[i]);
+	free(t);
+	return named;
 }
 
 size_t

@@ -17,9 +17,10 @@
  *                    B18档, 五组, 4社, 33F, 5/F.
  *   between_numbers  a number just before the word and one just after it:
  *                    5号楼1门302 (门 alone is in 三门峡).
- *   before_number    a number after the word, within a few characters:
- *                    宿舍C305, 别墅区A12, 商位12, Room 1203, Flat 12A,
- *                    Block B, Apt 3.
+ *   near_number      a number just before the word (as for after_number),
+ *                    or after it within a few characters: 宿舍C305,
+ *                    别墅区A12, 50号别墅, 商位12, 63号商铺, Room 1203,
+ *                    Flat 12A, Block B, Apt 3.
  *   room_after       a room number of three digits or more right after the
  *                    word: 创新大厦1505, 国贸中心A1203.
  *   house_after      a door number (a number then 号) within a few
@@ -28,6 +29,8 @@
  *                    5-2-1101), or two when the second has three digits or
  *                    more and no 号 follows (3-501; 88-1号 is a door number).
  *   anywhere         the word alone, wherever it is.
+ *   not_unit         no unit word inside this word counts: 组团 (C组团 is
+ *                    a cluster of an estate, not a village group), 社区.
  *
  * A street door number alone (建设路88号, 文三路90号东部软件园) names no
  * unit.
@@ -42,14 +45,15 @@ typedef enum ot_unit_rule
 {
 	OT_UNIT_AFTER_NUMBER,
 	OT_UNIT_BETWEEN_NUMBERS,
-	OT_UNIT_BEFORE_NUMBER,
+	OT_UNIT_NEAR_NUMBER,
 	OT_UNIT_ROOM_AFTER,
 	OT_UNIT_HOUSE_AFTER,
 	OT_UNIT_SEPARATOR,
-	OT_UNIT_ANYWHERE
+	OT_UNIT_ANYWHERE,
+	OT_UNIT_NOT_UNIT
 } ot_unit_rule;
 
-#define OT_UNIT_NRULES 7
+#define OT_UNIT_NRULES 8
 
 typedef struct ot_units ot_units;
 

@@ -35,7 +35,7 @@ const GROUPS = ['维吾尔', '哈萨克', '柯尔克孜', '塔吉克', '蒙古',
   '拉祜', '佤', '独龙', '瑶', '畲', '仡佬', '水', '毛南', '仫佬', '撒拉', '保安', '东乡', '土',
   '裕固', '达斡尔', '鄂温克', '鄂伦春', '锡伯', '满', '阿昌', '基诺', '德昂', '布朗', '京', '各'];
 const ETHNIC = GROUPS.map((g) => g + '族').concat(['维吾尔', '哈萨克', '柯尔克孜', '塔吉克', '蒙古', '锡伯']);
-const SUFFIXES = ['特别行政区', '省', '市', '地区', '盟', '新区', '林区', '特区', '区', '县', '旗'];
+const SUFFIXES = ['特别行政区', '省', '市', '地区', '盟', '新区', '林区', '特区', '区', '县', '旗', '乡', '镇'];
 const PLACEHOLDERS = new Set(['市辖区', '县', '省直辖县级行政区划', '自治区直辖县级行政区划']);
 
 const chars = (s) => [...s].length;
@@ -58,6 +58,9 @@ function withoutGroups(name) {
     }
   }
   const autonomous = m[2].startsWith('自治');
+  // a group that is the whole name (东乡族自治县, 鄂温克族自治旗): the name
+  // without 族
+  if (head === before && head.endsWith('族') && chars(head) >= 3) head = head.slice(0, -1);
   if (head === before && !autonomous) return null;
   return { head, kind: autonomous ? m[2].slice(2) : m[2] };
 }
@@ -127,6 +130,14 @@ for (const line of readFileSync(join(here, 'data', 'region_aliases.tsv'), 'utf8'
   const row = byCode.get(code);
   if (!row || !alias) throw new Error(`region_aliases.tsv: no division ${code} for ${alias}`);
   if (!row[4].includes(alias) && row[3] !== alias) row[4].push(alias);
+}
+// A short name that an ordinary division shares with a zone of the same
+// city (北戴河 for 北戴河区 and 北戴河新区) stays with the division.
+{
+  const zone = (name) => /(新区|开发区|管理区|示范区|试验区|实验区|园区)$/.test(name);
+  const ordinary = new Set();
+  for (const r of rows) if (!zone(r[3])) for (const sh of r[4]) ordinary.add(`${r[2]}|${sh}`);
+  for (const r of rows) if (zone(r[3])) r[4] = r[4].filter((sh) => !ordinary.has(`${r[2]}|${sh}`));
 }
 rows.sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));
 

@@ -28,7 +28,7 @@ COMMENT ON FUNCTION ordertrack.significant_chars(text) IS
 CREATE FUNCTION ordertrack.address_needs_unit(address text) RETURNS boolean
 	AS 'MODULE_PATHNAME', 'address_needs_unit' LANGUAGE C STABLE STRICT PARALLEL RESTRICTED;
 COMMENT ON FUNCTION ordertrack.address_needs_unit(text) IS
-	'True when the address names no building, unit or room: no enabled word of ordertrack.address_unit_keywords is found where its rule wants it (after_number 3栋, before_number 宿舍C305, separator 12-3-501, ...)';
+	'True when the address names no building, unit or room: no enabled word of ordertrack.address_unit_keywords is found where its rule wants it (after_number 3栋, near_number 宿舍C305, separator 12-3-501, ...)';
 
 CREATE FUNCTION ordertrack.special_requests(remarks text) RETURNS text[]
 	AS 'MODULE_PATHNAME', 'special_requests' LANGUAGE C STABLE PARALLEL RESTRICTED;

@@ -68,7 +68,7 @@ CREATE TABLE ordertrack.address_unit_keywords (
 	enabled boolean NOT NULL DEFAULT true,
 	origin text NOT NULL DEFAULT 'custom' CHECK (origin IN ('shipped', 'custom')),
 	rule text NOT NULL DEFAULT 'anywhere'
-		CHECK (rule IN ('after_number', 'between_numbers', 'before_number', 'room_after', 'house_after', 'separator', 'anywhere'))
+		CHECK (rule IN ('after_number', 'between_numbers', 'near_number', 'room_after', 'house_after', 'separator', 'anywhere', 'not_unit'))
 );
 COMMENT ON TABLE ordertrack.address_unit_keywords IS
 	'An address in which no enabled word is found where its rule wants it gets the flag address_needs_unit; matched ignoring case and full width, English words as whole words';
@@ -76,7 +76,7 @@ COMMENT ON COLUMN ordertrack.address_unit_keywords.keyword IS 'A word such as �
 COMMENT ON COLUMN ordertrack.address_unit_keywords.enabled IS 'Whether the word is used';
 COMMENT ON COLUMN ordertrack.address_unit_keywords.origin IS 'shipped: comes with the extension; custom: added or changed by the shop';
 COMMENT ON COLUMN ordertrack.address_unit_keywords.rule IS
-	'Where the word names a unit: after_number (3栋, 501室, B座, 五组, 33F), between_numbers (5号楼1门302), before_number (宿舍C305, Room 1203), room_after (创新大厦1505), house_after (张村15号), separator (12-3-501; 3-501), anywhere';
+	'Where the word names a unit: after_number (3栋, 501室, B座, 五组, 33F), between_numbers (5号楼1门302), near_number (宿舍C305, 50号别墅, Room 1203), room_after (创新大厦1505), house_after (张村15号), separator (12-3-501; 3-501), anywhere; not_unit: no unit word inside this word counts (C组团)';
 
 -- Remarks keywords and the service requirement each one means.
 CREATE TABLE ordertrack.special_request_keywords (

@@ -47,7 +47,7 @@ BEGIN
 	IF FOUND THEN
 		NEW.province := p.name;
 		NEW.region_code := p.code;
-		NEW.remote := EXISTS (SELECT 1 FROM ordertrack.remote_regions WHERE province_code = p.code);
+		NEW.remote := EXISTS (SELECT 1 FROM ordertrack.remote_regions WHERE region_code = p.code AND remote);
 		SELECT code, name INTO c FROM ordertrack.regions
 		 WHERE level = 2 AND parent_code = p.code AND NOT placeholder
 		   AND (strpos(addr, name) > 0 OR EXISTS (SELECT 1 FROM unnest(short_names) s WHERE strpos(addr, s) > 0))

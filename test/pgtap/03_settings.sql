@@ -12,7 +12,7 @@ SELECT is((SELECT count(*)::int FROM regions WHERE code / 10000 IN (71, 81, 82) 
 SELECT set_eq($$SELECT region_code FROM remote_regions WHERE remote$$,
 	ARRAY[650000, 540000, 630000, 150000, 620000, 640000, 460300], 'remote: the six provinces the operations lead named, and 三沙');
 SELECT set_eq($$SELECT rule FROM address_unit_keywords$$,
-	ARRAY['after_number', 'between_numbers', 'before_number', 'room_after', 'house_after', 'separator'], 'unit words ship for every rule but anywhere');
+	ARRAY['after_number', 'between_numbers', 'near_number', 'room_after', 'house_after', 'separator', 'not_unit'], 'unit words ship for every rule but anywhere');
 SELECT ok((SELECT bool_and(origin = 'shipped') FROM address_unit_keywords), 'unit words ship');
 SELECT set_eq($$SELECT DISTINCT tag FROM special_request_keywords$$,
 	ARRAY['weekend_delivery', 'parcel_locker', 'gift_wrap', 'cold_chain', 'inspect_on_delivery', 'sms_only', 'fragile', 'urgent'],
@@ -59,7 +59,7 @@ UPDATE address_unit_keywords SET enabled = false WHERE rule = 'separator';
 SELECT ok(address_needs_unit('长春朝阳区5-2-1101'), 'the a-b-c form is a rule that can be switched off');
 UPDATE address_unit_keywords SET enabled = true WHERE rule = 'separator';
 SELECT throws_ok($$INSERT INTO ordertrack.address_unit_keywords (keyword, rule) VALUES ('x', 'nearby')$$, '23514', NULL,
-	'a rule is one of the seven');
+	'a rule is one of the eight');
 
 -- Remote by any division: the most precise row decides.
 SELECT is((locate_region('新疆喀什地区喀什市人民路1号')).remote, true, 'Xinjiang is remote');

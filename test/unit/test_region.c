@@ -106,6 +106,19 @@ main(void)
 	/* a street named after a place */
 	expect(rs, "广州北京路1号", 440000, 440100, 0);
 	expect(rs, "武汉中山大道1号", 420000, 420100, 0);
+	/* traditional characters read as simplified */
+	expect(rs, "香港九龍觀塘區西成街279號", 810000, 810200, 810205);
+	/* a name shared by a city's own name and a district of another city */
+	expect(rs, "山东枣庄市中区西王庄镇1号", 370000, 370400, 370402);
+	expect(rs, "台中市中区七贤街三段219号", 710000, 710400, 710411);
+	/* a zone's short name is its district's */
+	expect(rs, "北戴河电力北路706号", 130000, 130300, 130304);
+	/* a bare name before a town that is not a street */
+	expect(rs, "东莞道滘镇邮电一路975号", 440000, 441900, 0);
+	/* equally likely chains: the later, smaller division */
+	expect(rs, "吉林省四平市公主岭市贾家村10社", 220000, 220100, 220184);
+	/* a municipality alone is its one city */
+	expect(rs, "上海南京东路202号", 310000, 310100, 0);
 	/* province alone */
 	expect(rs, "海南省 某小区", 460000, 0, 0);
 

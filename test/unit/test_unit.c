@@ -48,10 +48,17 @@ main(void)
 	expect("重庆巴南区某镇东泉村4社", true);
 	expect("河南周口某县张村3组15号", true);
 	expect("山东青岛市南区香港中路10号十二栋", true);
+	expect("辽宁朝阳北票市王家村第七村民小组", true);
+	/* not_unit: a unit word inside it does not count */
+	expect("广东深圳龙岗区万科城三期C组团", false);
+	expect("广东深圳龙岗区万科城三期C组团5栋", true);
+	expect("上海浦东新区第三社区", false);
+	/* traditional characters read as simplified */
+	expect("香港九龍旺角彌敦道580號12樓", true);
 	/* between_numbers */
 	expect("辽宁沈阳和平区南京北街5号楼1门302", true);
 	expect("河南三门峡湖滨区黄河路12号", false);
-	/* before_number */
+	/* near_number: a number after the word, or just before it */
 	expect("湖南长沙岳麓区麓山南路2号宿舍C305", true);
 	expect("广东佛山顺德区碧桂园别墅区A12", true);
 	expect("义乌国际商贸城商位12088", true);
@@ -61,6 +68,9 @@ main(void)
 	expect("台北市大安区复兴南路一段 Apt 3", true);
 	expect("88 Main St #5", true);
 	expect("江苏苏州工业园区星湖街3#楼502", true);
+	expect("山东东营河口区紫薇花园50号别墅", true);
+	expect("河南洛阳偃师区金色批发市场287号摊位", true);
+	expect("山东东营河口区紫薇花园别墅", false);
 	/* room_after */
 	expect("浙江杭州滨江区创新大厦1505", true);
 	expect("北京朝阳区国贸中心A1203", true);
