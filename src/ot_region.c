@@ -372,14 +372,26 @@ in_frame(const scan_state *st, const int *frame, int nframe, int region)
 	return false;
 }
 
+/* Drops the bare names that begin a street or town name (南京东路, 黄山镇). */
+static void
+drop_streets(scan_state *st, const char *text, size_t len)
+{
+	int			n = 0;
+
+	for (int i = 0; i < st->nhits; i++)
+		if (st->rs->names[st->hits[i].name].suffixed || !names_a_street(text, len, st->hits[i].end))
+			st->hits[n++] = st->hits[i];
+	st->nhits = n;
+}
+
 /*
- * Keeps the names that stand for regions in the frame: not a bare name that
- * begins a street or town name, not one that lies inside a longer name of
- * another region in the frame (绛县 in 新绛县, 城区 in 增城区, 龙江 in 黑龙江;
- * but 台中市中区 keeps 中区, as 市中区 is not in Taiwan).
+ * Keeps the names that stand for regions in the frame: not one that lies
+ * inside a longer name of another region in the frame (绛县 in 新绛县, 城区
+ * in 增城区, 龙江 in 黑龙江; but 台中市中区 keeps 中区, as 市中区 is not in
+ * Taiwan).
  */
 static void
-collect_mentions(scan_state *st, const char *text, size_t len, const int *frame, int nframe)
+collect_mentions(scan_state *st, const int *frame, int nframe)
 {
 	st->n = 0;
 	for (int i = 0; i < st->nhits; i++)
@@ -388,8 +400,7 @@ collect_mentions(scan_state *st, const char *text, size_t len, const int *frame,
 		int			r = hit_region(st, h);
 		bool		inside = false;
 
-		if (!in_frame(st, frame, nframe, r) ||
-			(!st->rs->names[h->name].suffixed && names_a_street(text, len, h->end)))
+		if (!in_frame(st, frame, nframe, r))
 			continue;
 		for (int j = 0; j < st->nhits && !inside; j++)
 		{
@@ -455,8 +466,9 @@ ot_regions_match(const ot_regions *rs, const char *folded, size_t len)
 	st->rs = rs;
 	st->nhits = 0;
 	ot_ac_scan(rs->ac, folded, len, on_name, st);
+	drop_streets(st, folded, len);
 	nframe = find_frame(st, frame);
-	collect_mentions(st, folded, len, frame, nframe);
+	collect_mentions(st, frame, nframe);
 
 	for (int i = 0; i < st->n; i++)
 	{

@@ -117,6 +117,8 @@ main(void)
 	expect(rs, "东莞道滘镇邮电一路975号", 440000, 441900, 0);
 	/* equally likely chains: the later, smaller division */
 	expect(rs, "吉林省四平市公主岭市贾家村10社", 220000, 220100, 220184);
+	/* a street named after a place, written before the region */
+	expect(rs, "南京东路100号 上海市黄浦区", 310000, 310100, 310101);
 	/* a municipality alone is its one city */
 	expect(rs, "上海南京东路202号", 310000, 310100, 0);
 	/* province alone */
