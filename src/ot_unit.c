@@ -267,7 +267,8 @@ number_ahead(const text *t, size_t p)
 	{
 		unsigned	cp;
 
-		if (number_after(t, p))
+		/* a number starts where a word does: not the f of "of" */
+		if ((i == 0 || !is_letter(t->s[p - 1])) && number_after(t, p))
 			return true;
 		if (stops_search(t, p))
 			return false;
@@ -296,7 +297,8 @@ house_after(const text *t, size_t p)
 
 		if (stops_search(t, p))
 			return false;
-		if (number_starts_at(t, p, &end, &digits) && text_has(t, skip_spaces(t, end), "号"))
+		if ((i == 0 || !is_letter(t->s[p - 1])) && number_starts_at(t, p, &end, &digits) &&
+			text_has(t, skip_spaces(t, end), "号"))
 			return true;
 		p += char_at(t, p, &cp);
 	}

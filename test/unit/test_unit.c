@@ -98,6 +98,7 @@ main(void)
 	expect("广东广州越秀区中心路15号", false);
 	expect("湖北武汉武昌区黄鹤楼公园", false);
 	expect("community centre, 18 Harbour Road", false);
+	expect("The Unit of Works, Harbour Road", false);
 	expect("", false);
 
 	/* the rule names round-trip */
