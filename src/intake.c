@@ -203,15 +203,11 @@ BuildSettings(OtCache *cache pg_attribute_unused(), Snapshot snapshot pg_attribu
 	 * province_code and the unit words had no rule: each counted anywhere.
 	 */
 	before_0_9 = get_attnum(OtRelid("remote_regions"), "region_code") == InvalidAttrNumber;
-	if (SPI_execute(before_0_9 ?
-					"SELECT r.code, r.level, coalesce(r.parent_code, 0), r.name,"
-					" pg_catalog.array_to_string(r.short_names, ','), r.placeholder, m.remote"
-					" FROM " OT_SCHEMA ".regions r LEFT JOIN " OT_SCHEMA ".remote_regions m"
-					" ON m.province_code OPERATOR(pg_catalog.=) r.code" :
-					"SELECT r.code, r.level, coalesce(r.parent_code, 0), r.name,"
-					" pg_catalog.array_to_string(r.short_names, ','), r.placeholder, m.remote"
-					" FROM " OT_SCHEMA ".regions r LEFT JOIN " OT_SCHEMA ".remote_regions m"
-					" ON m.region_code OPERATOR(pg_catalog.=) r.code", true, 0) != SPI_OK_SELECT)
+	if (SPI_execute(psprintf("SELECT r.code, r.level, coalesce(r.parent_code, 0), r.name,"
+							 " pg_catalog.array_to_string(r.short_names, ','), r.placeholder, m.remote"
+							 " FROM " OT_SCHEMA ".regions r LEFT JOIN " OT_SCHEMA ".remote_regions m"
+							 " ON m.%s OPERATOR(pg_catalog.=) r.code",
+							 before_0_9 ? "province_code" : "region_code"), true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read %s.regions", OT_SCHEMA);
 	ninfo = (int) SPI_processed;
 	info = MemoryContextAlloc(cxt, sizeof(RegionInfo) * Max(ninfo, 1));
@@ -243,10 +239,8 @@ BuildSettings(OtCache *cache pg_attribute_unused(), Snapshot snapshot pg_attribu
 	if (!ot_regions_build(s->regions))
 		out_of_memory();
 
-	if (SPI_execute(before_0_9 ?
-					"SELECT keyword, 'anywhere' FROM " OT_SCHEMA ".address_unit_keywords WHERE enabled" :
-					"SELECT keyword, rule FROM " OT_SCHEMA ".address_unit_keywords WHERE enabled",
-					true, 0) != SPI_OK_SELECT)
+	if (SPI_execute(psprintf("SELECT keyword, %s FROM " OT_SCHEMA ".address_unit_keywords WHERE enabled",
+							 before_0_9 ? "'anywhere'" : "rule"), true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read %s.address_unit_keywords", OT_SCHEMA);
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{

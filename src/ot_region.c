@@ -54,6 +54,7 @@ struct ot_regions
 typedef struct hit
 {
 	int			name;			/* index into names */
+	int			province;		/* index of its region's province */
 	size_t		start,
 				end;
 } hit;
@@ -246,7 +247,7 @@ on_name(int id, size_t start, size_t end, void *arg)
 	scan_state *st = arg;
 
 	if (st->nhits < MAX_HITS)
-		st->hits[st->nhits++] = (hit) {id, start, end};
+		st->hits[st->nhits++] = (hit) {id, -1, start, end};
 	return true;
 }
 
@@ -353,21 +354,18 @@ find_frame(const scan_state *st, int *frame)
 			continue;
 		if (st->rs->regions[hit_region(st, h)].level == 3)
 			return 0;
-		frame[n++] = province_of(st->rs, hit_region(st, h));
+		frame[n++] = h->province;
 	}
 	return n;
 }
 
 static bool
-in_frame(const scan_state *st, const int *frame, int nframe, int region)
+in_frame(const int *frame, int nframe, int province)
 {
-	int			p;
-
 	if (nframe == 0)
 		return true;
-	p = province_of(st->rs, region);
 	for (int f = 0; f < nframe; f++)
-		if (frame[f] == p)
+		if (frame[f] == province)
 			return true;
 	return false;
 }
@@ -380,7 +378,11 @@ drop_streets(scan_state *st, const char *text, size_t len)
 
 	for (int i = 0; i < st->nhits; i++)
 		if (st->rs->names[st->hits[i].name].suffixed || !names_a_street(text, len, st->hits[i].end))
-			st->hits[n++] = st->hits[i];
+		{
+			st->hits[n] = st->hits[i];
+			st->hits[n].province = province_of(st->rs, hit_region(st, &st->hits[i]));
+			n++;
+		}
 	st->nhits = n;
 }
 
@@ -400,14 +402,14 @@ collect_mentions(scan_state *st, const int *frame, int nframe)
 		int			r = hit_region(st, h);
 		bool		inside = false;
 
-		if (!in_frame(st, frame, nframe, r))
+		if (!in_frame(frame, nframe, h->province))
 			continue;
 		for (int j = 0; j < st->nhits && !inside; j++)
 		{
 			const hit  *o = &st->hits[j];
 
 			inside = hit_region(st, o) != r && o->start <= h->start && h->end <= o->end &&
-				o->end - o->start > h->end - h->start && in_frame(st, frame, nframe, hit_region(st, o));
+				o->end - o->start > h->end - h->start && in_frame(frame, nframe, o->province);
 		}
 		if (!inside && st->n < MAX_MENTIONS)
 			st->m[st->n++] = (mention) {r, hit_weight(st, h), h->start, h->end};

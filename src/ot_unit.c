@@ -399,18 +399,15 @@ names_unit(const text *t, const word *w)
 bool
 ot_units_named(const ot_units *u, const char *folded, size_t len)
 {
-	text	   *t = malloc(sizeof(text));
+	text		t;
 	bool		named = false;
 
-	if (t == NULL)
-		return false;
-	t->s = (const unsigned char *) folded;
-	t->len = len;
-	t->nwords = 0;
-	ot_ac_scan(u->ac, folded, len, on_word, t);
-	for (int i = 0; i < t->nwords && !named; i++)
-		named = !masked(t, &t->words[i]) && names_unit(t, &t->words[i]);
-	free(t);
+	t.s = (const unsigned char *) folded;
+	t.len = len;
+	t.nwords = 0;
+	ot_ac_scan(u->ac, folded, len, on_word, &t);
+	for (int i = 0; i < t.nwords && !named; i++)
+		named = !masked(&t, &t.words[i]) && names_unit(&t, &t.words[i]);
 	return named;
 }
 
