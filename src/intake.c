@@ -118,15 +118,15 @@ IntakeInit(void)
 	DefineCustomIntVariable("ordertrack.duplicate_window",
 							"Orders of the same account and SKU this close together are flagged duplicate_suspect.",
 							NULL, &ot_duplicate_window, 7200, 0, INT_MAX / 2,
-							PGC_USERSET, GUC_UNIT_S, NULL, NULL, NULL);
+							PGC_SUSET, GUC_UNIT_S, NULL, NULL, NULL);
 	DefineCustomIntVariable("ordertrack.bulk_quantity",
 							"A line with a larger quantity is flagged quantity_unusual.",
 							NULL, &ot_bulk_quantity, 50, 1, 1000000,
-							PGC_USERSET, 0, NULL, NULL, NULL);
+							PGC_SUSET, 0, NULL, NULL, NULL);
 	DefineCustomIntVariable("ordertrack.address_min_chars",
 							"An address with fewer letters, digits and ideographs is flagged address_incomplete.",
 							NULL, &ot_address_min_chars, 8, 0, 1000,
-							PGC_USERSET, 0, NULL, NULL, NULL);
+							PGC_SUSET, 0, NULL, NULL, NULL);
 }
 
 /* Frees the automata of a copy of the settings, with its memory context. */

@@ -43,6 +43,7 @@
 PG_FUNCTION_INFO_V1(order_stage_guard);
 PG_FUNCTION_INFO_V1(advance);
 PG_FUNCTION_INFO_V1(allowed_stages);
+PG_FUNCTION_INFO_V1(calling_role);
 
 typedef struct StageEdge
 {
@@ -250,13 +251,15 @@ Datum
 order_stage_guard(PG_FUNCTION_ARGS)
 {
 	static SPIPlanPtr plan = NULL;
-	static Oid	plan_types[8];
+	static Oid	plan_types[9];
+	static bool plan_role;		/* whether the plan writes stage_history.role */
+	bool		has_role;
 	TriggerData *td = (TriggerData *) fcinfo->context;
 	Relation	rel;
 	TupleDesc	desc;
-	Oid			types[8];
-	Datum		args[8];
-	char		nulls[8] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
+	Oid			types[9];
+	Datum		args[9];
+	char		nulls[9] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
 	AttrNumber	atts[5];
 	const char *actor;
 	const char *reason;
@@ -311,30 +314,37 @@ order_stage_guard(PG_FUNCTION_ARGS)
 	types[4] = types[5] = TEXTOID;
 	types[6] = TupleDescAttr(desc, atts[3] - 1)->atttypid;
 	types[7] = JSONBOID;
+	/* the role that made the move, whatever actor it names */
+	args[8] = CStringGetTextDatum(GetUserNameFromId(GetOuterUserId(), false));
+	types[8] = TEXTOID;
 
 	/* as the tables' owner: whoever may change the stage gets the move recorded */
 	OtEnterOwner(rel->rd_rel->relowner, &scope);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	if (plan != NULL && memcmp(plan_types, types, sizeof(types)) != 0)
+	/* before 0.9 (a database not yet updated) the history has no role */
+	has_role = get_attnum(OtRelid("stage_history"), "role") != InvalidAttrNumber;
+	if (plan != NULL && (memcmp(plan_types, types, sizeof(types)) != 0 || plan_role != has_role))
 	{
-		SPI_freeplan(plan);		/* the extension was created anew: other types */
+		SPI_freeplan(plan);		/* the extension was created anew or updated */
 		plan = NULL;
 	}
 	if (plan == NULL)
 	{
-		plan = SPI_prepare("WITH h AS ("
-						   " INSERT INTO ordertrack.stage_history (shop, order_id, from_stage, to_stage, actor, reason)"
-						   " VALUES ($1, $2, $3, $4, $5, $6) RETURNING change_id, changed_at),"
+		plan = SPI_prepare(psprintf("WITH h AS ("
+						   " INSERT INTO ordertrack.stage_history (shop, order_id, from_stage, to_stage, actor, reason%s)"
+						   " VALUES ($1, $2, $3, $4, $5, $6%s) RETURNING change_id, changed_at),"
 						   " o AS (UPDATE ordertrack.orders SET stage_entered_at = $8 WHERE shop = $1 AND order_id = $2)"
 						   " INSERT INTO ordertrack.events (shop, topic, kind, order_id, payload)"
 						   " SELECT $1, 'tracking', 'stage_changed', $2, pg_catalog.jsonb_build_object("
 						   " 'order_id', $2, 'from', $3, 'to', $4, 'actor', $5, 'reason', $6,"
 						   " 'tracking_no', $7, 'change_id', h.change_id, 'changed_at', h.changed_at) FROM h",
-						   8, types);
+									has_role ? ", role" : "", has_role ? ", $9" : ""),
+						   9, types);
 		if (plan == NULL || SPI_keepplan(plan) != 0)
 			elog(ERROR, "could not prepare the stage history insert");
 		memcpy(plan_types, types, sizeof(types));
+		plan_role = has_role;
 	}
 	if (SPI_execute_plan(plan, args, nulls, false, 0) != SPI_OK_INSERT)
 		elog(ERROR, "could not record the stage change");
@@ -459,4 +469,15 @@ allowed_stages(PG_FUNCTION_ARGS)
 			elems[n++] = ObjectIdGetDatum(g->edges[i].to);
 	get_typlenbyvalalign(type, &typlen, &typbyval, &typalign);
 	PG_RETURN_ARRAYTYPE_P(construct_array(elems, n, type, typlen, typbyval, typalign));
+}
+
+/*
+ * The role the session acts as (as SET ROLE left it), also inside a
+ * SECURITY DEFINER function, where current_user is the function's owner:
+ * the role that history records and that owns consumers.
+ */
+Datum
+calling_role(PG_FUNCTION_ARGS pg_attribute_unused())
+{
+	PG_RETURN_TEXT_P(cstring_to_text(GetUserNameFromId(GetOuterUserId(), false)));
 }

@@ -14,6 +14,7 @@ CREATE FUNCTION ordertrack.next_event_id() RETURNS bigint
 	AS 'MODULE_PATHNAME', 'next_event_id' LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION ordertrack.next_event_id() IS
 	'Default of events.event_id: ordertrack.node_id * 2^48 + nextval of ordertrack.events_event_id_seq';
+REVOKE ALL ON FUNCTION ordertrack.next_event_id() FROM PUBLIC;
 
 -- Keyed by id first: poll reads a batch in id order, and ack finds an event
 -- by its id alone.  (Ids rise, so new keys go to the index's right end.)
@@ -93,7 +94,8 @@ CREATE TABLE ordertrack.consumers (
 	acked_id bigint NOT NULL DEFAULT 0,
 	given_id bigint NOT NULL DEFAULT 0,
 	polled_at timestamptz,
-	acked_at timestamptz
+	acked_at timestamptz,
+	owner text
 );
 COMMENT ON TABLE ordertrack.consumers IS
 	'Each consumer of the outbox: its topics and how far it has acknowledged';
@@ -109,6 +111,8 @@ COMMENT ON COLUMN ordertrack.consumers.acked_id IS 'Within the batch, the last e
 COMMENT ON COLUMN ordertrack.consumers.given_id IS 'Within the batch, the last event handed out by poll (0: none)';
 COMMENT ON COLUMN ordertrack.consumers.polled_at IS 'Last poll';
 COMMENT ON COLUMN ordertrack.consumers.acked_at IS 'Last ack that moved the position';
+COMMENT ON COLUMN ordertrack.consumers.owner IS
+	'The role that created it: only that role and its members poll, acknowledge and subscribe it; NULL (consumers from before 0.9): any role that may call poll';
 SELECT pg_catalog.pg_extension_config_dump('ordertrack.consumers', '');
 
 -- Transaction ids belong to one cluster.  Restored into another cluster,
@@ -171,6 +175,28 @@ COMMENT ON FUNCTION ordertrack.outbox_rebase() IS
 	'Used by poll, ack and prune_events: after a restore into another cluster, gives the events this cluster''s transaction id and starts every consumer again from the oldest retained event';
 REVOKE ALL ON FUNCTION ordertrack.outbox_rebase() FROM PUBLIC;
 
+-- A consumer is its owner's: another role may not read its events, move
+-- its position or change its topics.
+CREATE FUNCTION ordertrack.consumer_access(consumer text) RETURNS void
+	LANGUAGE plpgsql
+	SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	o text;
+BEGIN
+	SELECT k.owner INTO o FROM ordertrack.consumers k WHERE k.consumer = consumer_access.consumer;
+	IF o IS NOT NULL AND NOT pg_has_role(ordertrack.calling_role(), o, 'MEMBER') THEN
+		RAISE EXCEPTION 'consumer "%" belongs to role %', consumer, o
+			USING ERRCODE = '42501',
+				  HINT = 'A consumer is polled, acknowledged and subscribed by the role that created it, or a member of that role.';
+	END IF;
+END
+$$;
+COMMENT ON FUNCTION ordertrack.consumer_access(text) IS
+	'Used by subscribe, poll and ack: refuses (42501) a consumer that another role owns';
+REVOKE ALL ON FUNCTION ordertrack.consumer_access(text) FROM PUBLIC;
+
 CREATE FUNCTION ordertrack.subscribe(consumer text, topics text[]) RETURNS void
 	LANGUAGE plpgsql
 	SECURITY DEFINER
@@ -187,8 +213,11 @@ BEGIN
 				  HINT = 'Topics are intake, alerts, warehouse, production, logistics, customer and tracking.';
 	END IF;
 	-- a new consumer starts at the oldest retained event; an existing one keeps its position
-	INSERT INTO ordertrack.consumers AS c (consumer, topics) VALUES (subscribe.consumer, subscribe.topics)
+	INSERT INTO ordertrack.consumers AS c (consumer, topics, owner)
+	VALUES (subscribe.consumer, subscribe.topics, ordertrack.calling_role())
 	ON CONFLICT ON CONSTRAINT consumers_pkey DO UPDATE SET topics = EXCLUDED.topics;
+	-- another role's consumer: the change is undone with the error
+	PERFORM ordertrack.consumer_access(consumer);
 END
 $$;
 COMMENT ON FUNCTION ordertrack.subscribe(text, text[]) IS
@@ -229,8 +258,10 @@ BEGIN
 	END IF;
 	PERFORM ordertrack.outbox_rebase();
 	-- a consumer that never subscribed gets every topic, from the oldest retained event
-	INSERT INTO ordertrack.consumers (consumer) VALUES (poll.consumer) ON CONFLICT DO NOTHING;
+	INSERT INTO ordertrack.consumers (consumer, owner) VALUES (poll.consumer, ordertrack.calling_role())
+	ON CONFLICT DO NOTHING;
 	SELECT * INTO c FROM ordertrack.consumers k WHERE k.consumer = poll.consumer FOR UPDATE;
+	PERFORM ordertrack.consumer_access(consumer);
 	after := c.acked_id;
 	LOOP
 		IF c.batch IS NULL THEN
@@ -292,6 +323,7 @@ BEGIN
 		RAISE EXCEPTION 'consumer "%" does not exist', coalesce(consumer, 'NULL')
 			USING ERRCODE = '42704', HINT = 'A consumer comes into being with its first poll or subscribe.';
 	END IF;
+	PERFORM ordertrack.consumer_access(consumer);
 	SELECT e.xact_id, e.topic INTO x, t FROM ordertrack.events e WHERE e.event_id = ack.event_id;
 	IF NOT FOUND THEN
 		RAISE EXCEPTION 'event % does not exist', coalesce(event_id::text, 'NULL') USING ERRCODE = '42704';

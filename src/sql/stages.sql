@@ -73,6 +73,7 @@ CREATE TABLE ordertrack.stage_history (
 	changed_at timestamptz NOT NULL DEFAULT now(),
 	actor text NOT NULL,
 	reason text,
+	role text,
 	PRIMARY KEY (shop, order_id, change_id)
 );
 COMMENT ON TABLE ordertrack.stage_history IS
@@ -87,6 +88,8 @@ COMMENT ON COLUMN ordertrack.stage_history.actor IS
 	'Who made the move: the actor passed to advance(), else the setting ordertrack.actor, else current_user';
 COMMENT ON COLUMN ordertrack.stage_history.reason IS
 	'Why: the reason passed to advance(), else the setting ordertrack.reason; intake and resolve_flag give theirs';
+COMMENT ON COLUMN ordertrack.stage_history.role IS
+	'The role that made the move, whatever actor the caller names: the session''s role (as SET ROLE left it), not the owner of a SECURITY DEFINER function that ran it; NULL for moves recorded before 0.9';
 SELECT pg_catalog.pg_extension_config_dump('ordertrack.stage_history', '');
 SELECT pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('ordertrack.stage_history', 'change_id')::regclass, '');
 COMMENT ON SEQUENCE ordertrack.stage_history_change_id_seq IS 'Numbers the stage changes';
@@ -122,3 +125,8 @@ CREATE FUNCTION ordertrack.allowed_stages(from_stage ordertrack.stage) RETURNS o
 	AS 'MODULE_PATHNAME', 'allowed_stages' LANGUAGE C STABLE STRICT;
 COMMENT ON FUNCTION ordertrack.allowed_stages(ordertrack.stage) IS
 	'The stages an order may move to from the given one, as this session''s stage graph has them';
+
+CREATE FUNCTION ordertrack.calling_role() RETURNS text
+	AS 'MODULE_PATHNAME', 'calling_role' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ordertrack.calling_role() IS
+	'The role the session acts as (as SET ROLE left it), also inside a SECURITY DEFINER function, where current_user is the function''s owner';

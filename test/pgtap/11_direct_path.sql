@@ -60,6 +60,7 @@ CREATE ROLE ot_dp_owner NOLOGIN;
 GRANT USAGE ON SCHEMA ordertrack TO ot_dp_owner;
 GRANT ALL ON ALL TABLES IN SCHEMA ordertrack TO ot_dp_owner;
 GRANT ALL ON ALL SEQUENCES IN SCHEMA ordertrack TO ot_dp_owner;
+GRANT EXECUTE ON FUNCTION next_event_id() TO ot_dp_owner;
 ALTER TABLE orders OWNER TO ot_dp_owner;
 ALTER TABLE events OWNER TO ot_dp_owner;
 ALTER TABLE events ENABLE ROW LEVEL SECURITY;

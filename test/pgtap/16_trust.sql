@@ -1,0 +1,94 @@
+-- pgTAP: what a role may not do to others or to the checks.  A consumer is
+-- its owner's (another role can neither read its events, nor acknowledge
+-- them away, nor change its topics); history records the real role
+-- whatever actor a caller names; the settings that guard intake's checks
+-- are not a submitter's to switch off; next_event_id is not PUBLIC's.
+BEGIN;
+SET search_path = ordertrack, public;
+SELECT plan(21);
+\ir lib/error_of.sql
+
+CREATE ROLE ot_svc_a;
+CREATE ROLE ot_svc_b;
+CREATE ROLE ot_svc_a_member IN ROLE ot_svc_a;
+GRANT USAGE ON SCHEMA ordertrack TO ot_svc_a, ot_svc_b;
+GRANT EXECUTE ON FUNCTION poll(text, integer), ack(text, bigint), subscribe(text, text[]) TO ot_svc_a, ot_svc_b;
+
+-- An event for the consumers to receive, committed as far as poll can tell.
+INSERT INTO events (shop, topic, kind, order_id, payload)
+VALUES ('s1', 'warehouse', 'pick_requested', 1, '{"recipient": "张三", "phone": "13812345678"}');
+
+-- Consumers belong to the role that created them.
+SET LOCAL ROLE ot_svc_a;
+SELECT lives_ok($$SELECT ordertrack.subscribe('svc-a', '{warehouse}')$$, 'a role creates its consumer');
+RESET ROLE;
+SELECT is((SELECT owner FROM consumers WHERE consumer = 'svc-a'), 'ot_svc_a', 'and owns it');
+
+SET LOCAL ROLE ot_svc_b;
+SELECT is((pg_temp.error_of($$SELECT * FROM ordertrack.poll('svc-a')$$))[1:2],
+	ARRAY['42501', 'consumer "svc-a" belongs to role ot_svc_a'], 'another role cannot poll it (42501)');
+SELECT is((pg_temp.error_of($$SELECT ordertrack.subscribe('svc-a', '{warehouse,customer,alerts}')$$))[1], '42501',
+	'nor change its topics');
+RESET ROLE;
+SELECT is((SELECT topics FROM consumers WHERE consumer = 'svc-a'), '{warehouse}'::text[], 'whose topics stay as they were');
+
+SET LOCAL ROLE ot_svc_a;
+SELECT is((SELECT count(*)::int FROM ordertrack.poll('svc-a')), 0, 'its owner polls it (nothing committed yet in this transaction)');
+RESET ROLE;
+-- (the owner check comes before any check of the event)
+SELECT max(event_id) AS ev FROM events \gset
+SET LOCAL ROLE ot_svc_b;
+SELECT is((pg_temp.error_of(format('SELECT ordertrack.ack(%L, %s)', 'svc-a', :ev)))[1], '42501',
+	'another role cannot acknowledge its events away');
+RESET ROLE;
+SELECT is((SELECT acked_id FROM consumers WHERE consumer = 'svc-a'), 0::bigint, 'whose position stays where it was');
+
+SET LOCAL ROLE ot_svc_a_member;
+SELECT lives_ok($$SELECT * FROM ordertrack.poll('svc-a')$$, 'a member of the owning role may use it');
+RESET ROLE;
+SET LOCAL ROLE ot_svc_b;
+SELECT lives_ok($$SELECT * FROM ordertrack.poll('svc-b')$$, 'each role has its own consumers');
+RESET ROLE;
+SELECT is((SELECT owner FROM consumers WHERE consumer = 'svc-b'), 'ot_svc_b', 'created by its first poll');
+INSERT INTO consumers (consumer) VALUES ('legacy');
+SET LOCAL ROLE ot_svc_b;
+SELECT lives_ok($$SELECT * FROM ordertrack.poll('legacy')$$, 'a consumer with no owner (from before 0.9) is open to any role that may poll');
+RESET ROLE;
+
+-- History records the role, whatever actor the caller names.
+CREATE ROLE ot_clerk;
+GRANT EXECUTE ON FUNCTION advance(bigint, stage, text, text) TO ot_clerk;
+INSERT INTO orders (shop, external_ref, account, recipient, phone, address, stage, intake_checked_at)
+VALUES ('s1', 'forged', 'acc-f', '张三', '13812345678', '北京市朝阳区建国路88号3号楼2单元501室', 'received', now())
+RETURNING order_id AS forged \gset
+SET LOCAL ROLE ot_clerk;
+SELECT is(advance(:forged, 'confirmed', 'paid', 'cfo@shop'), 'confirmed', 'a clerk moves an order, naming another actor');
+RESET ROLE;
+SELECT is((SELECT actor || ' / ' || role FROM stage_history WHERE order_id = :forged), 'cfo@shop / ot_clerk',
+	'the history keeps the actor named and the role that made the move');
+SET LOCAL ordertrack.actor = 'someone-else';
+UPDATE orders SET stage = 'picking' WHERE order_id = :forged;
+SELECT is((SELECT actor || ' / ' || role FROM stage_history WHERE order_id = :forged AND to_stage = 'picking'),
+	'someone-else / ' || session_user, 'also through ordertrack.actor and a direct UPDATE');
+RESET ordertrack.actor;
+SELECT is(calling_role(), current_user::text, 'calling_role() is the session''s role');
+
+-- The settings that guard intake's checks are not a submitter's.
+LOAD 'ordertrack';
+SET LOCAL ROLE ot_clerk;
+SELECT is((pg_temp.error_of($$SET ordertrack.duplicate_window = 0$$))[1], '42501',
+	'a submitter cannot switch the duplicate check off');
+SELECT is((pg_temp.error_of($$SET ordertrack.bulk_quantity = 1000000$$))[1], '42501', 'nor the bulk check');
+SELECT is((pg_temp.error_of($$SET ordertrack.address_min_chars = 0$$))[1], '42501', 'nor the address length check');
+RESET ROLE;
+GRANT SET ON PARAMETER ordertrack.duplicate_window TO ot_clerk;
+SET LOCAL ROLE ot_clerk;
+SELECT lives_ok($$SET LOCAL ordertrack.duplicate_window = '1h'$$, 'a role granted SET on the parameter may change it');
+RESET ROLE;
+
+-- next_event_id is the outbox's, not PUBLIC's.
+SELECT ok(NOT has_function_privilege('ot_svc_b', 'ordertrack.next_event_id()', 'EXECUTE'),
+	'a role without grants cannot run next_event_id()');
+
+SELECT * FROM finish();
+ROLLBACK;
