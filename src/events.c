@@ -335,9 +335,11 @@ append_text(StringInfo s, const char *key, const char *value, int len, int max)
 /*
  * In doorbell mode, notes the event in slot (a row of events) for the
  * count at commit.  In commit mode, announces it on its topic's channel
- * unless this transaction did already:
- * {"event_id", "topic", "kind", "order_id", "tracking_no"}, well under
- * NOTIFY's 8000 bytes (kind is clipped to 200 bytes).
+ * unless this transaction did already: {"event_id", "topic", "kind",
+ * "order_id"}, well under NOTIFY's 8000 bytes (kind is clipped to 200
+ * bytes).  Any role that may connect can LISTEN on any channel, and
+ * PostgreSQL cannot restrict it: the payload carries ids and kinds only,
+ * never what the event says (a tracking number, a phone, an address).
  */
 void
 EventAnnounce(TupleTableSlot *slot)
@@ -349,8 +351,6 @@ EventAnnounce(TupleTableSlot *slot)
 	int			t;
 	StringInfoData payload;
 	char		channel[NAMEDATALEN];
-	char	   *tracking_no = NULL;
-	int			tracking_len = 0;
 
 	if (ot_notify == OT_NOTIFY_OFF || (ot_notify == OT_NOTIFY_DOORBELL && doorbell == NULL))
 		return;
@@ -398,24 +398,6 @@ EventAnnounce(TupleTableSlot *slot)
 		appendStringInfoString(&payload, ", \"order_id\": null");
 	else
 		appendStringInfo(&payload, ", \"order_id\": " INT64_FORMAT, DatumGetInt64(d));
-	d = slot_getattr(slot, OtAttnum(desc, "payload"), &isnull);
-	if (!isnull)
-	{
-		Jsonb	   *jb = DatumGetJsonbP(d);
-		JsonbValue	key;
-		JsonbValue *v;
-
-		key.type = jbvString;
-		key.val.string.val = "tracking_no";
-		key.val.string.len = strlen("tracking_no");
-		v = JB_ROOT_IS_OBJECT(jb) ? findJsonbValueFromContainer(&jb->root, JB_FOBJECT, &key) : NULL;
-		if (v != NULL && v->type == jbvString)
-		{
-			tracking_no = v->val.string.val;
-			tracking_len = v->val.string.len;
-		}
-	}
-	append_text(&payload, "tracking_no", tracking_no, tracking_len, 32);
 	appendStringInfoChar(&payload, '}');
 
 	snprintf(channel, sizeof(channel), "ordertrack_%s", topics[t]);

@@ -18,7 +18,7 @@ SELECT is(current_setting('ordertrack.notify'),
 SET LOCAL ordertrack.notify = 'commit';
 SELECT lives_ok($$INSERT INTO ordertrack.events (shop, topic, kind, payload)
 	VALUES ('s1', 'alerts', repeat('长', 5000), jsonb_build_object('tracking_no', repeat('9', 9000)))$$,
-	'an event with a 15,000-byte kind and a 9,000-byte tracking number is written and announced');
+	'an event with a 15,000-byte kind and a 9,000-byte payload is written and announced');
 SELECT lives_ok($$INSERT INTO ordertrack.events (shop, topic, kind) SELECT 's1', 'intake', 'bulk ' || g FROM generate_series(1, 1000) g$$,
 	'a thousand events in one statement are announced once');
 SELECT cmp_ok(pg_notification_queue_usage(), '>=', 0::float8, 'the notification queue is readable');
