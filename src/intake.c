@@ -109,6 +109,7 @@ IntakeFold(text *t, size_t *len)
 int			ot_duplicate_window = 7200;
 int			ot_bulk_quantity = 50;
 int			ot_address_min_chars = 8;
+int			ot_clock_skew = 300;
 
 /* Registers the settings cache and the GUCs. */
 void
@@ -123,6 +124,11 @@ IntakeInit(void)
 							"A line with a larger quantity is flagged quantity_unusual.",
 							NULL, &ot_bulk_quantity, 50, 1, 1000000,
 							PGC_SUSET, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("ordertrack.clock_skew",
+							"How far ahead of the server's time a new order's created_at may be.",
+							"A later created_at is refused: it would escape the duplicate window.",
+							&ot_clock_skew, 300, 0, 86400,
+							PGC_SUSET, GUC_UNIT_S, NULL, NULL, NULL);
 	DefineCustomIntVariable("ordertrack.address_min_chars",
 							"An address with fewer letters, digits and ideographs is flagged address_incomplete.",
 							NULL, &ot_address_min_chars, 8, 0, 1000,

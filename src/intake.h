@@ -21,6 +21,7 @@ typedef struct IntakeRegion
 extern int	ot_duplicate_window;
 extern int	ot_bulk_quantity;
 extern int	ot_address_min_chars;
+extern int	ot_clock_skew;
 
 /* Registers the settings cache's invalidation callback and the GUCs. */
 extern void IntakeInit(void);

@@ -79,6 +79,47 @@ require_trigger(FunctionCallInfo fcinfo, const char *name, bool before)
 	return td;
 }
 
+/* The earliest created_at a new order may have: 2000-01-01 00:00 UTC. */
+#define OT_EARLIEST_ORDER ((TimestampTz) 0)
+
+/*
+ * Refuses times on a new order that intake cannot judge: a created_at that
+ * is infinite, before 2000, or more than ordertrack.clock_skew ahead of the
+ * server (it would escape the duplicate window), and an infinite paid_at
+ * ('-infinity' would count as paid).
+ */
+static void
+check_times(HeapTuple tup, TupleDesc desc)
+{
+	bool		isnull;
+	Datum		d = heap_getattr(tup, OtAttnum(desc, "created_at"), desc, &isnull);
+
+	if (!isnull)
+	{
+		TimestampTz t = DatumGetTimestampTz(d);
+		TimestampTz latest = GetCurrentTransactionStartTimestamp() +
+			(TimestampTz) ot_clock_skew * USECS_PER_SEC;
+
+		if (TIMESTAMP_NOT_FINITE(t) || t < OT_EARLIEST_ORDER || t > latest)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+					 errmsg("created_at of a new order must be a time between 2000 and now, not %s",
+							DatumGetCString(DirectFunctionCall1(timestamptz_out, d))),
+					 errdetail("The server's time is %s; ordertrack.clock_skew allows %d s ahead of it.",
+							   DatumGetCString(DirectFunctionCall1(timestamptz_out,
+																   TimestampTzGetDatum(GetCurrentTransactionStartTimestamp()))),
+							   ot_clock_skew),
+					 errhint("created_at is when the shopper ordered; leave it out to take the time of the insert.")));
+	}
+	d = heap_getattr(tup, OtAttnum(desc, "paid_at"), desc, &isnull);
+	if (!isnull && TIMESTAMP_NOT_FINITE(DatumGetTimestampTz(d)))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("paid_at of a new order must be a finite time, not %s",
+						DatumGetCString(DirectFunctionCall1(timestamptz_out, d))),
+				 errhint("Leave paid_at out until the order is paid (mark_paid).")));
+}
+
 /*
  * The accounts whose new orders this transaction's intake will check,
  * noted BEFORE INSERT (in TopTransactionContext, forgotten when the
@@ -311,6 +352,7 @@ order_intake_prepare(PG_FUNCTION_ARGS)
 			note_account(shop, account);
 	}
 
+	check_times(tup, desc);
 	d = heap_getattr(tup, OtAttnum(desc, "stage"), desc, &isnull);
 	if (!isnull)
 	{

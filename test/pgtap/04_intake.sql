@@ -3,7 +3,7 @@
 -- provoke, restored rows, settings (GUCs), resolve_flag, and hostile input.
 BEGIN;
 SET search_path = ordertrack, public;
-SELECT plan(93);
+SELECT plan(95);
 
 INSERT INTO products (sku, title, spec, colour, active, fragile, cold_chain, customizable) VALUES
 	('HD-1', 'hoodie', 'L', 'grey', true, false, false, false),
@@ -19,6 +19,7 @@ CREATE FUNCTION pg_temp.o(ref text, changes jsonb DEFAULT '{}') RETURNS jsonb LA
 		'lines', jsonb_build_array(jsonb_build_object('sku', 'HD-1', 'title', 'hoodie', 'spec', 'L', 'colour', 'grey', 'quantity', 1)))
 		|| changes
 $$;
+\ir lib/error_of.sql
 CREATE FUNCTION pg_temp.intake(o jsonb) RETURNS bigint LANGUAGE sql AS $$
 	SELECT ordertrack.submit_order(o);
 	SET CONSTRAINTS ALL IMMEDIATE;
@@ -261,9 +262,19 @@ SELECT lives_ok($$SELECT pg_temp.intake(jsonb_build_object('shop', 's1', 'extern
 	'lines', jsonb_build_array(jsonb_build_object('sku', 'HD-1', 'quantity', 1))))$$, 'NULL in every nullable column is taken');
 SELECT is(pg_temp.codes('nulls'), '{address_incomplete,name_missing,phone_invalid,region_unknown}'::text[],
 	'and flagged for a person');
-SELECT lives_ok($$SELECT pg_temp.intake(pg_temp.o('forever', '{"account": "repeat", "created_at": "infinity"}'))$$,
-	'an order dated infinity is taken');
-SELECT is(pg_temp.codes('forever'), '{}'::text[], 'and has no duplicate window');
+-- Times intake cannot judge are refused: they would escape the duplicate
+-- window, or count as paid.
+SELECT is((pg_temp.error_of($$SELECT pg_temp.intake(pg_temp.o('forever', '{"account": "repeat", "created_at": "infinity"}'))$$))[1:2],
+	ARRAY['22008', 'created_at of a new order must be a time between 2000 and now, not infinity'],
+	'an order dated infinity is refused (22008)');
+SELECT is((pg_temp.error_of(format('SELECT pg_temp.intake(pg_temp.o(%L, %L))', 'ahead',
+	jsonb_build_object('account', 'repeat', 'created_at', now() + interval '3 hours'))))[1], '22008',
+	'so is one dated three hours ahead of the server');
+SELECT lives_ok(format('SELECT pg_temp.intake(pg_temp.o(%L, %L))', 'skew',
+	jsonb_build_object('created_at', now() + interval '1 minute')), 'one a minute ahead (a client''s clock) is taken');
+SELECT is((pg_temp.error_of($$SELECT pg_temp.intake(pg_temp.o('paid-forever', '{"paid_at": "-infinity"}'))$$))[1:2],
+	ARRAY['22008', 'paid_at of a new order must be a finite time, not -infinity'],
+	'an order paid at -infinity is refused');
 
 -- Flag codes are added and retuned, never removed or renamed (flags keep them).
 SELECT throws_ok($$DELETE FROM ordertrack.flag_codes WHERE code = 'name_missing'$$, '55006',
