@@ -79,6 +79,24 @@ require_trigger(FunctionCallInfo fcinfo, const char *name, bool before)
 	return td;
 }
 
+bool		ot_restoring = false;
+
+/*
+ * Refuses a new order that comes with a column only ordertrack sets: a
+ * writer could otherwise skip intake (intake_checked_at), or take another
+ * order's tracking number.
+ */
+static void
+refuse_preset(const char *column)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("%s of a new order is set by ordertrack, not by the writer", column),
+			 errdetail("intake_checked_at, tracking_no and carrier come from intake and confirm()."),
+			 errhint("Leave %s out.  A restore of checked orders sets ordertrack.restoring = on (superuser), "
+					 "or runs with session_replication_role = replica.", column)));
+}
+
 /* The earliest created_at a new order may have: 2000-01-01 00:00 UTC. */
 #define OT_EARLIEST_ORDER ((TimestampTz) 0)
 
@@ -340,7 +358,20 @@ order_intake_prepare(PG_FUNCTION_ARGS)
 	Datum		d;
 
 	if (already_checked(tup, desc))
+	{
+		/* a restore's row, taken as it is; no writer may skip intake */
+		if (!ot_restoring)
+			refuse_preset("intake_checked_at");
 		return PointerGetDatum(tup);
+	}
+	for (int i = 0; i < 2; i++)
+	{
+		const char *column = i == 0 ? "tracking_no" : "carrier";
+		AttrNumber	att = OtAttnumIfAny(desc, column);
+
+		if (att != InvalidAttrNumber && !heap_attisnull(tup, att, desc))
+			refuse_preset(column);
+	}
 
 	{
 		bool		shop_null;
@@ -549,4 +580,9 @@ IntakeTriggerInit(void)
 							 "Intake always uses SQL statements on a table that is not ordertrack.orders itself "
 							 "(a shard of a distributed table). This is slower; it is for diagnosis.",
 							 &ot_intake_sql, false, PGC_SUSET, 0, NULL, NULL, NULL);
+	DefineCustomBoolVariable("ordertrack.restoring",
+							 "Takes orders that arrive already checked by intake as they are, for a restore.",
+							 "Off, a new order with intake_checked_at, tracking_no or carrier set is refused: "
+							 "only intake and confirm() set them.",
+							 &ot_restoring, false, PGC_SUSET, 0, NULL, NULL, NULL);
 }

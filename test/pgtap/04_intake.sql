@@ -3,7 +3,7 @@
 -- provoke, restored rows, settings (GUCs), resolve_flag, and hostile input.
 BEGIN;
 SET search_path = ordertrack, public;
-SELECT plan(95);
+SELECT plan(96);
 
 INSERT INTO products (sku, title, spec, colour, active, fragile, cold_chain, customizable) VALUES
 	('HD-1', 'hoodie', 'L', 'grey', true, false, false, false),
@@ -133,7 +133,9 @@ SELECT is(pg_temp.codes('dup5'), '{}'::text[], 'ordertrack.duplicate_window is a
 RESET ordertrack.duplicate_window;
 SELECT is((SELECT skus FROM orders WHERE external_ref = 'dup1'), '{HD-1}'::text[], 'intake keeps the order''s SKUs on it');
 -- an earlier order that arrived checked, without skus (a copy): its lines are read
+SET ordertrack.restoring = on;
 INSERT INTO orders (shop, external_ref, account, intake_checked_at) VALUES ('s1', 'copied', 'copier', now());
+RESET ordertrack.restoring;
 INSERT INTO order_lines (shop, order_id, sku, quantity)
 	SELECT shop, order_id, 'HD-1', 1 FROM orders WHERE external_ref = 'copied';
 SELECT pg_temp.intake(pg_temp.o('after-copy', '{"account": "copier"}'));
@@ -242,9 +244,15 @@ SELECT throws_ok($$SELECT pg_temp.intake(pg_temp.o('notarray', '{"lines": {"sku"
 SELECT is((SELECT count(*)::int FROM orders WHERE external_ref IN ('nolines', 'zero', 'huge', 'noacct', 'st', 'notarray')), 0,
 	'refused orders leave nothing behind');
 
--- A row that arrives already checked (a restore) is left exactly as it is.
+-- A row that arrives already checked (a restore: ordertrack.restoring) is
+-- left exactly as it is; without the setting it is refused.
+SELECT is((pg_temp.error_of($$INSERT INTO ordertrack.orders (shop, external_ref, account, intake_checked_at)
+	VALUES ('s1', 'skip', 'r', now())$$))[1:2], ARRAY['42501', 'intake_checked_at of a new order is set by ordertrack, not by the writer'],
+	'a writer cannot skip intake by saying the order was checked');
+SET ordertrack.restoring = on;
 INSERT INTO orders (shop, order_id, external_ref, account, recipient, stage, service_requirements, intake_checked_at, province) OVERRIDING SYSTEM VALUE
 	VALUES ('s1', 900000, 'restored', 'r', NULL, 'shipped', '{fragile}', '2026-01-01', '手写省');
+RESET ordertrack.restoring;
 SET CONSTRAINTS ALL IMMEDIATE;
 SET CONSTRAINTS ALL DEFERRED;
 SELECT is((SELECT stage || ' ' || service_requirements::text || ' ' || province || ' ' || (phone_normalized IS NULL)

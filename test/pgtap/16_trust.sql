@@ -5,7 +5,7 @@
 -- are not a submitter's to switch off; next_event_id is not PUBLIC's.
 BEGIN;
 SET search_path = ordertrack, public;
-SELECT plan(21);
+SELECT plan(25);
 \ir lib/error_of.sql
 
 CREATE ROLE ot_svc_a;
@@ -58,9 +58,11 @@ RESET ROLE;
 -- History records the role, whatever actor the caller names.
 CREATE ROLE ot_clerk;
 GRANT EXECUTE ON FUNCTION advance(bigint, stage, text, text) TO ot_clerk;
+SET ordertrack.restoring = on;
 INSERT INTO orders (shop, external_ref, account, recipient, phone, address, stage, intake_checked_at)
 VALUES ('s1', 'forged', 'acc-f', '张三', '13812345678', '北京市朝阳区建国路88号3号楼2单元501室', 'received', now())
 RETURNING order_id AS forged \gset
+RESET ordertrack.restoring;
 SET LOCAL ROLE ot_clerk;
 SELECT is(advance(:forged, 'confirmed', 'paid', 'cfo@shop'), 'confirmed', 'a clerk moves an order, naming another actor');
 RESET ROLE;
@@ -84,6 +86,22 @@ RESET ROLE;
 GRANT SET ON PARAMETER ordertrack.duplicate_window TO ot_clerk;
 SET LOCAL ROLE ot_clerk;
 SELECT lives_ok($$SET LOCAL ordertrack.duplicate_window = '1h'$$, 'a role granted SET on the parameter may change it');
+RESET ROLE;
+
+-- No writer skips intake: what only ordertrack sets is refused on a new order.
+CREATE ROLE ot_writer;
+GRANT USAGE ON SCHEMA ordertrack TO ot_writer;
+GRANT INSERT ON orders, order_lines TO ot_writer;
+SELECT issue_tracking_no() AS tn \gset
+SET LOCAL ROLE ot_writer;
+SELECT is((pg_temp.error_of($$INSERT INTO ordertrack.orders (shop, external_ref, account, intake_checked_at, stage)
+	VALUES ('s1', 'skip', 'w', now(), 'delivered')$$))[1], '42501', 'a writer cannot insert an order as already checked');
+SELECT is((pg_temp.error_of(format('INSERT INTO ordertrack.orders (shop, external_ref, account, tracking_no) VALUES (%L, %L, %L, %L)',
+	's1', 'steal', 'w', :'tn')))[1:2],
+	ARRAY['42501', 'tracking_no of a new order is set by ordertrack, not by the writer'], 'nor with a tracking number');
+SELECT is((pg_temp.error_of($$INSERT INTO ordertrack.orders (shop, external_ref, account, carrier) VALUES ('s1', 'carry', 'w', 'SF')$$))[1],
+	'42501', 'nor with a carrier');
+SELECT is((pg_temp.error_of($$SET ordertrack.restoring = on$$))[1], '42501', 'nor switch restoring on');
 RESET ROLE;
 
 -- next_event_id is the outbox's, not PUBLIC's.

@@ -62,11 +62,11 @@ for format in custom plain; do
 	if [ $format = custom ]; then
 		"$PGBIN/pg_dump" -Fc -f "$dir/db.dump" $src
 		"$PGBIN/createdb" $dst
-		"$PGBIN/pg_restore" --exit-on-error -d $dst "$dir/db.dump" >"$dir/restore.log" 2>&1
+		PGOPTIONS="-c ordertrack.restoring=on" "$PGBIN/pg_restore" --exit-on-error -d $dst "$dir/db.dump" >"$dir/restore.log" 2>&1
 	else
 		"$PGBIN/pg_dump" -Fp -f "$dir/db.sql" $src
 		"$PGBIN/createdb" $dst
-		ot_psql -d $dst -f "$dir/db.sql" >"$dir/restore.log" 2>&1
+		PGOPTIONS="-c ordertrack.restoring=on" ot_psql -d $dst -f "$dir/db.sql" >"$dir/restore.log" 2>&1
 	fi
 	ot_is "$?" 0 "$format dump restores without error"
 	ot_is "$(ot_val $dst "SELECT md5(secret) FROM ordertrack.tracking_secret")" "$src_secret" \
@@ -106,7 +106,7 @@ for format in custom plain; do
 		"$format: no number issued both before and after"
 	# a dump of the restored database restores too (the chain goes on)
 	"$PGBIN/pg_dump" -Fc -f "$dir/again.dump" $dst && "$PGBIN/dropdb" --if-exists ${dst}_2 &&
-		"$PGBIN/createdb" ${dst}_2 && "$PGBIN/pg_restore" --exit-on-error -d ${dst}_2 "$dir/again.dump"
+		"$PGBIN/createdb" ${dst}_2 && PGOPTIONS="-c ordertrack.restoring=on" "$PGBIN/pg_restore" --exit-on-error -d ${dst}_2 "$dir/again.dump"
 	ot_is "$?" 0 "$format: the restored database dumps and restores again"
 	ot_is "$(ot_val ${dst}_2 "SELECT md5(secret) FROM ordertrack.tracking_secret")" "$src_secret" \
 		"$format: the secret survives a second round"
@@ -119,7 +119,7 @@ used=ot_dump_used
 ot_fresh_db $used
 ot_val $used "SELECT ordertrack.issue_tracking_no() IS NOT NULL" >/dev/null
 "$PGBIN/pg_dump" -Fc --data-only -t ordertrack.tracking_secret -f "$dir/secret.dump" $src
-"$PGBIN/pg_restore" -d $used "$dir/secret.dump" >"$dir/used.log" 2>&1
+PGOPTIONS="-c ordertrack.restoring=on" "$PGBIN/pg_restore" -d $used "$dir/secret.dump" >"$dir/used.log" 2>&1
 ot_is "$?" 1 "restoring a secret over one in use is refused"
 ot_is "$(grep -c 'secret is in use' "$dir/used.log")" 1 "with the message that says why"
 "$PGBIN/dropdb" $used; "$PGBIN/dropdb" $src

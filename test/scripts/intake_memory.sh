@@ -22,6 +22,7 @@ ot_fresh_db $db
 ot_psql -d $db -c "INSERT INTO ordertrack.products (sku, title, fragile) SELECT 'SKU-' || g, 'product ' || g, g % 7 = 0
 	FROM generate_series(1, 1000) g" \
 	-c "INSERT INTO ordertrack.customer_notes (shop, account, note) SELECT 's1', 'acc' || g, 'too thin' FROM generate_series(1, 100) g" \
+	-c "SET ordertrack.restoring = on" \
 	-c "INSERT INTO ordertrack.orders (shop, external_ref, account, created_at, intake_checked_at)
 		SELECT 's' || g % 2, 'h' || g, 'acc' || g % 100000, now() - g * interval '10 seconds', now() FROM generate_series(1, 50000) g" \
 	-c "INSERT INTO ordertrack.order_lines (shop, order_id, sku, quantity) SELECT shop, order_id, 'SKU-1', 1 FROM ordertrack.orders" \

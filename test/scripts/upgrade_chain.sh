@@ -146,7 +146,7 @@ ot_is "$(ot_val ot_data "SELECT ordertrack.resolve_flag(flag_id, 'ok') FROM orde
 # to 0.7 warns, and the functions that take an order_id alone refuse it.
 "$PGBIN/dropdb" --if-exists ot_dup
 "$PGBIN/createdb" ot_dup
-ot_psql -d ot_dup -c "CREATE EXTENSION ordertrack VERSION '0.6'" \
+ot_psql -d ot_dup -c "CREATE EXTENSION ordertrack VERSION '0.6'" -c "SET ordertrack.restoring = on" \
 	-c "INSERT INTO ordertrack.orders (shop, order_id, external_ref, account, intake_checked_at)
 		VALUES ('s1', 5, 'e1', 'a1', now()), ('s2', 5, 'e2', 'a2', now()), ('s2', 6, 'e3', 'a3', now())" >/dev/null
 warned=$(ot_psql -d ot_dup -c "ALTER EXTENSION ordertrack UPDATE" 2>&1)
