@@ -79,7 +79,7 @@ require_trigger(FunctionCallInfo fcinfo, const char *name, bool before)
 	return td;
 }
 
-bool		ot_restoring = false;
+static bool ot_restoring = false;
 
 /*
  * Refuses a new order that comes with a column only ordertrack sets: a
