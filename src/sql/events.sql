@@ -177,31 +177,30 @@ REVOKE ALL ON FUNCTION ordertrack.outbox_rebase() FROM PUBLIC;
 
 -- A consumer is its owner's: another role may not read its events, move
 -- its position or change its topics.
-CREATE FUNCTION ordertrack.consumer_access(consumer text) RETURNS void
+CREATE FUNCTION ordertrack.consumer_access(consumer text, owner text) RETURNS void
 	LANGUAGE plpgsql
 	SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp
 AS $$
-DECLARE
-	o text;
 BEGIN
-	SELECT k.owner INTO o FROM ordertrack.consumers k WHERE k.consumer = consumer_access.consumer;
-	IF o IS NOT NULL AND NOT pg_has_role(ordertrack.calling_role(), o, 'MEMBER') THEN
-		RAISE EXCEPTION 'consumer "%" belongs to role %', consumer, o
+	IF owner IS NOT NULL AND NOT pg_has_role(ordertrack.calling_role(), owner, 'MEMBER') THEN
+		RAISE EXCEPTION 'consumer "%" belongs to role %', consumer, owner
 			USING ERRCODE = '42501',
 				  HINT = 'A consumer is polled, acknowledged and subscribed by the role that created it, or a member of that role.';
 	END IF;
 END
 $$;
-COMMENT ON FUNCTION ordertrack.consumer_access(text) IS
-	'Used by subscribe, poll and ack: refuses (42501) a consumer that another role owns';
-REVOKE ALL ON FUNCTION ordertrack.consumer_access(text) FROM PUBLIC;
+COMMENT ON FUNCTION ordertrack.consumer_access(text, text) IS
+	'Used by subscribe, poll and ack with the consumer''s row in hand: refuses (42501) a consumer that another role owns';
+REVOKE ALL ON FUNCTION ordertrack.consumer_access(text, text) FROM PUBLIC;
 
 CREATE FUNCTION ordertrack.subscribe(consumer text, topics text[]) RETURNS void
 	LANGUAGE plpgsql
 	SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+	o text;
 BEGIN
 	IF consumer IS NULL OR consumer = '' THEN
 		RAISE EXCEPTION 'a consumer needs a name' USING ERRCODE = '22023';
@@ -215,9 +214,10 @@ BEGIN
 	-- a new consumer starts at the oldest retained event; an existing one keeps its position
 	INSERT INTO ordertrack.consumers AS c (consumer, topics, owner)
 	VALUES (subscribe.consumer, subscribe.topics, ordertrack.calling_role())
-	ON CONFLICT ON CONSTRAINT consumers_pkey DO UPDATE SET topics = EXCLUDED.topics;
+	ON CONFLICT ON CONSTRAINT consumers_pkey DO UPDATE SET topics = EXCLUDED.topics
+	RETURNING c.owner INTO o;
 	-- another role's consumer: the change is undone with the error
-	PERFORM ordertrack.consumer_access(consumer);
+	PERFORM ordertrack.consumer_access(consumer, o);
 END
 $$;
 COMMENT ON FUNCTION ordertrack.subscribe(text, text[]) IS
@@ -261,7 +261,7 @@ BEGIN
 	INSERT INTO ordertrack.consumers (consumer, owner) VALUES (poll.consumer, ordertrack.calling_role())
 	ON CONFLICT DO NOTHING;
 	SELECT * INTO c FROM ordertrack.consumers k WHERE k.consumer = poll.consumer FOR UPDATE;
-	PERFORM ordertrack.consumer_access(consumer);
+	PERFORM ordertrack.consumer_access(consumer, c.owner);
 	after := c.acked_id;
 	LOOP
 		IF c.batch IS NULL THEN
@@ -323,7 +323,7 @@ BEGIN
 		RAISE EXCEPTION 'consumer "%" does not exist', coalesce(consumer, 'NULL')
 			USING ERRCODE = '42704', HINT = 'A consumer comes into being with its first poll or subscribe.';
 	END IF;
-	PERFORM ordertrack.consumer_access(consumer);
+	PERFORM ordertrack.consumer_access(consumer, c.owner);
 	SELECT e.xact_id, e.topic INTO x, t FROM ordertrack.events e WHERE e.event_id = ack.event_id;
 	IF NOT FOUND THEN
 		RAISE EXCEPTION 'event % does not exist', coalesce(event_id::text, 'NULL') USING ERRCODE = '42704';
