@@ -1,6 +1,6 @@
 # ordertrack: PGXS build
 EXTENSION = ordertrack
-EXTVERSION = 0.9
+EXTVERSION = 0.10
 MODULE_big = ordertrack
 # The entry point, the helpers below every part, the parts, and the parts
 # with no PostgreSQL dependency (PURE_SRCS below).
@@ -15,10 +15,11 @@ OBJS = src/ordertrack.o src/common.o src/cache.o src/direct.o src/settings.o src
 # starts), are in updates/.
 SQL_SOURCES = src/sql/tracking_no.sql src/sql/settings.sql src/sql/orders.sql \
 	src/sql/flags.sql src/sql/intake.sql src/sql/stages.sql src/sql/fulfilment.sql \
-	src/sql/scans.sql src/sql/events.sql src/sql/deadlines.sql src/sql/reports.sql
+	src/sql/scans.sql src/sql/events.sql src/sql/deadlines.sql src/sql/reports.sql \
+	src/sql/duties.sql
 DATA = updates/ordertrack--0.1.sql updates/ordertrack--0.2--0.3.sql updates/ordertrack--0.3--0.4.sql \
 	updates/ordertrack--0.4--0.5.sql updates/ordertrack--0.5--0.6.sql updates/ordertrack--0.6--0.7.sql \
-	updates/ordertrack--0.7--0.8.sql
+	updates/ordertrack--0.7--0.8.sql updates/ordertrack--0.9--0.10.sql
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql updates/ordertrack--0.1--0.2.sql updates/ordertrack--0.8--0.9.sql
 PGFILEDESC = "ordertrack - order tracking for e-commerce shops"
 

@@ -73,10 +73,19 @@ rebuild(OtCache *c)
 	{
 		/* the rows committed now, whatever the snapshot of the transaction */
 		Snapshot	snapshot = RegisterSnapshot(GetLatestSnapshot());
+		OwnerScope	scope;
 
+		/*
+		 * as the tables' owner: whoever calls first (a role with a duty but
+		 * no grant on the settings tables, say) reads them the same
+		 */
+		if (n > 0)
+			OtEnterOwner(OtRelationOwner(c->watched[0]), &scope);
 		PushActiveSnapshot(snapshot);
 		data = c->build(c, snapshot);
 		PopActiveSnapshot();
+		if (n > 0)
+			OtLeaveOwner(&scope);
 		UnregisterSnapshot(snapshot);
 	}
 	MemoryContextSwitchTo(old);

@@ -260,6 +260,19 @@ $$;
 COMMENT ON FUNCTION ordertrack.acting_user() IS
 	'Used by the order functions: the setting ordertrack.actor, else the session''s user';
 
+-- The ERP's way to call an order off: advance() to cancelled, as the
+-- session's user (or ordertrack.actor), without the right to every move.
+CREATE FUNCTION ordertrack.cancel(order_id bigint, reason text) RETURNS ordertrack.stage
+	LANGUAGE sql
+	SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT ordertrack.advance(cancel.order_id, 'cancelled', cancel.reason, ordertrack.acting_user())
+$$;
+COMMENT ON FUNCTION ordertrack.cancel(bigint, text) IS
+	'Cancels an order (advance() to cancelled, SQLSTATE 55000 where the stage graph does not allow it), recording the reason and the session''s user (or ordertrack.actor); returns the stage';
+REVOKE ALL ON FUNCTION ordertrack.cancel(bigint, text) FROM PUBLIC;
+
 CREATE FUNCTION ordertrack.mark_paid(order_id bigint, paid_at timestamptz DEFAULT now()) RETURNS timestamptz
 	LANGUAGE plpgsql
 	SECURITY DEFINER

@@ -22,10 +22,35 @@ COMMENT ON FUNCTION ordertrack.bar(double precision, double precision, integer) 
 	'A bar of width characters (default 20) for value out of max, in Unicode blocks to an eighth of a character, padded to line up in psql';
 GRANT EXECUTE ON FUNCTION ordertrack.bar(double precision, double precision, integer) TO PUBLIC;
 
+-- Personal data in the reports: the admin duty (and a superuser) reads it
+-- as written; everyone else reads a flag's or a move's text with what was
+-- quoted from the order, and the account, replaced by ***.
+CREATE FUNCTION ordertrack.sees_personal_data() RETURNS boolean
+	LANGUAGE sql STABLE
+	SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT pg_has_role(ordertrack.calling_role(), 'ordertrack_admin', 'USAGE')
+$$;
+COMMENT ON FUNCTION ordertrack.sees_personal_data() IS
+	'Whether the calling role (as SET ROLE left it) reads personal data unmasked in the reports: members of ordertrack_admin and superusers';
+
+CREATE FUNCTION ordertrack.masked(code text, detail text) RETURNS text
+	LANGUAGE sql STABLE
+	SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT CASE
+		WHEN detail IS NULL OR ordertrack.sees_personal_data() THEN detail
+		WHEN code IN ('blacklisted', 'customer_history', 'customization') THEN '***'
+		ELSE regexp_replace(regexp_replace(detail, '"[^"]*"', '"***"', 'g'), '([Aa]ccount) [^ ,;]+', '\1 ***', 'g')
+	END
+$$;
+COMMENT ON FUNCTION ordertrack.masked(text, text) IS
+	'A flag''s or a move''s detail as the calling role may read it: as written for ordertrack_admin, else with quoted order data and the account replaced by *** (the whole text for blacklisted, customer_history and customization)';
+
 -- The deadline flags: what the sweep raises when an order is late.
 CREATE VIEW ordertrack.sla_breaches AS
 SELECT f.shop, f.order_id, o.external_ref, o.stage, f.code, f.raised_at AS since,
-	   date_trunc('minute', now() - f.raised_at) AS open_for, f.detail
+	   date_trunc('minute', now() - f.raised_at) AS open_for, ordertrack.masked(f.code, f.detail) AS detail
   FROM ordertrack.flags f
   JOIN ordertrack.orders o ON o.shop = f.shop AND o.order_id = f.order_id
  WHERE f.resolved_at IS NULL
@@ -48,7 +73,7 @@ COMMENT ON VIEW ordertrack.board IS
 
 CREATE VIEW ordertrack.open_flags AS
 SELECT f.shop, f.flag_id, f.order_id, o.external_ref, o.stage, f.severity, f.code,
-	   date_trunc('minute', now() - f.raised_at) AS age, f.detail
+	   date_trunc('minute', now() - f.raised_at) AS age, ordertrack.masked(f.code, f.detail) AS detail
   FROM ordertrack.flags f
   JOIN ordertrack.orders o ON o.shop = f.shop AND o.order_id = f.order_id
  WHERE f.resolved_at IS NULL
@@ -108,7 +133,11 @@ COMMENT ON VIEW ordertrack.funnel IS
 	'Per shop and day the orders were taken (last 30 days): received, confirmed, shipped, delivered, and the delivered share as a bar';
 
 CREATE VIEW ordertrack.merge_candidates AS
-SELECT o.shop, o.account, o.address, count(*)::integer AS orders,
+SELECT o.shop,
+	   CASE WHEN ordertrack.sees_personal_data() THEN o.account ELSE '***' END AS account,
+	   CASE WHEN ordertrack.sees_personal_data() THEN o.address
+			ELSE min(concat(o.province, o.city, o.district)) || ' ***' END AS address,
+	   count(*)::integer AS orders,
 	   array_agg(o.order_id ORDER BY o.order_id) AS order_ids,
 	   array_agg(o.external_ref ORDER BY o.order_id) AS external_refs
   FROM ordertrack.orders o
@@ -141,16 +170,16 @@ BEGIN
 	END IF;
 	RETURN QUERY
 	SELECT t.at, t.what, t.detail, t.who FROM (
-		SELECT o.created_at AS at, 'taken' AS what, format('%s, account %s', o.external_ref, o.account) AS detail,
+		SELECT o.created_at AS at, 'taken' AS what, ordertrack.masked('taken', format('%s, account %s', o.external_ref, o.account)) AS detail,
 			   NULL::text AS who, 0 AS k, 0::bigint AS id
 		UNION ALL
-		SELECT h.changed_at, 'stage', h.from_stage || ' -> ' || h.to_stage || coalesce(': ' || h.reason, ''), h.actor, 1, h.change_id
+		SELECT h.changed_at, 'stage', h.from_stage || ' -> ' || h.to_stage || coalesce(': ' || ordertrack.masked('stage', h.reason), ''), h.actor, 1, h.change_id
 		  FROM ordertrack.stage_history h WHERE h.shop = o.shop AND h.order_id = o.order_id
 		UNION ALL
-		SELECT f.raised_at, 'flag raised', format('%s (%s)%s', f.code, f.severity, coalesce(': ' || f.detail, '')), NULL, 2, f.flag_id
+		SELECT f.raised_at, 'flag raised', format('%s (%s)%s', f.code, f.severity, coalesce(': ' || ordertrack.masked(f.code, f.detail), '')), NULL, 2, f.flag_id
 		  FROM ordertrack.flags f WHERE f.shop = o.shop AND f.order_id = o.order_id
 		UNION ALL
-		SELECT f.resolved_at, 'flag resolved', f.code || coalesce(': ' || f.resolution, ''), f.resolved_by, 3, f.flag_id
+		SELECT f.resolved_at, 'flag resolved', f.code || coalesce(': ' || ordertrack.masked(f.code, f.resolution), ''), f.resolved_by, 3, f.flag_id
 		  FROM ordertrack.flags f WHERE f.shop = o.shop AND f.order_id = o.order_id AND f.resolved_at IS NOT NULL
 		UNION ALL
 		SELECT o.confirmed_at, 'carrier', (o.carrier_choice->>'carrier') || ' by rule ' || (o.carrier_choice->>'rule')

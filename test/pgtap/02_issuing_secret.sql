@@ -4,7 +4,7 @@
 -- sequence is not.
 SET search_path = ordertrack, public;
 SET client_min_messages = warning;
-SELECT plan(35);
+SELECT plan(36);
 
 -- A new database has one unused 256-bit secret.
 SELECT is((SELECT count(*)::int FROM tracking_secret), 1, 'CREATE EXTENSION makes one secret');
@@ -91,7 +91,12 @@ SELECT ok(tracking_no_valid(issue_tracking_no()::text), 'with the secret back, i
 DROP ROLE IF EXISTS ot_clerk;
 CREATE ROLE ot_clerk;
 SET ROLE ot_clerk;
-SELECT ok(tracking_no_valid('1722836735402222'), 'any role may validate tracking numbers');
+SELECT throws_ok($$SELECT ordertrack.tracking_no_valid('1722836735402222')$$, '42501', NULL,
+	'PUBLIC may not even use the schema');
+RESET ROLE;
+GRANT USAGE ON SCHEMA ordertrack TO ot_clerk;
+SET ROLE ot_clerk;
+SELECT ok(tracking_no_valid('1722836735402222'), 'a role that may use the schema validates tracking numbers');
 SELECT throws_ok($$SELECT ordertrack.issue_tracking_no()$$, '42501', NULL, 'issuing needs a grant');
 SELECT throws_ok($$SELECT secret FROM ordertrack.tracking_secret$$, '42501', NULL, 'other roles cannot read the secret');
 RESET ROLE;
@@ -102,6 +107,7 @@ SELECT throws_ok($$SELECT secret FROM ordertrack.tracking_secret$$, '42501', NUL
 SELECT throws_ok($$SELECT nextval('ordertrack.tracking_seq')$$, '42501', NULL, 'nor draw on the sequence directly');
 RESET ROLE;
 REVOKE ALL ON FUNCTION issue_tracking_no() FROM ot_clerk;
+REVOKE USAGE ON SCHEMA ordertrack FROM ot_clerk;
 DROP ROLE ot_clerk;
 
 -- The number space of an issuer is finite; its end is an error, not a wrap.

@@ -116,6 +116,7 @@ SELECT is((SELECT array_agg(k ORDER BY k) FROM orders, jsonb_object_keys(stage_e
 
 -- A role that may run advance() needs no privilege on the tables.
 CREATE ROLE ot_stage_clerk;
+GRANT USAGE ON SCHEMA ordertrack TO ot_stage_clerk;
 GRANT EXECUTE ON FUNCTION advance(bigint, stage, text, text) TO ot_stage_clerk;
 SELECT pg_temp.at('clerk', 'received') AS clerk \gset
 SET LOCAL ROLE ot_stage_clerk;

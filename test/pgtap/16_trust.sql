@@ -57,6 +57,7 @@ RESET ROLE;
 
 -- History records the role, whatever actor the caller names.
 CREATE ROLE ot_clerk;
+GRANT USAGE ON SCHEMA ordertrack TO ot_clerk;
 GRANT EXECUTE ON FUNCTION advance(bigint, stage, text, text) TO ot_clerk;
 SET ordertrack.restoring = on;
 INSERT INTO orders (shop, external_ref, account, recipient, phone, address, stage, intake_checked_at)

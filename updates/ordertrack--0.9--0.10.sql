@@ -1,0 +1,228 @@
+/*
+ * ordertrack 0.9 -> 0.10: duties.  Six NOLOGIN roles carry every
+ * privilege and PUBLIC keeps none (not the schema, the settings tables or
+ * the reports); the reports mask personal data for all but the admin duty;
+ * cancel() for the ERP.
+ */
+\echo Use "ALTER EXTENSION ordertrack UPDATE TO '0.10'" to load this file. \quit
+
+-- The ERP's way to call an order off: advance() to cancelled, as the
+-- session's user (or ordertrack.actor), without the right to every move.
+CREATE FUNCTION ordertrack.cancel(order_id bigint, reason text) RETURNS ordertrack.stage
+	LANGUAGE sql
+	SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT ordertrack.advance(cancel.order_id, 'cancelled', cancel.reason, ordertrack.acting_user())
+$$;
+COMMENT ON FUNCTION ordertrack.cancel(bigint, text) IS
+	'Cancels an order (advance() to cancelled, SQLSTATE 55000 where the stage graph does not allow it), recording the reason and the session''s user (or ordertrack.actor); returns the stage';
+REVOKE ALL ON FUNCTION ordertrack.cancel(bigint, text) FROM PUBLIC;
+
+-- Personal data in the reports: the admin duty (and a superuser) reads it
+-- as written; everyone else reads a flag's or a move's text with what was
+-- quoted from the order, and the account, replaced by ***.
+CREATE FUNCTION ordertrack.sees_personal_data() RETURNS boolean
+	LANGUAGE sql STABLE
+	SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT pg_has_role(ordertrack.calling_role(), 'ordertrack_admin', 'USAGE')
+$$;
+COMMENT ON FUNCTION ordertrack.sees_personal_data() IS
+	'Whether the calling role (as SET ROLE left it) reads personal data unmasked in the reports: members of ordertrack_admin and superusers';
+
+CREATE FUNCTION ordertrack.masked(code text, detail text) RETURNS text
+	LANGUAGE sql STABLE
+	SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT CASE
+		WHEN detail IS NULL OR ordertrack.sees_personal_data() THEN detail
+		WHEN code IN ('blacklisted', 'customer_history', 'customization') THEN '***'
+		ELSE regexp_replace(regexp_replace(detail, '"[^"]*"', '"***"', 'g'), '([Aa]ccount) [^ ,;]+', '\1 ***', 'g')
+	END
+$$;
+COMMENT ON FUNCTION ordertrack.masked(text, text) IS
+	'A flag''s or a move''s detail as the calling role may read it: as written for ordertrack_admin, else with quoted order data and the account replaced by *** (the whole text for blacklisted, customer_history and customization)';
+
+-- The reports that quote orders' personal data, masked.
+CREATE OR REPLACE VIEW ordertrack.sla_breaches AS
+SELECT f.shop, f.order_id, o.external_ref, o.stage, f.code, f.raised_at AS since,
+	   date_trunc('minute', now() - f.raised_at) AS open_for, ordertrack.masked(f.code, f.detail) AS detail
+  FROM ordertrack.flags f
+  JOIN ordertrack.orders o ON o.shop = f.shop AND o.order_id = f.order_id
+ WHERE f.resolved_at IS NULL
+   AND f.code IN ('payment_overdue', 'pick_behind_schedule', 'pick_overdue', 'transit_stalled')
+   AND o.stage NOT IN ('cancelled', 'completed', 'delivered', 'returned');
+
+CREATE OR REPLACE VIEW ordertrack.open_flags AS
+SELECT f.shop, f.flag_id, f.order_id, o.external_ref, o.stage, f.severity, f.code,
+	   date_trunc('minute', now() - f.raised_at) AS age, ordertrack.masked(f.code, f.detail) AS detail
+  FROM ordertrack.flags f
+  JOIN ordertrack.orders o ON o.shop = f.shop AND o.order_id = f.order_id
+ WHERE f.resolved_at IS NULL
+ ORDER BY f.shop, array_position(ARRAY['block', 'warn', 'info'], f.severity), f.raised_at, f.flag_id;
+
+CREATE OR REPLACE VIEW ordertrack.merge_candidates AS
+SELECT o.shop,
+	   CASE WHEN ordertrack.sees_personal_data() THEN o.account ELSE '***' END AS account,
+	   CASE WHEN ordertrack.sees_personal_data() THEN o.address
+			ELSE min(concat(o.province, o.city, o.district)) || ' ***' END AS address,
+	   count(*)::integer AS orders,
+	   array_agg(o.order_id ORDER BY o.order_id) AS order_ids,
+	   array_agg(o.external_ref ORDER BY o.order_id) AS external_refs
+  FROM ordertrack.orders o
+ WHERE o.stage IN ('received', 'review', 'confirmed', 'in_production', 'picking', 'packed')
+ GROUP BY o.shop, o.account, o.address
+HAVING count(*) > 1;
+
+CREATE OR REPLACE FUNCTION ordertrack.timeline(order_id bigint)
+	RETURNS TABLE (at timestamptz, what text, detail text, who text)
+	LANGUAGE plpgsql STABLE
+	SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	o ordertrack.orders;
+BEGIN
+	SELECT * INTO o FROM ordertrack.orders x
+	 WHERE x.shop = ordertrack.order_shop(timeline.order_id) AND x.order_id = timeline.order_id;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'order % does not exist', coalesce(order_id::text, 'NULL') USING ERRCODE = '42704';
+	END IF;
+	RETURN QUERY
+	SELECT t.at, t.what, t.detail, t.who FROM (
+		SELECT o.created_at AS at, 'taken' AS what, ordertrack.masked('taken', format('%s, account %s', o.external_ref, o.account)) AS detail,
+			   NULL::text AS who, 0 AS k, 0::bigint AS id
+		UNION ALL
+		SELECT h.changed_at, 'stage', h.from_stage || ' -> ' || h.to_stage || coalesce(': ' || ordertrack.masked('stage', h.reason), ''), h.actor, 1, h.change_id
+		  FROM ordertrack.stage_history h WHERE h.shop = o.shop AND h.order_id = o.order_id
+		UNION ALL
+		SELECT f.raised_at, 'flag raised', format('%s (%s)%s', f.code, f.severity, coalesce(': ' || ordertrack.masked(f.code, f.detail), '')), NULL, 2, f.flag_id
+		  FROM ordertrack.flags f WHERE f.shop = o.shop AND f.order_id = o.order_id
+		UNION ALL
+		SELECT f.resolved_at, 'flag resolved', f.code || coalesce(': ' || ordertrack.masked(f.code, f.resolution), ''), f.resolved_by, 3, f.flag_id
+		  FROM ordertrack.flags f WHERE f.shop = o.shop AND f.order_id = o.order_id AND f.resolved_at IS NOT NULL
+		UNION ALL
+		SELECT o.confirmed_at, 'carrier', (o.carrier_choice->>'carrier') || ' by rule ' || (o.carrier_choice->>'rule')
+				|| coalesce('; passed over: ' || (SELECT string_agg(j->>'reason', '; ') FROM jsonb_array_elements(o.carrier_choice->'skipped') j), ''),
+			   NULL, 4, 0
+		 WHERE o.carrier_choice IS NOT NULL
+		UNION ALL
+		SELECT s.scanned_at, 'scan', s.status || CASE WHEN s.location <> '' THEN ' at ' || s.location ELSE '' END
+				|| coalesce(': ' || s.detail, ''), o.carrier, 5, s.scan_id
+		  FROM ordertrack.scans s WHERE s.shop = o.shop AND s.order_id = o.order_id
+		UNION ALL
+		SELECT e.created_at, 'event', e.topic || '/' || e.kind, NULL, 6, e.event_id
+		  FROM ordertrack.events e WHERE e.shop = o.shop AND e.order_id = o.order_id
+	) t
+	ORDER BY t.at, t.k, t.id;
+END
+$$;
+
+-- The duties (as src/sql/duties.sql has them).
+DO $$
+DECLARE
+	duty text;
+BEGIN
+	FOREACH duty IN ARRAY ARRAY['ordertrack_erp', 'ordertrack_warehouse', 'ordertrack_logistics',
+								'ordertrack_service', 'ordertrack_consumer', 'ordertrack_admin'] LOOP
+		IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname OPERATOR(pg_catalog.=) duty) THEN
+			EXECUTE pg_catalog.format('CREATE ROLE %I NOLOGIN', duty);
+		END IF;
+	END LOOP;
+END
+$$;
+COMMENT ON ROLE ordertrack_erp IS
+	'ordertrack duty: the ERP submits orders and lines, corrects recipients, phones and addresses, marks paid, confirms and cancels';
+COMMENT ON ROLE ordertrack_warehouse IS
+	'ordertrack duty: the warehouse and the workshop read lines and orders (without personal data), record picks and shortages and move orders';
+COMMENT ON ROLE ordertrack_logistics IS
+	'ordertrack duty: the carriers'' feeds record scans and read the carriers'' records';
+COMMENT ON ROLE ordertrack_service IS
+	'ordertrack duty: customer service reads the reports and timelines with personal data masked, resolves flags and records feedback';
+COMMENT ON ROLE ordertrack_consumer IS
+	'ordertrack duty: subscribes, polls and acknowledges its own consumers of the outbox';
+COMMENT ON ROLE ordertrack_admin IS
+	'ordertrack duty: every other duty, the settings tables and guarded settings, unmasked personal data, the sweep and pruning';
+
+REVOKE ALL ON SCHEMA ordertrack FROM PUBLIC;
+GRANT USAGE ON SCHEMA ordertrack TO ordertrack_erp, ordertrack_warehouse, ordertrack_logistics,
+	ordertrack_service, ordertrack_consumer, ordertrack_admin;
+
+-- The settings tables: every duty reads them (they hold no personal data),
+-- the admin changes them.  The blacklist and customer notes hold personal
+-- data: the admin's alone.
+REVOKE ALL ON ordertrack.regions, ordertrack.remote_regions, ordertrack.address_unit_keywords,
+	ordertrack.special_request_keywords, ordertrack.carriers, ordertrack.carrier_rules,
+	ordertrack.carrier_promises, ordertrack.carrier_scores, ordertrack.stage_transitions,
+	ordertrack.sweeps FROM PUBLIC;
+GRANT SELECT ON ordertrack.regions, ordertrack.remote_regions, ordertrack.address_unit_keywords,
+	ordertrack.special_request_keywords, ordertrack.products, ordertrack.flag_codes,
+	ordertrack.stage_transitions, ordertrack.carriers, ordertrack.carrier_rules,
+	ordertrack.carrier_promises, ordertrack.carrier_scores, ordertrack.sweeps
+	TO ordertrack_erp, ordertrack_warehouse, ordertrack_logistics, ordertrack_service,
+	ordertrack_consumer;
+GRANT SELECT, INSERT, UPDATE, DELETE ON ordertrack.regions, ordertrack.remote_regions,
+	ordertrack.address_unit_keywords, ordertrack.special_request_keywords, ordertrack.products,
+	ordertrack.flag_codes, ordertrack.stage_transitions, ordertrack.carriers,
+	ordertrack.carrier_rules, ordertrack.carrier_promises, ordertrack.blacklist,
+	ordertrack.customer_notes TO ordertrack_admin;
+GRANT USAGE ON SEQUENCE ordertrack.blacklist_entry_id_seq, ordertrack.customer_notes_note_id_seq
+	TO ordertrack_admin;
+
+-- Everything ordertrack records, unmasked: the admin reads it all.
+GRANT SELECT ON ordertrack.orders, ordertrack.order_lines, ordertrack.flags, ordertrack.stage_history,
+	ordertrack.events, ordertrack.consumers, ordertrack.scans, ordertrack.carrier_shipments,
+	ordertrack.carrier_scores, ordertrack.sweeps TO ordertrack_admin;
+
+-- The ERP: orders and lines in (intake checks them at commit), its own
+-- orders read back, corrections of what intake checks again.
+GRANT SELECT, INSERT ON ordertrack.orders, ordertrack.order_lines TO ordertrack_erp;
+GRANT UPDATE (recipient, phone, address, remarks) ON ordertrack.orders TO ordertrack_erp;
+GRANT SELECT ON ordertrack.flags TO ordertrack_erp;
+GRANT EXECUTE ON FUNCTION ordertrack.submit_order(jsonb), ordertrack.mark_paid(bigint, timestamptz),
+	ordertrack.confirm(bigint), ordertrack.cancel(bigint, text) TO ordertrack_erp;
+
+-- The warehouse and the workshop: lines, and orders without the
+-- recipient, phone, address, remarks and account.
+GRANT SELECT ON ordertrack.order_lines TO ordertrack_warehouse;
+GRANT SELECT (shop, order_id, external_ref, service_requirements, urgent, cash_on_delivery, paid_at,
+			  stage, tracking_no, carrier, created_at, province, city, district, region_code, remote,
+			  skus, stage_entered_at, pick_progress, confirmed_at)
+	ON ordertrack.orders TO ordertrack_warehouse, ordertrack_logistics;
+GRANT EXECUTE ON FUNCTION ordertrack.record_pick(bigint, text, integer),
+	ordertrack.report_shortage(bigint, text, integer),
+	ordertrack.advance(bigint, ordertrack.stage, text, text) TO ordertrack_warehouse;
+
+-- Logistics: scans, and the carriers' record.
+GRANT SELECT ON ordertrack.scans, ordertrack.carrier_shipments TO ordertrack_logistics;
+GRANT EXECUTE ON FUNCTION
+	ordertrack.record_scan(ordertrack.tracking_no, text, timestamptz, text, text) TO ordertrack_logistics;
+
+-- Customer service: the reports (which mask personal data for all but the
+-- admin), timelines, flags, feedback, a customer's look-up.
+GRANT SELECT ON ordertrack.sla_breaches, ordertrack.board, ordertrack.open_flags,
+	ordertrack.carrier_scorecard, ordertrack.stage_durations, ordertrack.funnel,
+	ordertrack.merge_candidates TO ordertrack_service, ordertrack_admin;
+GRANT SELECT ON ordertrack.board, ordertrack.carrier_scorecard, ordertrack.stage_durations,
+	ordertrack.funnel TO ordertrack_warehouse, ordertrack_logistics;
+REVOKE ALL ON ordertrack.sla_breaches, ordertrack.board, ordertrack.open_flags,
+	ordertrack.carrier_scorecard, ordertrack.stage_durations, ordertrack.funnel,
+	ordertrack.merge_candidates FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION ordertrack.timeline(bigint), ordertrack.lookup(ordertrack.tracking_no, text),
+	ordertrack.resolve_flag(bigint, text), ordertrack.add_feedback(bigint, integer, text)
+	TO ordertrack_service;
+
+-- Consumers: their own (poll, ack and subscribe check the owner).
+GRANT EXECUTE ON FUNCTION ordertrack.subscribe(text, text[]), ordertrack.poll(text, integer),
+	ordertrack.ack(text, bigint) TO ordertrack_consumer;
+
+-- The admin: every duty, the upkeep, the flags it raises by hand, and the
+-- settings that guard intake.
+GRANT ordertrack_erp, ordertrack_warehouse, ordertrack_logistics, ordertrack_service,
+	ordertrack_consumer TO ordertrack_admin;
+GRANT EXECUTE ON FUNCTION ordertrack.sweep(timestamptz), ordertrack.prune_events(interval),
+	ordertrack.refresh_carrier_scores(timestamptz), ordertrack.raise_flag(text, bigint, text, text)
+	TO ordertrack_admin;
+GRANT SET ON PARAMETER ordertrack.duplicate_window, ordertrack.bulk_quantity,
+	ordertrack.address_min_chars, ordertrack.clock_skew TO ordertrack_admin;
