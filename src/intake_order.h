@@ -72,6 +72,8 @@ typedef struct Direct
 extern void IntakeTriggerInit(void);
 /* Setting ordertrack.intake_sql. */
 extern bool ot_intake_sql;
+/* Setting ordertrack.restoring: orders arrive checked, from a restore. */
+extern bool IntakeRestoring(void);
 
 /* Duplicates, history and blacklist, with the latest snapshot: the SQL path. */
 extern void IntakeLookupsSql(IntakeOrder *o);

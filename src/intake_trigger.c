@@ -55,6 +55,7 @@
 #include "flags.h"
 #include "intake.h"
 #include "intake_order.h"
+#include "order_guards.h"
 #include "payload.h"
 #include "stages.h"
 #include "ot_phone.h"
@@ -381,6 +382,14 @@ order_intake_prepare(PG_FUNCTION_ARGS)
 
 		if (!shop_null && !account_null)
 			note_account(shop, account);
+		if (!shop_null)
+		{
+			bool		id_null;
+			Datum		id = heap_getattr(tup, OtAttnum(desc, "order_id"), desc, &id_null);
+
+			if (!id_null)
+				OrderGuardNoteNew(DatumGetInt64(id), shop);
+		}
 	}
 
 	check_times(tup, desc);
@@ -565,10 +574,18 @@ order_intake_check(PG_FUNCTION_ARGS)
 		SPI_finish();
 	}
 	OtLeaveOwner(&scope);
+	/* its lines are fixed from now on (order_guards.c) */
+	OrderGuardNoteChecked(o.order_id, o.shop);
 	return PointerGetDatum(NULL);
 }
 
 bool		ot_intake_sql = false;
+
+bool
+IntakeRestoring(void)
+{
+	return ot_restoring;
+}
 
 /* The setting that picks the intake's path; the SQL plans are prepared on first use. */
 void

@@ -16,6 +16,7 @@
 #include "flags.h"
 #include "intake.h"
 #include "intake_order.h"
+#include "order_guards.h"
 #include "stages.h"
 #include "tracking_no.h"
 
@@ -32,6 +33,7 @@ _PG_init(void)
 	TrackingNoInit();
 	IntakeInit();
 	IntakeTriggerInit();
+	OrderGuardsInit();
 	FlagsInit();
 	DirectInit();
 	CatalogueInit();

@@ -2,7 +2,9 @@
  * ordertrack 0.9 -> 0.10: duties.  Six NOLOGIN roles carry every
  * privilege and PUBLIC keeps none (not the schema, the settings tables or
  * the reports); the reports mask personal data for all but the admin duty;
- * cancel() for the ERP.
+ * cancel() for the ERP.  No writer sets intake_checked_at, tracking_no or
+ * carrier, or adds a line to a checked order; a tracking number is one
+ * order's in its shop.
  */
 \echo Use "ALTER EXTENSION ordertrack UPDATE TO '0.10'" to load this file. \quit
 
@@ -116,6 +118,146 @@ BEGIN
 		  FROM ordertrack.events e WHERE e.shop = o.shop AND e.order_id = o.order_id
 	) t
 	ORDER BY t.at, t.k, t.id;
+END
+$$;
+
+-- One order per tracking number in a shop.  Orders that share one (a
+-- writer could set it before 0.10) stop the update: the hint says how to
+-- find them.
+DO $$
+DECLARE
+	shared text;
+BEGIN
+	SELECT string_agg(format('%s (shop %s, orders %s)', t.tracking_no, t.shop, t.ids), '; ') INTO shared
+	  FROM (SELECT o.tracking_no::text, o.shop, string_agg(o.order_id::text, ', ' ORDER BY o.order_id) AS ids
+			  FROM ordertrack.orders o WHERE o.tracking_no IS NOT NULL
+			 GROUP BY 1, 2 HAVING count(*) > 1) t;
+	IF shared IS NOT NULL THEN
+		RAISE EXCEPTION 'orders of one shop share tracking numbers: %', shared USING ERRCODE = '23505',
+			HINT = 'Set tracking_no to NULL on all but the order that the carrier has (they are confirmed again), then update.';
+	END IF;
+END
+$$;
+DROP INDEX ordertrack.orders_tracking_no;
+CREATE UNIQUE INDEX orders_tracking_no ON ordertrack.orders (tracking_no, shop) WHERE tracking_no IS NOT NULL;
+
+-- What no writer may do, whatever it was granted: set the columns that
+-- intake and confirm() set (they run as the tables' owner), or add a line
+-- to an order that intake has checked.  AFTER with a WHEN for orders (no
+-- row lock for other updates); BEFORE INSERT for lines, where the lines of
+-- an order this transaction inserted pass without a read.
+CREATE FUNCTION ordertrack.order_columns_guard() RETURNS trigger
+	AS 'MODULE_PATHNAME', 'order_columns_guard' LANGUAGE C;
+COMMENT ON FUNCTION ordertrack.order_columns_guard() IS
+	'Trigger AFTER UPDATE on orders: refuses (42501) a change of intake_checked_at, tracking_no or carrier by a role other than the tables'' owner, unless ordertrack.restoring is on';
+CREATE TRIGGER order_columns_guard AFTER UPDATE ON ordertrack.orders
+	FOR EACH ROW WHEN (OLD.intake_checked_at IS DISTINCT FROM NEW.intake_checked_at
+					   OR OLD.tracking_no IS DISTINCT FROM NEW.tracking_no OR OLD.carrier IS DISTINCT FROM NEW.carrier)
+	EXECUTE FUNCTION ordertrack.order_columns_guard();
+COMMENT ON TRIGGER order_columns_guard ON ordertrack.orders IS
+	'Only intake and confirm() set intake_checked_at, tracking_no and carrier';
+CREATE FUNCTION ordertrack.order_line_guard() RETURNS trigger
+	AS 'MODULE_PATHNAME', 'order_line_guard' LANGUAGE C;
+COMMENT ON FUNCTION ordertrack.order_line_guard() IS
+	'Trigger BEFORE INSERT on order_lines: refuses (55000) a line of an order that intake has checked, unless ordertrack.restoring is on';
+CREATE TRIGGER order_line_guard BEFORE INSERT ON ordertrack.order_lines
+	FOR EACH ROW EXECUTE FUNCTION ordertrack.order_line_guard();
+COMMENT ON TRIGGER order_line_guard ON ordertrack.order_lines IS
+	'A checked order''s lines are fixed: every line is checked by intake';
+
+-- A scan of a number that orders of two shops have is refused.
+CREATE OR REPLACE FUNCTION ordertrack.record_scan(tracking_no ordertrack.tracking_no, status text, at timestamptz,
+									   location text DEFAULT NULL, detail text DEFAULT NULL)
+	RETURNS ordertrack.stage
+	LANGUAGE plpgsql
+	SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	o ordertrack.orders;
+	target ordertrack.stage;
+	newest timestamptz;
+	stored boolean;
+	why text;
+BEGIN
+	IF tracking_no IS NULL OR at IS NULL THEN
+		RAISE EXCEPTION 'tracking_no and at must not be null' USING ERRCODE = '22004';
+	END IF;
+	target := CASE status
+		WHEN 'collected' THEN 'shipped' WHEN 'in_transit' THEN 'in_transit' WHEN 'arrived' THEN 'in_transit'
+		WHEN 'out_for_delivery' THEN 'out_for_delivery' WHEN 'delivered' THEN 'delivered'
+		WHEN 'failed_attempt' THEN 'delivery_failed' WHEN 'returning' THEN 'returning'
+		WHEN 'returned' THEN 'returned' WHEN 'lost' THEN 'lost' WHEN 'exception' THEN NULL END;
+	IF target IS NULL AND status IS DISTINCT FROM 'exception' THEN
+		RAISE EXCEPTION 'unknown scan status "%"', coalesce(status, 'NULL') USING ERRCODE = '22023',
+			HINT = 'Statuses are collected, in_transit, arrived, out_for_delivery, delivered, failed_attempt, returning, returned, lost and exception.';
+	END IF;
+	SELECT * INTO o FROM ordertrack.orders x WHERE x.tracking_no OPERATOR(ordertrack.=) record_scan.tracking_no FOR UPDATE;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'no order has tracking number %', tracking_no USING ERRCODE = '42704',
+			HINT = 'Tracking numbers are issued by ordertrack.confirm(order_id).';
+	END IF;
+	-- (two shops' orders with one number: only a restore of bad data gives that)
+	IF EXISTS (SELECT FROM ordertrack.orders x WHERE x.tracking_no OPERATOR(ordertrack.=) record_scan.tracking_no
+				 AND x.shop IS DISTINCT FROM o.shop) THEN
+		RAISE EXCEPTION 'orders of several shops have tracking number %', tracking_no USING ERRCODE = '21000',
+			HINT = 'Give all but one of them another number (UPDATE with ordertrack.restoring = on).';
+	END IF;
+	SELECT max(s.scanned_at) INTO newest FROM ordertrack.scans s
+	 WHERE s.shop = o.shop AND s.order_id = o.order_id AND s.tracking_no OPERATOR(ordertrack.=) record_scan.tracking_no;
+	INSERT INTO ordertrack.scans (shop, order_id, tracking_no, status, scanned_at, location, detail)
+	VALUES (o.shop, o.order_id, tracking_no, status, at, coalesce(location, ''), detail)
+	ON CONFLICT ON CONSTRAINT scans_once DO NOTHING;
+	GET DIAGNOSTICS stored = ROW_COUNT;
+	IF NOT stored THEN
+		RETURN o.stage;		-- the same scan again: kept once, and it changes nothing
+	END IF;
+	IF o.last_scan_at IS NULL OR at > o.last_scan_at THEN
+		UPDATE ordertrack.orders x SET last_scan_at = at WHERE x.shop = o.shop AND x.order_id = o.order_id;
+	END IF;
+	-- the carriers' record: collected at the first scan, due by the carrier's promise
+	IF o.carrier IS NOT NULL THEN
+		INSERT INTO ordertrack.carrier_shipments AS c (shop, order_id, carrier, province, shipped_at, due_at)
+		SELECT o.shop, o.order_id, o.carrier, o.province, at,
+			   at + make_interval(days => coalesce((SELECT p.days FROM ordertrack.carrier_promises p
+													 WHERE p.carrier = o.carrier AND p.province IN (o.province, '*')
+													 ORDER BY p.province = '*' LIMIT 1), 3))
+		ON CONFLICT (shop, order_id) DO UPDATE
+		   SET shipped_at = excluded.shipped_at, due_at = excluded.shipped_at + (c.due_at - c.shipped_at)
+		 WHERE excluded.shipped_at < c.shipped_at;
+		UPDATE ordertrack.carrier_shipments c
+		   SET delivered_at = CASE WHEN status = 'delivered' THEN least(c.delivered_at, at) ELSE c.delivered_at END,
+			   failed_attempts = c.failed_attempts + CASE WHEN status = 'failed_attempt' THEN 1 ELSE 0 END,
+			   lost = c.lost OR status = 'lost'
+		 WHERE c.shop = o.shop AND c.order_id = o.order_id AND status IN ('delivered', 'failed_attempt', 'lost');
+	END IF;
+	PERFORM ordertrack.publish(o.shop, o.order_id, 'tracking', 'scan_recorded', jsonb_build_object(
+		'order_id', o.order_id, 'tracking_no', tracking_no, 'carrier', o.carrier, 'status', status,
+		'scanned_at', at, 'location', location, 'detail', detail));
+	why := format('scan %s%s', status, CASE WHEN location IS NOT NULL THEN ' at ' || location ELSE '' END);
+	IF status = 'failed_attempt' THEN
+		PERFORM ordertrack.raise_flag(o.shop, o.order_id, 'delivery_failed', coalesce(detail, why));
+	ELSIF status = 'lost' THEN
+		PERFORM ordertrack.raise_flag(o.shop, o.order_id, 'parcel_lost', coalesce(detail, why));
+	ELSIF status = 'exception' THEN
+		PERFORM ordertrack.raise_flag(o.shop, o.order_id, 'carrier_exception', coalesce(detail, why));
+	END IF;
+	-- an older scan than the newest never moves the stage back; a scan that the graph
+	-- does not allow from the current stage is kept and moves nothing
+	IF target IS NULL OR (newest IS NOT NULL AND at < newest) OR target = o.stage THEN
+		RETURN o.stage;
+	END IF;
+	IF o.stage = 'packed' AND target <> 'shipped' AND 'shipped' = ANY (ordertrack.allowed_stages('packed'))
+	   AND target = ANY (ordertrack.allowed_stages('shipped')) THEN
+		-- the carrier's first scan may be past collection
+		PERFORM ordertrack.advance(o.order_id, 'shipped', why, ordertrack.acting_user());
+		o.stage := 'shipped';
+	END IF;
+	IF target = ANY (ordertrack.allowed_stages(o.stage)) THEN
+		PERFORM ordertrack.advance(o.order_id, target, why, ordertrack.acting_user());
+		RETURN target;
+	END IF;
+	RETURN o.stage;
 END
 $$;
 

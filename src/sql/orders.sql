@@ -73,7 +73,10 @@ CREATE TABLE ordertrack.orders (
 	UNIQUE (shop, external_ref)
 ) WITH (fillfactor = 85);	-- room for the intake's update to stay on the page (HOT)
 CREATE INDEX orders_account ON ordertrack.orders (shop, account, created_at);
-CREATE INDEX orders_tracking_no ON ordertrack.orders (tracking_no) WHERE tracking_no IS NOT NULL;
+-- One order per tracking number in a shop (with the shop, as a
+-- distributed table's unique indexes must be); numbers are unique across
+-- shops by construction (issuers, one key), and only confirm() sets one.
+CREATE UNIQUE INDEX orders_tracking_no ON ordertrack.orders (tracking_no, shop) WHERE tracking_no IS NOT NULL;
 -- advance(order_id) and the other functions that take an order_id alone
 -- (unique by construction: it comes from one identity).
 CREATE INDEX orders_order_id ON ordertrack.orders (order_id);
@@ -232,6 +235,30 @@ CREATE TRIGGER order_truncated AFTER TRUNCATE ON ordertrack.orders
 	FOR EACH STATEMENT EXECUTE FUNCTION ordertrack.order_deleted();
 COMMENT ON TRIGGER order_deleted ON ordertrack.orders IS 'Deleting orders deletes their flags, stage history and scans';
 COMMENT ON TRIGGER order_truncated ON ordertrack.orders IS 'Truncating orders truncates the flags, the stage history and the scans';
+
+-- What no writer may do, whatever it was granted: set the columns that
+-- intake and confirm() set (they run as the tables' owner), or add a line
+-- to an order that intake has checked.  AFTER with a WHEN for orders (no
+-- row lock for other updates); BEFORE INSERT for lines, where the lines of
+-- an order this transaction inserted pass without a read.
+CREATE FUNCTION ordertrack.order_columns_guard() RETURNS trigger
+	AS 'MODULE_PATHNAME', 'order_columns_guard' LANGUAGE C;
+COMMENT ON FUNCTION ordertrack.order_columns_guard() IS
+	'Trigger AFTER UPDATE on orders: refuses (42501) a change of intake_checked_at, tracking_no or carrier by a role other than the tables'' owner, unless ordertrack.restoring is on';
+CREATE TRIGGER order_columns_guard AFTER UPDATE ON ordertrack.orders
+	FOR EACH ROW WHEN (OLD.intake_checked_at IS DISTINCT FROM NEW.intake_checked_at
+					   OR OLD.tracking_no IS DISTINCT FROM NEW.tracking_no OR OLD.carrier IS DISTINCT FROM NEW.carrier)
+	EXECUTE FUNCTION ordertrack.order_columns_guard();
+COMMENT ON TRIGGER order_columns_guard ON ordertrack.orders IS
+	'Only intake and confirm() set intake_checked_at, tracking_no and carrier';
+CREATE FUNCTION ordertrack.order_line_guard() RETURNS trigger
+	AS 'MODULE_PATHNAME', 'order_line_guard' LANGUAGE C;
+COMMENT ON FUNCTION ordertrack.order_line_guard() IS
+	'Trigger BEFORE INSERT on order_lines: refuses (55000) a line of an order that intake has checked, unless ordertrack.restoring is on';
+CREATE TRIGGER order_line_guard BEFORE INSERT ON ordertrack.order_lines
+	FOR EACH ROW EXECUTE FUNCTION ordertrack.order_line_guard();
+COMMENT ON TRIGGER order_line_guard ON ordertrack.order_lines IS
+	'A checked order''s lines are fixed: every line is checked by intake';
 
 -- pg_dump keeps every row, and the identity sequences' state, so that a
 -- restored database goes on where it was.

@@ -64,6 +64,12 @@ BEGIN
 		RAISE EXCEPTION 'no order has tracking number %', tracking_no USING ERRCODE = '42704',
 			HINT = 'Tracking numbers are issued by ordertrack.confirm(order_id).';
 	END IF;
+	-- (two shops' orders with one number: only a restore of bad data gives that)
+	IF EXISTS (SELECT FROM ordertrack.orders x WHERE x.tracking_no OPERATOR(ordertrack.=) record_scan.tracking_no
+				 AND x.shop IS DISTINCT FROM o.shop) THEN
+		RAISE EXCEPTION 'orders of several shops have tracking number %', tracking_no USING ERRCODE = '21000',
+			HINT = 'Give all but one of them another number (UPDATE with ordertrack.restoring = on).';
+	END IF;
 	SELECT max(s.scanned_at) INTO newest FROM ordertrack.scans s
 	 WHERE s.shop = o.shop AND s.order_id = o.order_id AND s.tracking_no OPERATOR(ordertrack.=) record_scan.tracking_no;
 	INSERT INTO ordertrack.scans (shop, order_id, tracking_no, status, scanned_at, location, detail)

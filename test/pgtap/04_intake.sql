@@ -135,9 +135,9 @@ SELECT is((SELECT skus FROM orders WHERE external_ref = 'dup1'), '{HD-1}'::text[
 -- an earlier order that arrived checked, without skus (a copy): its lines are read
 SET ordertrack.restoring = on;
 INSERT INTO orders (shop, external_ref, account, intake_checked_at) VALUES ('s1', 'copied', 'copier', now());
-RESET ordertrack.restoring;
 INSERT INTO order_lines (shop, order_id, sku, quantity)
 	SELECT shop, order_id, 'HD-1', 1 FROM orders WHERE external_ref = 'copied';
+RESET ordertrack.restoring;
 SELECT pg_temp.intake(pg_temp.o('after-copy', '{"account": "copier"}'));
 SELECT is(pg_temp.codes('after-copy'), '{duplicate_suspect}'::text[],
 	'an earlier order without skus is compared by its lines');

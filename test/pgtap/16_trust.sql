@@ -5,7 +5,7 @@
 -- are not a submitter's to switch off; next_event_id is not PUBLIC's.
 BEGIN;
 SET search_path = ordertrack, public;
-SELECT plan(25);
+SELECT plan(36);
 \ir lib/error_of.sql
 
 CREATE ROLE ot_svc_a;
@@ -104,6 +104,61 @@ SELECT is((pg_temp.error_of($$INSERT INTO ordertrack.orders (shop, external_ref,
 	'42501', 'nor with a carrier');
 SELECT is((pg_temp.error_of($$SET ordertrack.restoring = on$$))[1], '42501', 'nor switch restoring on');
 RESET ROLE;
+
+-- Nor on an order it may update: those columns are set by intake and
+-- confirm() alone, and a tracking number is one order's in its shop.
+GRANT SELECT, UPDATE ON orders TO ot_writer;
+SET ordertrack.restoring = on;
+INSERT INTO orders (shop, external_ref, account, recipient, phone, address, intake_checked_at, tracking_no, carrier)
+VALUES ('s1', 'taken', 'acc-t', '张三', '13812345678', '北京市朝阳区建国路88号3号楼2单元501室', now(), :'tn', 'SF')
+RETURNING order_id AS taken \gset
+RESET ordertrack.restoring;
+SELECT issue_tracking_no() AS tn2 \gset
+SET LOCAL ROLE ot_writer;
+SELECT is((pg_temp.error_of(format('UPDATE ordertrack.orders SET tracking_no = %L WHERE order_id = %s', :'tn2', :forged)))[1:2],
+	ARRAY['42501', 'tracking_no of an order is set by ordertrack, not by the writer'],
+	'a writer cannot give an order a tracking number');
+SELECT is((pg_temp.error_of(format('UPDATE ordertrack.orders SET carrier = NULL WHERE order_id = %s', :taken)))[1], '42501',
+	'nor change its carrier');
+SELECT is((pg_temp.error_of(format('UPDATE ordertrack.orders SET intake_checked_at = NULL WHERE order_id = %s', :taken)))[1], '42501',
+	'nor send it back to intake');
+SELECT lives_ok(format($$UPDATE ordertrack.orders SET remarks = 'ring twice' WHERE order_id = %s$$, :taken),
+	'other columns it may update');
+RESET ROLE;
+SELECT throws_ok(format('UPDATE orders SET tracking_no = %L WHERE order_id = %s', :'tn', :forged), '23505', NULL,
+	'even the owner cannot give two orders of a shop one number');
+SET ordertrack.restoring = on;
+INSERT INTO orders (shop, external_ref, account, intake_checked_at, tracking_no)
+VALUES ('s2', 'twin', 'acc-t', now(), :'tn');
+RESET ordertrack.restoring;
+SELECT is((pg_temp.error_of(format('SELECT ordertrack.record_scan(%L, %L, now())', :'tn', 'collected')))[1:2],
+	ARRAY['21000', format('orders of several shops have tracking number %s', :'tn')],
+	'a scan of a number that a restore gave orders of two shops is refused, not given to one of them');
+
+-- A checked order's lines are fixed.
+INSERT INTO products (sku, title) VALUES ('HD-1', 'hoodie');
+SET LOCAL ROLE ot_writer;
+SELECT is((pg_temp.error_of(format($$INSERT INTO ordertrack.order_lines (shop, order_id, sku, quantity) VALUES ('s1', %s, 'NOPE', 100000)$$,
+	:taken)))[1:2], ARRAY['55000', format('order %s of shop "s1" has been checked by intake: its lines are fixed', :taken)],
+	'a writer cannot add a line to a checked order');
+INSERT INTO ordertrack.orders (shop, external_ref, account, recipient, phone, address)
+VALUES ('s1', 'fresh', 'acc-n', '李四', '13812345678', '北京市朝阳区建国路88号3号楼2单元502室');
+SELECT lives_ok($$INSERT INTO ordertrack.order_lines (shop, order_id, sku, quantity)
+	SELECT 's1', order_id, 'HD-1', 1 FROM ordertrack.orders WHERE external_ref = 'fresh'$$,
+	'the lines of an order it inserted in this transaction go in');
+RESET ROLE;
+SET CONSTRAINTS ALL IMMEDIATE;
+SET CONSTRAINTS ALL DEFERRED;
+SELECT ok((SELECT intake_checked_at IS NOT NULL FROM orders WHERE external_ref = 'fresh'), 'and are checked with it');
+SET LOCAL ROLE ot_writer;
+SELECT is((pg_temp.error_of($$INSERT INTO ordertrack.order_lines (shop, order_id, sku, quantity)
+	SELECT 's1', order_id, 'NOPE', 1 FROM ordertrack.orders WHERE external_ref = 'fresh'$$))[1], '55000',
+	'once checked, in the same transaction too, its lines are fixed');
+RESET ROLE;
+SET ordertrack.restoring = on;
+SELECT lives_ok(format($$INSERT INTO order_lines (shop, order_id, sku, quantity) VALUES ('s1', %s, 'HD-1', 1)$$, :taken),
+	'a restore puts a checked order''s lines back');
+RESET ordertrack.restoring;
 
 -- next_event_id is the outbox's, not PUBLIC's.
 SELECT ok(NOT has_function_privilege('ot_svc_b', 'ordertrack.next_event_id()', 'EXECUTE'),

@@ -179,6 +179,21 @@ ot_is "$(ot_val ot_seven "SELECT format('%s %s %s', c.carrier, c.shipped_at = '2
 	"and enters the shipped parcel in the carriers' record, due by ZTO's promise"
 "$PGBIN/dropdb" ot_seven
 
+# Two orders of a shop with one tracking number (a writer could set it
+# before 0.10): the update to 0.10 stops and names them; freed, it goes on.
+"$PGBIN/dropdb" --if-exists ot_twins
+"$PGBIN/createdb" ot_twins
+ot_psql -d ot_twins -c "CREATE EXTENSION ordertrack VERSION '0.9'" -c "SET ordertrack.restoring = on" \
+	-c "INSERT INTO ordertrack.orders (shop, external_ref, account, intake_checked_at, tracking_no)
+		SELECT 's1', 'e' || g, 'a1', now(), '1722836735402222' FROM generate_series(1, 2) g" >/dev/null
+refused=$(ot_psql -d ot_twins -c "ALTER EXTENSION ordertrack UPDATE TO '0.10'" 2>&1)
+ot_is "$(grep -c 'orders of one shop share tracking numbers: 1722836735402222 (shop s1, orders 1, 2)' <<<"$refused") $(ot_val ot_twins "SELECT extversion FROM pg_extension WHERE extname = 'ordertrack'")" "1 0.9" \
+	"the update to 0.10 stops at orders of one shop that share a tracking number, and names them"
+ot_psql -d ot_twins -c "UPDATE ordertrack.orders SET tracking_no = NULL WHERE external_ref = 'e2'" \
+	-c "ALTER EXTENSION ordertrack UPDATE TO '0.10'" >/dev/null
+ot_is "$(ot_val ot_twins "SELECT extversion FROM pg_extension WHERE extname = 'ordertrack'")" "0.10" "and goes on once they do not"
+"$PGBIN/dropdb" ot_twins
+
 ot_is "$(ot_val ot_fresh "SELECT count(*) FROM pg_available_extension_versions WHERE name = 'ordertrack' AND version = '$default'")" 1 \
 	"the server lists version $default"
 "$PGBIN/dropdb" ot_fresh
