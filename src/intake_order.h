@@ -130,5 +130,7 @@ extern void IntakeRecordDirect(Direct *d, const IntakeOrder *o, const Findings *
 /* intake_recheck.c: a corrected order */
 /* The checks of the corrected fields again, on a checked order not yet confirmed (inside SPI, as owner). */
 extern void IntakeRecheck(Datum shop, int64 order_id, Oid caller, const char *corrected);
+/* The lines of a checked order not yet confirmed again, after lines were added (inside SPI, as owner). */
+extern void IntakeLinesAdded(Datum shop, int64 order_id, Oid caller);
 
 #endif							/* OT_INTAKE_ORDER_H */

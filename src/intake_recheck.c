@@ -152,3 +152,92 @@ IntakeRecheck(Datum shop, int64 order_id, Oid caller, const char *corrected)
 						psprintf("flag " INT64_FORMAT " (%s) cleared by the corrected %s", open_ids[k], open_codes[k], corrected),
 						CStringGetTextDatum(psprintf("cleared by the corrected %s", corrected)), false);
 }
+
+/* The flags that an order's lines decide. */
+static const char *const line_codes[] = {"sku_unknown", "sku_mismatch", "quantity_unusual", "customization"};
+
+/*
+ * Lines added to an order that intake has checked, in stage received or
+ * review (order_guards.c refuses them later): the order's lines are checked
+ * again, as intake checks them, and what was not flagged before (a line
+ * flag with another detail than every flag of the order has, open or
+ * resolved) is flagged; a blocking one holds an order in received.  The
+ * SKUs and the service requirements follow the lines.  Inside SPI, as the
+ * owner; the new lines are visible (AFTER INSERT).
+ */
+void
+IntakeLinesAdded(Datum shop, int64 order_id, Oid caller)
+{
+	static SPIPlanPtr known_plan = NULL;
+	static SPIPlanPtr raise_plan = NULL;
+	static SPIPlanPtr update_plan = NULL;
+	Oid			key_types[2] = {TEXTOID, INT8OID};
+	Datum		key[2] = {shop, Int64GetDatum(order_id)};
+	IntakeOrder o;
+	Findings	f = {NULL, 0, 0, 0};
+	int			nknown;
+	char	  **known;
+	StringInfoData held;
+
+	memset(&o, 0, sizeof(o));
+	o.shop = shop;
+	o.order_id = order_id;
+	if (!IntakeReadSql(&o, true))
+		return;
+	IntakeCheckOrder(&o, &f);
+
+	if (SPI_execute_plan(OtPrepare(&known_plan, "SELECT code || ':' || coalesce(detail, '') FROM ordertrack.flags"
+								   " WHERE shop = $1 AND order_id = $2", 2, key_types),
+						 key, NULL, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the order's flags");
+	nknown = (int) SPI_processed;
+	known = palloc(sizeof(char *) * Max(nknown, 1));
+	for (int i = 0; i < nknown; i++)
+		known[i] = OtSpiText(i, 1);
+
+	held.data = NULL;
+	for (int i = 0; i < f.n; i++)
+	{
+		Oid			types[4] = {TEXTOID, INT8OID, TEXTOID, TEXTOID};
+		Datum		args[4] = {shop, Int64GetDatum(order_id), CStringGetTextDatum(f.flags[i].code),
+		CStringGetTextDatum(f.flags[i].detail)};
+		char	   *mine = psprintf("%s:%s", f.flags[i].code, f.flags[i].detail);
+		bool		line_code = false;
+		bool		flagged = false;
+
+		for (int k = 0; k < (int) lengthof(line_codes); k++)
+			line_code |= strcmp(f.flags[i].code, line_codes[k]) == 0;
+		for (int k = 0; k < nknown && !flagged; k++)
+			flagged = strcmp(known[k], mine) == 0;
+		if (!line_code || flagged)
+			continue;
+		if (SPI_execute_plan(OtPrepare(&raise_plan, "SELECT ordertrack.raise_flag($1, $2, $3, $4)", 4, types),
+							 args, NULL, false, 1) != SPI_OK_SELECT)
+			elog(ERROR, "could not flag the order's new line");
+		if (strcmp(FlagSeverity(f.flags[i].code), "block") == 0)
+		{
+			if (held.data == NULL)
+				initStringInfo(&held);
+			appendStringInfo(&held, "%s%s", held.len == 0 ? "" : ", ", f.flags[i].code);
+		}
+	}
+
+	{
+		Oid			types[4] = {TEXTOID, INT8OID, TEXTARRAYOID, TEXTARRAYOID};
+		Datum		args[4] = {shop, Int64GetDatum(order_id), IntakeOrderSkus(&o), (Datum) 0};
+
+		/* the tags of the lines join the order's own (urgent, special requests) */
+		args[3] = IntakeFindingsRequirements(&f);
+		if (SPI_execute_plan(OtPrepare(&update_plan, "UPDATE ordertrack.orders o SET skus = $3,"
+									   " service_requirements = (SELECT coalesce(array_agg(DISTINCT t ORDER BY t)"
+									   " FILTER (WHERE t <> 'none'), '{none}') FROM unnest(o.service_requirements || $4) t)"
+									   " WHERE o.shop = $1 AND o.order_id = $2", 4, types),
+							 args, NULL, false, 0) != SPI_OK_UPDATE)
+			elog(ERROR, "could not update the order's SKUs");
+	}
+	if (held.data != NULL)
+		(void) StageMoveExecute(caller, NULL, psprintf("held by intake after a line was added: %s", held.data),
+								"UPDATE ordertrack.orders o SET stage = 'review'"
+								" WHERE o.shop = $1 AND o.order_id = $2 AND o.stage = 'received'",
+								2, key_types, key);
+}

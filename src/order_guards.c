@@ -6,12 +6,14 @@
  *		tracking_no or carrier change): those are set by intake and
  *		confirm(), which run as the tables' owner; another role changing one
  *		is refused with 42501, unless ordertrack.restoring is on.
- *	  - order_line_guard (BEFORE INSERT on order_lines): a line of an order
- *		that intake has already checked would never be checked, so it is
- *		refused with 55000.  Lines of an order that this transaction inserted
- *		and that intake has not checked yet (the usual case: the order and
- *		its lines in one transaction) are recognised from a per-transaction
- *		hash table, without reading the order.
+ *	  - order_line_guard (AFTER INSERT on order_lines): a line added to an
+ *		order that intake has already checked is checked then, with the
+ *		order's other lines (intake_recheck.c), while the order is in stage
+ *		received or review; later, its lines are fixed (55000).  Lines of an
+ *		order that this transaction inserted and that intake has not checked
+ *		yet (the usual case: the order and its lines in one transaction) are
+ *		recognised from a per-transaction hash table, without reading the
+ *		order.
  */
 #include "postgres.h"
 
@@ -159,7 +161,7 @@ order_columns_guard(PG_FUNCTION_ARGS)
 Datum
 order_line_guard(PG_FUNCTION_ARGS)
 {
-	TriggerData *td = guard_trigger(fcinfo, "order_line_guard", "order_lines", true, TRIGGER_EVENT_INSERT);
+	TriggerData *td = guard_trigger(fcinfo, "order_line_guard", "order_lines", false, TRIGGER_EVENT_INSERT);
 	TupleDesc	desc = td->tg_relation->rd_att;
 	HeapTuple	tup = td->tg_trigtuple;
 	bool		shop_null;
@@ -169,44 +171,45 @@ order_line_guard(PG_FUNCTION_ARGS)
 	FreshOrder *e;
 	bool		checked = false;
 	char	   *stage = NULL;
+	static SPIPlanPtr plan = NULL;
+	OwnerScope	scope;
+	Oid			caller = GetUserId();
+	Oid			types[2] = {TEXTOID, INT8OID};
+	Datum		args[2];
 
 	if (shop_null || id_null || IntakeRestoring())
-		return PointerGetDatum(tup);	/* NOT NULL, or a restore, decides */
+		return PointerGetDatum(NULL);	/* NOT NULL, or a restore, decides */
 	e = fresh_find(DatumGetInt64(id), TextDatumGetCString(shop), false);
 	if (e != NULL && !e->checked)
-		return PointerGetDatum(tup);
+		return PointerGetDatum(NULL);
 
 	/* an order from before this transaction, or one checked in it */
+	args[0] = shop;
+	args[1] = id;
+	OtEnterOwner(OtRelationOwner(OtRelid("orders")), &scope);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute_plan(OtPrepare(&plan, "SELECT intake_checked_at IS NOT NULL, stage::text"
+								   " FROM ordertrack.orders WHERE shop = $1 AND order_id = $2 FOR UPDATE",
+								   2, types), args, NULL, false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the line's order");
+	if (SPI_processed == 1)
 	{
-		static SPIPlanPtr plan = NULL;
-		OwnerScope	scope;
-		Oid			types[2] = {TEXTOID, INT8OID};
-		Datum		args[2] = {shop, id};
+		bool		isnull;
 
-		OtEnterOwner(OtRelationOwner(OtRelid("orders")), &scope);
-		if (SPI_connect() != SPI_OK_CONNECT)
-			elog(ERROR, "SPI_connect failed");
-		if (SPI_execute_plan(OtPrepare(&plan, "SELECT intake_checked_at IS NOT NULL, stage::text"
-									   " FROM ordertrack.orders WHERE shop = $1 AND order_id = $2",
-									   2, types), args, NULL, true, 1) != SPI_OK_SELECT)
-			elog(ERROR, "could not read the line's order");
-		if (SPI_processed == 1)
-		{
-			bool		isnull;
-
-			checked = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-			stage = MemoryContextStrdup(CurTransactionContext, OtSpiText(0, 2));
-		}
-		SPI_finish();
-		OtLeaveOwner(&scope);
+		checked = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+		stage = OtSpiText(0, 2);
 	}
-	if (checked)
+	if (checked && (strcmp(stage, "received") == 0 || strcmp(stage, "review") == 0))
+		IntakeLinesAdded(shop, DatumGetInt64(id), caller);
+	else if (checked)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("order " INT64_FORMAT " of shop \"%s\" has been checked by intake: its lines are fixed",
-						DatumGetInt64(id), TextDatumGetCString(shop)),
-				 errdetail("The order is in stage %s; a line added now would not be checked.", stage),
-				 errhint("Insert an order's lines in the transaction that inserts the order.  To change a "
-						 "checked order's items, cancel it (ordertrack.cancel) and submit it again.")));
-	return PointerGetDatum(tup);
+				 errmsg("order " INT64_FORMAT " of shop \"%s\" is %s: its lines are fixed",
+						DatumGetInt64(id), TextDatumGetCString(shop), stage),
+				 errdetail("Lines are added until an order is confirmed; intake checks them."),
+				 errhint("To change a confirmed order's items, cancel it (ordertrack.cancel) and submit it again.")));
+	SPI_finish();
+	OtLeaveOwner(&scope);
+	return PointerGetDatum(NULL);
 }

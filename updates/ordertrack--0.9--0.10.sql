@@ -3,8 +3,8 @@
  * privilege and PUBLIC keeps none (not the schema, the settings tables or
  * the reports); the reports mask personal data for all but the admin duty;
  * cancel() for the ERP.  No writer sets intake_checked_at, tracking_no or
- * carrier, or adds a line to a checked order; a tracking number is one
- * order's in its shop.
+ * carrier; a line added to a checked order is checked, or refused once the
+ * order is confirmed; a tracking number is one order's in its shop.
  */
 \echo Use "ALTER EXTENSION ordertrack UPDATE TO '0.10'" to load this file. \quit
 
@@ -143,9 +143,9 @@ CREATE UNIQUE INDEX orders_tracking_no ON ordertrack.orders (tracking_no, shop) 
 
 -- What no writer may do, whatever it was granted: set the columns that
 -- intake and confirm() set (they run as the tables' owner), or add a line
--- to an order that intake has checked.  AFTER with a WHEN for orders (no
--- row lock for other updates); BEFORE INSERT for lines, where the lines of
--- an order this transaction inserted pass without a read.
+-- that intake does not check.  AFTER with a WHEN for orders (no row lock
+-- for other updates); for lines, the lines of an order this transaction
+-- inserted pass without a read.
 CREATE FUNCTION ordertrack.order_columns_guard() RETURNS trigger
 	AS 'MODULE_PATHNAME', 'order_columns_guard' LANGUAGE C;
 COMMENT ON FUNCTION ordertrack.order_columns_guard() IS
@@ -159,11 +159,11 @@ COMMENT ON TRIGGER order_columns_guard ON ordertrack.orders IS
 CREATE FUNCTION ordertrack.order_line_guard() RETURNS trigger
 	AS 'MODULE_PATHNAME', 'order_line_guard' LANGUAGE C;
 COMMENT ON FUNCTION ordertrack.order_line_guard() IS
-	'Trigger BEFORE INSERT on order_lines: refuses (55000) a line of an order that intake has checked, unless ordertrack.restoring is on';
-CREATE TRIGGER order_line_guard BEFORE INSERT ON ordertrack.order_lines
+	'Trigger AFTER INSERT on order_lines: a line added to an order that intake has checked is checked with the order''s lines while the order is in received or review, and refused (55000) later, unless ordertrack.restoring is on';
+CREATE TRIGGER order_line_guard AFTER INSERT ON ordertrack.order_lines
 	FOR EACH ROW EXECUTE FUNCTION ordertrack.order_line_guard();
 COMMENT ON TRIGGER order_line_guard ON ordertrack.order_lines IS
-	'A checked order''s lines are fixed: every line is checked by intake';
+	'Every line is checked by intake: one added to a checked order with the order''s lines, until the order is confirmed';
 
 -- A scan of a number that orders of two shops have is refused.
 CREATE OR REPLACE FUNCTION ordertrack.record_scan(tracking_no ordertrack.tracking_no, status text, at timestamptz,

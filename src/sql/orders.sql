@@ -238,9 +238,9 @@ COMMENT ON TRIGGER order_truncated ON ordertrack.orders IS 'Truncating orders tr
 
 -- What no writer may do, whatever it was granted: set the columns that
 -- intake and confirm() set (they run as the tables' owner), or add a line
--- to an order that intake has checked.  AFTER with a WHEN for orders (no
--- row lock for other updates); BEFORE INSERT for lines, where the lines of
--- an order this transaction inserted pass without a read.
+-- that intake does not check.  AFTER with a WHEN for orders (no row lock
+-- for other updates); for lines, the lines of an order this transaction
+-- inserted pass without a read.
 CREATE FUNCTION ordertrack.order_columns_guard() RETURNS trigger
 	AS 'MODULE_PATHNAME', 'order_columns_guard' LANGUAGE C;
 COMMENT ON FUNCTION ordertrack.order_columns_guard() IS
@@ -254,11 +254,11 @@ COMMENT ON TRIGGER order_columns_guard ON ordertrack.orders IS
 CREATE FUNCTION ordertrack.order_line_guard() RETURNS trigger
 	AS 'MODULE_PATHNAME', 'order_line_guard' LANGUAGE C;
 COMMENT ON FUNCTION ordertrack.order_line_guard() IS
-	'Trigger BEFORE INSERT on order_lines: refuses (55000) a line of an order that intake has checked, unless ordertrack.restoring is on';
-CREATE TRIGGER order_line_guard BEFORE INSERT ON ordertrack.order_lines
+	'Trigger AFTER INSERT on order_lines: a line added to an order that intake has checked is checked with the order''s lines while the order is in received or review, and refused (55000) later, unless ordertrack.restoring is on';
+CREATE TRIGGER order_line_guard AFTER INSERT ON ordertrack.order_lines
 	FOR EACH ROW EXECUTE FUNCTION ordertrack.order_line_guard();
 COMMENT ON TRIGGER order_line_guard ON ordertrack.order_lines IS
-	'A checked order''s lines are fixed: every line is checked by intake';
+	'Every line is checked by intake: one added to a checked order with the order''s lines, until the order is confirmed';
 
 -- pg_dump keeps every row, and the identity sequences' state, so that a
 -- restored database goes on where it was.

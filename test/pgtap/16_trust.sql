@@ -5,7 +5,7 @@
 -- are not a submitter's to switch off; next_event_id is not PUBLIC's.
 BEGIN;
 SET search_path = ordertrack, public;
-SELECT plan(36);
+SELECT plan(41);
 \ir lib/error_of.sql
 
 CREATE ROLE ot_svc_a;
@@ -135,12 +135,24 @@ SELECT is((pg_temp.error_of(format('SELECT ordertrack.record_scan(%L, %L, now())
 	ARRAY['21000', format('orders of several shops have tracking number %s', :'tn')],
 	'a scan of a number that a restore gave orders of two shops is refused, not given to one of them');
 
--- A checked order's lines are fixed.
+-- Every line is checked: one added to a checked order with the order's
+-- lines until the order is confirmed; after, the lines are fixed.
 INSERT INTO products (sku, title) VALUES ('HD-1', 'hoodie');
 SET LOCAL ROLE ot_writer;
-SELECT is((pg_temp.error_of(format($$INSERT INTO ordertrack.order_lines (shop, order_id, sku, quantity) VALUES ('s1', %s, 'NOPE', 100000)$$,
-	:taken)))[1:2], ARRAY['55000', format('order %s of shop "s1" has been checked by intake: its lines are fixed', :taken)],
-	'a writer cannot add a line to a checked order');
+SELECT lives_ok(format($$INSERT INTO ordertrack.order_lines (shop, order_id, sku, quantity) VALUES ('s1', %s, 'NOPE', 100000)$$,
+	:taken), 'a line added to a checked order in received goes in');
+RESET ROLE;
+SELECT is((SELECT string_agg(code, ',' ORDER BY code) FROM flags WHERE order_id = :taken), 'quantity_unusual,sku_unknown',
+	'and is checked: the unknown SKU and the quantity are flagged');
+SELECT is((SELECT stage::text || ' ' || array_to_string(skus, ',') FROM orders WHERE order_id = :taken), 'review NOPE',
+	'the order is held, with the line''s SKU');
+SELECT is((SELECT reason FROM stage_history WHERE order_id = :taken AND to_stage = 'review'),
+	'held by intake after a line was added: sku_unknown', 'saying why');
+SET LOCAL ROLE ot_writer;
+INSERT INTO ordertrack.order_lines (shop, order_id, sku, quantity) VALUES ('s1', :taken, 'HD-1', 1);
+RESET ROLE;
+SELECT is((SELECT count(*)::int FROM flags WHERE order_id = :taken), 2, 'a good line adds no flag, and the first ones are not raised again');
+SET LOCAL ROLE ot_writer;
 INSERT INTO ordertrack.orders (shop, external_ref, account, recipient, phone, address)
 VALUES ('s1', 'fresh', 'acc-n', '李四', '13812345678', '北京市朝阳区建国路88号3号楼2单元502室');
 SELECT lives_ok($$INSERT INTO ordertrack.order_lines (shop, order_id, sku, quantity)
@@ -149,15 +161,23 @@ SELECT lives_ok($$INSERT INTO ordertrack.order_lines (shop, order_id, sku, quant
 RESET ROLE;
 SET CONSTRAINTS ALL IMMEDIATE;
 SET CONSTRAINTS ALL DEFERRED;
-SELECT ok((SELECT intake_checked_at IS NOT NULL FROM orders WHERE external_ref = 'fresh'), 'and are checked with it');
+SELECT is((SELECT stage::text FROM orders WHERE external_ref = 'fresh'), 'received', 'and are checked with it, at commit');
 SET LOCAL ROLE ot_writer;
-SELECT is((pg_temp.error_of($$INSERT INTO ordertrack.order_lines (shop, order_id, sku, quantity)
-	SELECT 's1', order_id, 'NOPE', 1 FROM ordertrack.orders WHERE external_ref = 'fresh'$$))[1], '55000',
-	'once checked, in the same transaction too, its lines are fixed');
+INSERT INTO ordertrack.order_lines (shop, order_id, sku, quantity)
+	SELECT 's1', order_id, 'NOPE-2', 1 FROM ordertrack.orders WHERE external_ref = 'fresh';
+RESET ROLE;
+SELECT is((SELECT stage::text || ' ' || (SELECT string_agg(f.detail, ',') FROM flags f WHERE f.order_id = o.order_id) FROM orders o WHERE external_ref = 'fresh'),
+	'review SKU NOPE-2 is not in the catalogue.', 'a line added once it was checked, in the same transaction, is checked too');
+SELECT order_id AS fresh FROM orders WHERE external_ref = 'fresh' \gset
+UPDATE orders SET stage = 'cancelled' WHERE order_id = :fresh;
+SET LOCAL ROLE ot_writer;
+SELECT is((pg_temp.error_of(format($$INSERT INTO ordertrack.order_lines (shop, order_id, sku, quantity) VALUES ('s1', %s, 'HD-1', 1)$$,
+	:fresh)))[1:2], ARRAY['55000', format('order %s of shop "s1" is cancelled: its lines are fixed', :fresh)],
+	'past review, a line is refused');
 RESET ROLE;
 SET ordertrack.restoring = on;
-SELECT lives_ok(format($$INSERT INTO order_lines (shop, order_id, sku, quantity) VALUES ('s1', %s, 'HD-1', 1)$$, :taken),
-	'a restore puts a checked order''s lines back');
+SELECT lives_ok(format($$INSERT INTO order_lines (shop, order_id, sku, quantity) VALUES ('s1', %s, 'HD-1', 1)$$, :fresh),
+	'a restore puts any order''s lines back');
 RESET ordertrack.restoring;
 
 -- next_event_id is the outbox's, not PUBLIC's.
