@@ -40,6 +40,10 @@ PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
+# PGXS tracks no header dependencies: every object depends on every header
+# of ours, so that a changed struct never leaves a stale object behind.
+$(OBJS): $(wildcard src/*.h)
+
 # The shipped regions and unit words go where a script says @REGIONS@ and
 # @UNIT_KEYWORDS@: into the install script, and into the upgrade scripts
 # that ship them (into the table that SHIPPED_INTO names, by default the

@@ -42,9 +42,35 @@
 #include "ot_phone.h"
 #include "ot_text.h"
 
+/*
+ * An order's flags of one code, at most: the last one kept counts the others
+ * (an order of 100,000 unknown SKUs gets 5 sku_unknown flags, not 100,000).
+ */
+#define OT_FLAGS_PER_CODE 5
+
 static void
 add_flag(Findings *f, const char *code, char *detail)
 {
+	int			same = 0;
+	FoundFlag  *last = NULL;
+
+	for (int i = 0; i < f->n; i++)
+		if (strcmp(f->flags[i].code, code) == 0)
+		{
+			same++;
+			last = &f->flags[i];
+		}
+	if (same == OT_FLAGS_PER_CODE)
+	{
+		if (last->more == 0)
+			last->base = last->detail;
+		else
+			pfree(last->detail);
+		last->more++;
+		last->detail = psprintf("%s (and %d more %s finding%s on this order)", last->base, last->more, code,
+								last->more == 1 ? "" : "s");
+		return;					/* (detail may be the order's own text: not freed) */
+	}
 	if (f->n == f->cap)
 	{
 		f->cap = f->cap ? f->cap * 2 : 8;
@@ -53,6 +79,8 @@ add_flag(Findings *f, const char *code, char *detail)
 	}
 	f->flags[f->n].code = code;
 	f->flags[f->n].detail = detail;
+	f->flags[f->n].base = NULL;
+	f->flags[f->n].more = 0;
 	f->n++;
 }
 
@@ -257,6 +285,12 @@ IntakeHoldReason(const Findings *f)
 	for (int i = 0; i < f->n; i++)
 		if (strcmp(FlagSeverity(f->flags[i].code), "block") == 0)
 		{
+			bool		named = false;	/* each code once */
+
+			for (int k = 0; k < i && !named; k++)
+				named = strcmp(f->flags[k].code, f->flags[i].code) == 0;
+			if (named)
+				continue;
 			if (s.data == NULL)
 				initStringInfo(&s);
 			appendStringInfo(&s, "%s %s", s.len == 0 ? "held by intake:" : ",", f->flags[i].code);

@@ -88,6 +88,8 @@ typedef struct FoundFlag
 {
 	const char *code;
 	char	   *detail;
+	char	   *base;			/* the detail as found, when more were folded in */
+	int			more;			/* findings of the code folded into this flag */
 } FoundFlag;
 
 /* What the checks found on one order: flags, and service tags as bits. */

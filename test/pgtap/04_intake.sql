@@ -3,7 +3,7 @@
 -- provoke, restored rows, settings (GUCs), resolve_flag, and hostile input.
 BEGIN;
 SET search_path = ordertrack, public;
-SELECT plan(96);
+SELECT plan(99);
 
 INSERT INTO products (sku, title, spec, colour, active, fragile, cold_chain, customizable) VALUES
 	('HD-1', 'hoodie', 'L', 'grey', true, false, false, false),
@@ -88,6 +88,18 @@ SELECT is((SELECT remote FROM orders WHERE external_ref = 'remote'), true, 'a Xi
 -- 2. The items.
 SELECT pg_temp.intake(pg_temp.o('unknown', '{"lines": [{"sku": "NOPE", "quantity": 1}]}'));
 SELECT is(pg_temp.codes('unknown'), '{sku_unknown}'::text[], 'an unknown SKU is sku_unknown');
+-- many of one kind: five flags, the last counting the rest; one reason
+SELECT pg_temp.intake(pg_temp.o('many', jsonb_build_object('lines',
+	(SELECT jsonb_agg(jsonb_build_object('sku', 'NOPE-' || g, 'quantity', 1) ORDER BY g) FROM generate_series(1, 2000) g))));
+SELECT is((SELECT array_agg(f.detail ORDER BY f.flag_id) FROM flags f JOIN orders o USING (shop, order_id) WHERE o.external_ref = 'many'),
+	ARRAY['SKU NOPE-1 is not in the catalogue.', 'SKU NOPE-2 is not in the catalogue.', 'SKU NOPE-3 is not in the catalogue.',
+		  'SKU NOPE-4 is not in the catalogue.',
+		  'SKU NOPE-5 is not in the catalogue. (and 1995 more sku_unknown findings on this order)'],
+	'an order of 2,000 unknown SKUs has five sku_unknown flags, the last counting the other 1,995');
+SELECT is((SELECT count(*)::int FROM events e JOIN orders o USING (shop, order_id) WHERE o.external_ref = 'many'), 7,
+	'and seven events (received, held, five flags)');
+SELECT is((SELECT h.reason FROM stage_history h JOIN orders o USING (shop, order_id) WHERE o.external_ref = 'many'),
+	'held by intake: sku_unknown', 'its stage reason names each code once');
 SELECT pg_temp.intake(pg_temp.o('inactive', '{"lines": [{"sku": "OLD-1", "quantity": 1}]}'));
 SELECT is(pg_temp.codes('inactive'), '{sku_unknown}'::text[], 'an inactive SKU is sku_unknown');
 SELECT pg_temp.intake(pg_temp.o('sweater', '{"lines": [{"sku": "HD-1", "title": "sweater", "spec": "L", "colour": "GREY", "quantity": 2}]}'));
