@@ -5,7 +5,7 @@ MODULE_big = ordertrack
 # The entry point, the helpers below every part, the parts, and the parts
 # with no PostgreSQL dependency (PURE_SRCS below).
 OBJS = src/ordertrack.o src/common.o src/cache.o src/direct.o src/settings.o src/tracking_no.o \
-	src/catalogue.o src/intake.o src/intake_trigger.o src/intake_check.o src/intake_store.o src/intake_recheck.o src/intake_lookup.o src/order_guards.o src/flags.o \
+	src/catalogue.o src/intake.o src/intake_trigger.o src/intake_check.o src/intake_store.o src/intake_recheck.o src/intake_lookup.o src/order_guards.o src/shop_access.o src/flags.o \
 	src/payload.o src/stages.o src/events.o src/deadlines.o \
 	src/tn_digits.o src/tn_permute.o src/ot_phone.o src/ot_text.o src/ot_ac.o src/ot_region.o src/ot_unit.o
 # The install script of the current version is built from the current
@@ -13,7 +13,7 @@ OBJS = src/ordertrack.o src/common.o src/cache.o src/direct.o src/settings.o src
 # uses only what the ones before it define).  The scripts that upgrade an
 # installed release, and 0.1's install script (where the upgrade chain
 # starts), are in updates/.
-SQL_SOURCES = src/sql/tracking_no.sql src/sql/settings.sql src/sql/orders.sql \
+SQL_SOURCES = src/sql/tracking_no.sql src/sql/settings.sql src/sql/shop_access.sql src/sql/orders.sql \
 	src/sql/flags.sql src/sql/intake.sql src/sql/stages.sql src/sql/fulfilment.sql \
 	src/sql/scans.sql src/sql/events.sql src/sql/deadlines.sql src/sql/reports.sql \
 	src/sql/duties.sql

@@ -20,6 +20,7 @@
 #include "catalogue.h"
 #include "common.h"
 #include "flags.h"
+#include "shop_access.h"
 #include "stages.h"
 
 /*
@@ -178,6 +179,7 @@ resolve_flag(PG_FUNCTION_ARGS)
 		OtIdAmbiguous("flag_id", flag_id, 1);
 	shop = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
 	shop = PointerGetDatum(PG_DETOAST_DATUM_COPY(shop));
+	ShopRequireVisible(shop, "flag", flag_id);
 	order_id = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull);
 	args[0] = shop;
 	args[1] = order_id;

@@ -17,6 +17,7 @@
 #include "intake.h"
 #include "intake_order.h"
 #include "order_guards.h"
+#include "shop_access.h"
 #include "stages.h"
 #include "tracking_no.h"
 
@@ -34,6 +35,7 @@ _PG_init(void)
 	IntakeInit();
 	IntakeTriggerInit();
 	OrderGuardsInit();
+	ShopAccessInit();
 	FlagsInit();
 	DirectInit();
 	CatalogueInit();

@@ -38,6 +38,7 @@
 
 #include "cache.h"
 #include "common.h"
+#include "shop_access.h"
 #include "stages.h"
 
 PG_FUNCTION_INFO_V1(order_stage_guard);
@@ -424,6 +425,7 @@ advance(PG_FUNCTION_ARGS)
 	if (SPI_processed > 1)
 		OtIdAmbiguous("order_id", order_id, 1);
 	shop = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	ShopRequireVisible(shop, "order", order_id);
 	stage = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
 	if (stage != target)
 	{

@@ -118,3 +118,24 @@ GRANT EXECUTE ON FUNCTION ordertrack.sweep(timestamptz), ordertrack.prune_events
 	TO ordertrack_admin;
 GRANT SET ON PARAMETER ordertrack.duplicate_window, ordertrack.bulk_quantity,
 	ordertrack.address_min_chars, ordertrack.clock_skew TO ordertrack_admin;
+
+-- Per-shop access (shop_access.sql): the order tables' rows are the shops'
+-- that the role sees.  The tables' owner (intake, the order functions)
+-- passes; a role writes only rows of shops it sees.  While
+-- ordertrack.shop_roles is empty, every row passes.  (pg_dump leaves an
+-- extension's policies to CREATE EXTENSION, so they live here, always on.)
+DO $$
+DECLARE
+	t text;
+BEGIN
+	FOREACH t IN ARRAY ARRAY['orders', 'order_lines', 'flags', 'events', 'stage_history', 'scans',
+							 'carrier_shipments', 'carrier_scores'] LOOP
+		EXECUTE pg_catalog.format('ALTER TABLE ordertrack.%I ENABLE ROW LEVEL SECURITY', t);
+		EXECUTE pg_catalog.format('CREATE POLICY shop_access ON ordertrack.%I USING (ordertrack.shop_visible(shop))'
+								  ' WITH CHECK (ordertrack.shop_visible(shop))', t);
+		EXECUTE pg_catalog.format('COMMENT ON POLICY shop_access ON ordertrack.%I IS %L', t,
+								  'Rows of the shops the role sees (ordertrack.shop_roles; all while it is empty)');
+	END LOOP;
+END
+$$;
+GRANT SELECT, INSERT, DELETE ON ordertrack.shop_roles TO ordertrack_admin;

@@ -286,6 +286,7 @@ BEGIN
 						AND pg_visible_in_snapshot(v.xact_id, c.batch)
 						AND (c.done IS NULL OR NOT pg_visible_in_snapshot(v.xact_id, c.done))
 						AND (c.topics IS NULL OR v.topic = ANY (c.topics))
+						AND ordertrack.shop_visible(v.shop)
 					  ORDER BY v.event_id
 					  LIMIT max LOOP
 				last := e.event_id;
@@ -305,7 +306,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION ordertrack.poll(text, integer) IS
-	'Up to max events after the consumer''s acknowledged position, oldest first, in batches of what committed between two polls; events handed out and not acknowledged come again';
+	'Up to max events after the consumer''s acknowledged position, oldest first, in batches of what committed between two polls; events handed out and not acknowledged come again; only the shops the calling role sees (ordertrack.shop_roles)';
 
 CREATE FUNCTION ordertrack.ack(consumer text, event_id bigint) RETURNS void
 	LANGUAGE plpgsql

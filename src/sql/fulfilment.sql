@@ -223,11 +223,15 @@ BEGIN
 				  DETAIL = format('Shops: %s.', array_to_string(shops, ', ')),
 				  HINT = 'An id is unique unless rows were inserted with OVERRIDING SYSTEM VALUE: give all but one of them a new id.';
 	END IF;
+	IF NOT ordertrack.shop_visible(shops[1]) THEN
+		RAISE EXCEPTION 'order % is not in a shop that role % sees', order_id, ordertrack.calling_role()
+			USING ERRCODE = '42501', HINT = 'ordertrack.shop_roles binds roles to shops.';
+	END IF;
 	RETURN shops[1];
 END
 $$;
 COMMENT ON FUNCTION ordertrack.order_shop(bigint) IS
-	'Used by the order functions: the shop of the order with this order_id (42704 when there is none, 21000 when orders of several shops have it)';
+	'Used by the order functions: the shop of the order with this order_id (42704 when there is none, 21000 when orders of several shops have it, 42501 when the calling role does not see its shop)';
 REVOKE ALL ON FUNCTION ordertrack.order_shop(bigint) FROM PUBLIC;
 
 -- The order, locked; an error when there is none.

@@ -53,7 +53,7 @@ SELECT f.shop, f.order_id, o.external_ref, o.stage, f.code, f.raised_at AS since
 	   date_trunc('minute', now() - f.raised_at) AS open_for, ordertrack.masked(f.code, f.detail) AS detail
   FROM ordertrack.flags f
   JOIN ordertrack.orders o ON o.shop = f.shop AND o.order_id = f.order_id
- WHERE f.resolved_at IS NULL
+ WHERE f.resolved_at IS NULL AND ordertrack.shop_visible(f.shop)
    AND f.code IN ('payment_overdue', 'pick_behind_schedule', 'pick_overdue', 'transit_stalled')
    AND o.stage NOT IN ('cancelled', 'completed', 'delivered', 'returned');
 COMMENT ON VIEW ordertrack.sla_breaches IS
@@ -66,7 +66,7 @@ SELECT o.shop, o.stage, count(*)::integer AS orders,
 	   count(*) FILTER (WHERE EXISTS (SELECT FROM ordertrack.sla_breaches b WHERE b.shop = o.shop AND b.order_id = o.order_id))::integer AS overdue,
 	   min(o.created_at) AS oldest
   FROM ordertrack.orders o
- WHERE o.stage NOT IN ('cancelled', 'completed')
+ WHERE o.stage NOT IN ('cancelled', 'completed') AND ordertrack.shop_visible(o.shop)
  GROUP BY o.shop, o.stage;
 COMMENT ON VIEW ordertrack.board IS
 	'Per shop and stage (orders still under way): how many orders, how many held by an open blocking flag, how many overdue (sla_breaches), and when the oldest was taken';
@@ -76,7 +76,7 @@ SELECT f.shop, f.flag_id, f.order_id, o.external_ref, o.stage, f.severity, f.cod
 	   date_trunc('minute', now() - f.raised_at) AS age, ordertrack.masked(f.code, f.detail) AS detail
   FROM ordertrack.flags f
   JOIN ordertrack.orders o ON o.shop = f.shop AND o.order_id = f.order_id
- WHERE f.resolved_at IS NULL
+ WHERE f.resolved_at IS NULL AND ordertrack.shop_visible(f.shop)
  ORDER BY f.shop, array_position(ARRAY['block', 'warn', 'info'], f.severity), f.raised_at, f.flag_id;
 COMMENT ON VIEW ordertrack.open_flags IS
 	'Open flags, blocking first, oldest first within a severity, with the order''s external ref and stage and how long each has been open';
@@ -88,6 +88,7 @@ SELECT s.shop, s.carrier, c.name, s.province, s.shipped, s.delivered, s.judged,
 	   s.median_days, s.p90_days, s.failed_attempts, s.lost, s.refreshed_at
   FROM ordertrack.carrier_scores s
   LEFT JOIN ordertrack.carriers c ON c.carrier = s.carrier
+ WHERE ordertrack.shop_visible(s.shop)
  ORDER BY s.shop, s.carrier, s.province;
 COMMENT ON VIEW ordertrack.carrier_scorecard IS
 	'How each carrier did per shop and province over ordertrack.scorecard_window: parcels, on-time share (a bar of 10), median and 90th-percentile days to delivery, failed attempts, lost (carrier_scores, refreshed by the sweep)';
@@ -99,6 +100,7 @@ WITH spans AS (
 	SELECT h.shop, h.to_stage AS stage, h.changed_at AS entered,
 		   lead(h.changed_at) OVER (PARTITION BY h.shop, h.order_id ORDER BY h.changed_at, h.change_id) AS left_at
 	  FROM ordertrack.stage_history h
+	 WHERE ordertrack.shop_visible(h.shop)
 ), per_stage AS (
 	SELECT s.shop, s.stage, count(*)::integer AS moves,
 		   percentile_cont(0.5) WITHIN GROUP (ORDER BY s.left_at - s.entered) AS median,
@@ -122,7 +124,7 @@ WITH days AS (
 		   count(c.delivered_at)::integer AS delivered
 	  FROM ordertrack.orders o
 	  LEFT JOIN ordertrack.carrier_shipments c ON c.shop = o.shop AND c.order_id = o.order_id
-	 WHERE o.created_at >= now() - interval '30 days'
+	 WHERE o.created_at >= now() - interval '30 days' AND ordertrack.shop_visible(o.shop)
 	 GROUP BY 1, 2
 )
 SELECT d.shop, d.day, d.received, d.confirmed, d.shipped, d.delivered,
@@ -142,6 +144,7 @@ SELECT o.shop,
 	   array_agg(o.external_ref ORDER BY o.order_id) AS external_refs
   FROM ordertrack.orders o
  WHERE o.stage IN ('received', 'review', 'confirmed', 'in_production', 'picking', 'packed')
+   AND ordertrack.shop_visible(o.shop)
  GROUP BY o.shop, o.account, o.address
 HAVING count(*) > 1;
 COMMENT ON VIEW ordertrack.merge_candidates IS
@@ -219,7 +222,7 @@ AS $$
 	  LEFT JOIN LATERAL (SELECT x.status, x.scanned_at, x.location FROM ordertrack.scans x
 						  WHERE x.shop = o.shop AND x.order_id = o.order_id
 						  ORDER BY x.scanned_at DESC, x.scan_id DESC LIMIT 1) s ON true
-	 WHERE o.order_id IS NOT NULL
+	 WHERE o.order_id IS NOT NULL AND ordertrack.shop_visible(o.shop)
 	   AND q.last4 ~ '^[0-9]{4}$'
 	   AND right(regexp_replace(coalesce(o.phone_normalized, o.phone, ''), '[^0-9]', '', 'g'), 4) = q.last4
 $$;

@@ -64,6 +64,10 @@ BEGIN
 		RAISE EXCEPTION 'no order has tracking number %', tracking_no USING ERRCODE = '42704',
 			HINT = 'Tracking numbers are issued by ordertrack.confirm(order_id).';
 	END IF;
+	IF NOT ordertrack.shop_visible(o.shop) THEN
+		RAISE EXCEPTION 'tracking number % is not in a shop that role % sees', tracking_no, ordertrack.calling_role()
+			USING ERRCODE = '42501', HINT = 'ordertrack.shop_roles binds roles to shops.';
+	END IF;
 	-- (two shops' orders with one number: only a restore of bad data gives that)
 	IF EXISTS (SELECT FROM ordertrack.orders x WHERE x.tracking_no OPERATOR(ordertrack.=) record_scan.tracking_no
 				 AND x.shop IS DISTINCT FROM o.shop) THEN

@@ -66,10 +66,10 @@ ALTER TABLE events OWNER TO ot_dp_owner;
 ALTER TABLE events ENABLE ROW LEVEL SECURITY;
 ALTER TABLE events FORCE ROW LEVEL SECURITY;
 CREATE POLICY dp_read ON events FOR SELECT USING (true);
-CREATE POLICY dp_no_alerts ON events FOR INSERT WITH CHECK (topic <> 'alerts');
+CREATE POLICY dp_no_alerts ON events AS RESTRICTIVE FOR INSERT WITH CHECK (topic <> 'alerts');
 SELECT pg_temp.new_order('DP-C') AS c \gset
 SELECT is((pg_temp.error_of('SET CONSTRAINTS ALL IMMEDIATE'))[1:2],
-	ARRAY['42501', 'new row violates row-level security policy for table "events"'],
+	ARRAY['42501', 'new row violates row-level security policy "dp_no_alerts" for table "events"'],
 	'with FORCE ROW LEVEL SECURITY, a policy refusing alerts refuses intake''s flag_raised, as it would a statement');
 SET CONSTRAINTS ALL DEFERRED;
 DELETE FROM orders WHERE order_id = :c;
