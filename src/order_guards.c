@@ -38,12 +38,15 @@
 PG_FUNCTION_INFO_V1(order_columns_guard);
 PG_FUNCTION_INFO_V1(order_line_guard);
 
-/* An order this transaction inserted: keyed by order_id, then its shop. */
+/*
+ * An order this transaction inserted and intake has not checked yet (it is
+ * removed when checked, e.g. by SET CONSTRAINTS ... IMMEDIATE): keyed by
+ * order_id, then its shop.
+ */
 typedef struct FreshOrder
 {
 	int64		order_id;		/* hash key */
 	char	   *shop;
-	bool		checked;		/* intake has checked it (SET CONSTRAINTS ... IMMEDIATE) */
 } FreshOrder;
 
 static HTAB *fresh = NULL;
@@ -83,10 +86,7 @@ fresh_find(int64 order_id, const char *shop, bool create)
 	if (e == NULL)
 		return NULL;
 	if (!found)
-	{
 		e->shop = MemoryContextStrdup(TopTransactionContext, shop);
-		e->checked = false;
-	}
 	else if (strcmp(e->shop, shop) != 0)
 		return NULL;			/* another shop's order of that id: read it */
 	return e;
@@ -101,10 +101,9 @@ OrderGuardNoteNew(int64 order_id, Datum shop)
 void
 OrderGuardNoteChecked(int64 order_id, Datum shop)
 {
-	FreshOrder *e = fresh_find(order_id, TextDatumGetCString(shop), false);
-
-	if (e != NULL)
-		e->checked = true;
+	/* a line from now on reads the order, and finds it checked */
+	if (fresh_find(order_id, TextDatumGetCString(shop), false) != NULL)
+		(void) hash_search(fresh, &order_id, HASH_REMOVE, NULL);
 }
 
 static TriggerData *
@@ -168,7 +167,6 @@ order_line_guard(PG_FUNCTION_ARGS)
 	bool		id_null;
 	Datum		shop = heap_getattr(tup, OtAttnum(desc, "shop"), desc, &shop_null);
 	Datum		id = heap_getattr(tup, OtAttnum(desc, "order_id"), desc, &id_null);
-	FreshOrder *e;
 	bool		checked = false;
 	char	   *stage = NULL;
 	static SPIPlanPtr plan = NULL;
@@ -179,8 +177,7 @@ order_line_guard(PG_FUNCTION_ARGS)
 
 	if (shop_null || id_null || IntakeRestoring())
 		return PointerGetDatum(NULL);	/* NOT NULL, or a restore, decides */
-	e = fresh_find(DatumGetInt64(id), TextDatumGetCString(shop), false);
-	if (e != NULL && !e->checked)
+	if (fresh_find(DatumGetInt64(id), TextDatumGetCString(shop), false) != NULL)
 		return PointerGetDatum(NULL);
 
 	/* an order from before this transaction, or one checked in it */

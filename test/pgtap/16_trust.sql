@@ -5,7 +5,7 @@
 -- are not a submitter's to switch off; next_event_id is not PUBLIC's.
 BEGIN;
 SET search_path = ordertrack, public;
-SELECT plan(41);
+SELECT plan(44);
 \ir lib/error_of.sql
 
 CREATE ROLE ot_svc_a;
@@ -179,6 +179,20 @@ SET ordertrack.restoring = on;
 SELECT lives_ok(format($$INSERT INTO order_lines (shop, order_id, sku, quantity) VALUES ('s1', %s, 'HD-1', 1)$$, :fresh),
 	'a restore puts any order''s lines back');
 RESET ordertrack.restoring;
+
+-- The guards' triggers, attached otherwise, say how they must be.
+SAVEPOINT guards;
+CREATE TABLE public.misattached (shop text, order_id bigint, intake_checked_at timestamptz, tracking_no text, carrier text);
+CREATE TRIGGER g BEFORE INSERT ON public.misattached FOR EACH ROW EXECUTE FUNCTION ordertrack.order_line_guard();
+SELECT is((pg_temp.error_of($$INSERT INTO public.misattached (shop, order_id) VALUES ('s1', 1)$$))[1:2],
+	ARRAY['39P01', 'order_line_guard must be fired AFTER INSERT ON order_lines FOR EACH ROW'],
+	'order_line_guard attached BEFORE INSERT says how it must be fired');
+DROP TRIGGER g ON public.misattached;
+CREATE TRIGGER g AFTER INSERT ON public.misattached FOR EACH ROW EXECUTE FUNCTION ordertrack.order_columns_guard();
+SELECT is((pg_temp.error_of($$INSERT INTO public.misattached (shop, order_id) VALUES ('s1', 1)$$))[1], '39P01',
+	'so does order_columns_guard on INSERT');
+ROLLBACK TO SAVEPOINT guards;
+SELECT is(shop_visible(NULL), false, 'no role sees a NULL shop');
 
 -- next_event_id is the outbox's, not PUBLIC's.
 SELECT ok(NOT has_function_privilege('ot_svc_b', 'ordertrack.next_event_id()', 'EXECUTE'),
