@@ -37,6 +37,7 @@
 
 #include "cache.h"
 #include "common.h"
+#include "compat.h"
 #include "direct.h"
 
 /*
@@ -316,7 +317,7 @@ OtWriterBegin(OtWriter *w, int nrels, Relation *rels, Snapshot snapshot)
 		rte->rellockmode = RowExclusiveLock;
 		rtable = lappend(rtable, rte);
 	}
-	ExecInitRangeTable(w->estate, rtable);
+	OtInitRangeTable(w->estate, rtable);
 	w->nrels = nrels;
 	for (int i = 0; i < nrels; i++)
 	{
@@ -354,7 +355,7 @@ OtWriterBegin(OtWriter *w, int nrels, Relation *rels, Snapshot snapshot)
 	}
 	w->estate->es_output_cid = GetCurrentCommandId(true);
 	w->estate->es_snapshot = snapshot;
-	EvalPlanQualInit(&w->epq, w->estate, NULL, NIL, -1);
+	OtEvalPlanQualInit(&w->epq, w->estate);
 	AfterTriggerBeginQuery();
 }
 
@@ -440,7 +441,7 @@ OtUpdate(OtWriter *w, int i, TupleTableSlot *old, int ncols, const char *const *
 	Relation	rel = rri->ri_RelationDesc;
 	TupleDesc	desc = RelationGetDescr(rel);
 	TupleTableSlot *slot = w->slots[i];
-	bool		update_indexes;
+	OtIndexUpdate update_indexes;
 	List	   *recheck = NIL;
 
 	ExecClearTuple(slot);
@@ -473,12 +474,12 @@ OtUpdate(OtWriter *w, int i, TupleTableSlot *old, int ncols, const char *const *
 	CheckCmdReplicaIdentity(rel, CMD_UPDATE);
 	if (desc->constr != NULL)
 		ExecConstraints(rri, slot, w->estate);
-	simple_table_tuple_update(rel, &old->tts_tid, slot, w->estate->es_snapshot, &update_indexes);
-	if (update_indexes)
+	update_indexes = OtTupleUpdate(rel, &old->tts_tid, slot, w->estate->es_snapshot);
+	if (update_indexes != OT_INDEXES_NONE)
 	{
 		open_indexes(rri);
 		if (rri->ri_NumIndices > 0)
-			recheck = ExecInsertIndexTuples(rri, slot, w->estate, true, false, NULL, NIL);
+			recheck = OtInsertIndexTuples(rri, slot, w->estate, update_indexes);
 	}
 	ExecARUpdateTriggers(w->estate, rri, NULL, NULL, &old->tts_tid, NULL, slot, recheck, NULL, false);
 	list_free(recheck);

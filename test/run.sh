@@ -86,9 +86,10 @@ for suite in $SUITES; do
 				make -s PG_CONFIG="$PG_CONFIG" REGRESS= installcheck >"$log" 2>&1
 			fi
 			st=$?
-			grep -E '\.\.\. ' "$log"
-			p=$(grep -cE '\.\.\. ok' "$log")
-			f=$(grep -cE '\.\.\. FAILED|\.\.\. failed' "$log")
+			# (pg_regress prints "test x ... ok" up to 15, TAP lines "ok 1 - x" from 16 on)
+			grep -E '\.\.\. |^(not )?ok [0-9]' "$log"
+			p=$(grep -cE '\.\.\. ok|^ok [0-9]' "$log")
+			f=$(grep -cE '\.\.\. FAILED|\.\.\. failed|^not ok [0-9]' "$log")
 			if [ $st != 0 ] && [ "$f" = 0 ]; then f=1; fi
 			PASS=$((PASS + p)); FAIL=$((FAIL + f))
 			if [ $st != 0 ]; then

@@ -93,6 +93,9 @@ SELECT is_empty($$
 	   AND d.deptype = 'e'
 	   AND NOT EXISTS (SELECT 1 FROM pg_description c
 					   WHERE c.classoid = d.classid AND c.objoid = d.objid AND c.objsubid = 0)
+	   -- (from 17 on, a table's row type and an array type are members too: they are described by their table and element)
+	   AND NOT EXISTS (SELECT 1 FROM pg_type t
+					   WHERE d.classid = 'pg_type'::regclass AND t.oid = d.objid AND (t.typrelid <> 0 OR t.typelem <> 0))
 $$, 'every object of the extension has a comment');
 SELECT is_empty($$
 	SELECT a.attrelid::regclass || '.' || a.attname
