@@ -8,6 +8,8 @@
 #ifndef OT_COMMON_H
 #define OT_COMMON_H
 
+#include "compat.h"
+
 #include "access/tupdesc.h"
 #include "executor/spi.h"
 

@@ -2,18 +2,27 @@
  * compat.h
  *	  The PostgreSQL APIs that differ between the supported major versions
  *	  (15, 17, 18), each behind one wrapper, so that the code that uses them
- *	  reads the same on every version.  Only the direct write path
- *	  (direct.c) needs any: the executor's range table gained permission
- *	  entries in 16, EvalPlanQualInit its result relations, and an update
- *	  now says whether only summarizing indexes need new entries.
+ *	  reads the same on every version: the direct write path's executor
+ *	  calls (the range table gained permission entries in 16,
+ *	  EvalPlanQualInit its result relations, and an update now says whether
+ *	  only summarizing indexes need new entries; 18 asks which range-table
+ *	  entries survived pruning, counts index scans, and renamed the CHECK
+ *	  constraints' expressions), and 18's prefix pg_noreturn in place of
+ *	  the postfix attribute.
  */
 #ifndef OT_COMPAT_H
 #define OT_COMPAT_H
 
+#include "access/genam.h"
 #include "access/tableam.h"
 #include "executor/executor.h"
 #if PG_VERSION_NUM >= 160000
 #include "parser/parse_relation.h"
+#endif
+
+/* A function that does not return (18 has only the prefix pg_noreturn). */
+#ifndef pg_attribute_noreturn
+#define pg_attribute_noreturn() __attribute__((noreturn))
 #endif
 
 /*
@@ -31,7 +40,12 @@ OtInitRangeTable(EState *estate, List *rtable)
 
 	foreach(lc, rtable)
 		(void) addRTEPermissionInfo(&perminfos, (RangeTblEntry *) lfirst(lc));
+#if PG_VERSION_NUM >= 180000
+	/* every entry is used: none was pruned */
+	ExecInitRangeTable(estate, rtable, perminfos, bms_add_range(NULL, 1, list_length(rtable)));
+#else
 	ExecInitRangeTable(estate, rtable, perminfos);
+#endif
 #else
 	ExecInitRangeTable(estate, rtable);
 #endif
@@ -83,5 +97,23 @@ OtInsertIndexTuples(ResultRelInfo *rri, TupleTableSlot *slot, EState *estate, Ot
 	return ExecInsertIndexTuples(rri, slot, estate, true, false, NULL, NIL);
 #endif
 }
+
+/* An index scan (18 takes a place for instrumentation, unused here). */
+static inline IndexScanDesc
+OtIndexBeginScan(Relation heap, Relation index, Snapshot snapshot, int nkeys)
+{
+#if PG_VERSION_NUM >= 180000
+	return index_beginscan(heap, index, snapshot, NULL, nkeys, 0);
+#else
+	return index_beginscan(heap, index, snapshot, nkeys, 0);
+#endif
+}
+
+/* The executable CHECK constraints of a result relation. */
+#if PG_VERSION_NUM >= 180000
+#define OT_RRI_CHECK_EXPRS(rri) ((rri)->ri_CheckConstraintExprs)
+#else
+#define OT_RRI_CHECK_EXPRS(rri) ((rri)->ri_ConstraintExprs)
+#endif
 
 #endif							/* OT_COMPAT_H */

@@ -100,7 +100,7 @@ OtScanBegin(OtScan *s, Relation heap, const char *index, Snapshot snapshot,
 							   strategy_proc(s->index, keys[i].column, keys[i].strategy), keys[i].value);
 	}
 	s->slot = table_slot_create(heap, NULL);
-	s->scan = index_beginscan(heap, s->index, snapshot, nkeys, 0);
+	s->scan = OtIndexBeginScan(heap, s->index, snapshot, nkeys);
 	index_rescan(s->scan, sk, nkeys, NULL, 0);
 }
 
@@ -332,9 +332,9 @@ OtWriterBegin(OtWriter *w, int nrels, Relation *rels, Snapshot snapshot)
 		{
 			MemoryContext old = MemoryContextSwitchTo(w->estate->es_query_cxt);
 
-			rri->ri_ConstraintExprs = palloc(sizeof(ExprState *) * d->nchecks);
+			OT_RRI_CHECK_EXPRS(rri) = palloc(sizeof(ExprState *) * d->nchecks);
 			for (int c = 0; c < d->nchecks; c++)
-				rri->ri_ConstraintExprs[c] = ExecInitExpr(d->checks[c], NULL);
+				OT_RRI_CHECK_EXPRS(rri)[c] = ExecInitExpr(d->checks[c], NULL);
 			MemoryContextSwitchTo(old);
 		}
 		/* the triggers' WHEN clauses, from the cache (TriggerEnabled would build them) */

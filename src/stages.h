@@ -5,6 +5,8 @@
 #ifndef OT_STAGES_H
 #define OT_STAGES_H
 
+#include "compat.h"
+
 typedef struct OtStageMove
 {
 	Oid			actor_role;		/* recorded as its name unless actor is given */
