@@ -91,13 +91,19 @@ ShopAccessInit(void)
 bool
 ShopVisible(Oid role, const char *shop)
 {
-	Oid			nsp = get_namespace_oid(OT_SCHEMA, true);
+	static bool present = false;	/* the table was found once (a backend has one database) */
 	ShopBindings *s;
 	Oid			admin;
 
 	/* a database not yet updated to 0.10 has no bindings */
-	if (!OidIsValid(nsp) || !OidIsValid(get_relname_relid("shop_roles", nsp)))
-		return true;
+	if (!present)
+	{
+		Oid			nsp = get_namespace_oid(OT_SCHEMA, true);
+
+		if (!OidIsValid(nsp) || !OidIsValid(get_relname_relid("shop_roles", nsp)))
+			return true;
+		present = true;
+	}
 	s = OtCacheGet(&bindings);
 	if (s->n == 0 || superuser_arg(role) ||
 		has_privs_of_role(role, OtRelationOwner(OtRelid("shop_roles"))))
