@@ -8,12 +8,14 @@
 #
 # Suites: unit (plain C), fuzz (short libFuzzer runs), regress (pg_regress and
 # isolation specs), pgtap (test/pgtap/*.sql through pg_prove), scripts
-# (test/scripts/*.sh: crash, dump/restore, binary COPY, concurrency, volume).
+# (test/scripts/*.sh: crash, dump/restore, binary COPY, concurrency, volume;
+# OT_SCRIPTS="a b" for some of them), versions (test/versions.sh: the build,
+# regress, pgTAP and some scripts on PostgreSQL 17 and 18, in Debian roots).
 set -u
 cd "$(dirname "$0")/.."
 . test/lib.sh
 
-SUITES=${OT_SUITES:-"unit fuzz regress pgtap scripts"}
+SUITES=${OT_SUITES:-"unit fuzz regress pgtap scripts versions"}
 # always a cluster of its own, which it removes at the end: a cluster named
 # by the caller's environment (a benchmark's or a developer's) is left alone
 unset OT_CLUSTER_DIR
@@ -115,6 +117,8 @@ for suite in $SUITES; do
 		section "scripted tests"
 		for t in test/scripts/*.sh; do
 			name=$(basename "$t" .sh)
+			# OT_SCRIPTS="a b" runs only those scripts
+			case " ${OT_SCRIPTS:-$name} " in *" $name "*) ;; *) continue ;; esac
 			log=$LOGDIR/script-$name.log
 			bash "$t" >"$log" 2>&1
 			st=$?
@@ -123,6 +127,17 @@ for suite in $SUITES; do
 			# a script that stopped the cluster leaves it for the next to start
 			[ -f "$OT_CLUSTER_DIR/data/postmaster.pid" ] || ot_cluster_ctl start
 		done ;;
+	versions)
+		section "PostgreSQL 17 and 18, each in a Debian root of its own"
+		log=$LOGDIR/versions.log
+		bash test/versions.sh 2>&1 | tee "$log" | grep -vE '^[[:space:]]*ok [0-9]'
+		st=${PIPESTATUS[0]}
+		line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -1)
+		if [ -n "$line" ]; then
+			p=${line%% passed*}; f=${line#*passed, }; f=${f%% failed}
+		else p=0; f=1; fi
+		if [ "$st" != 0 ] && [ "$f" = 0 ]; then f=1; fi
+		PASS=$((PASS + p)); FAIL=$((FAIL + f)) ;;
 	*) echo "unknown suite $suite"; FAIL=$((FAIL + 1)) ;;
 	esac
 done
