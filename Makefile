@@ -1,12 +1,12 @@
 # ordertrack: PGXS build
 EXTENSION = ordertrack
-EXTVERSION = 0.10
+EXTVERSION = 0.11
 MODULE_big = ordertrack
 # The entry point, the helpers below every part, the parts, and the parts
 # with no PostgreSQL dependency (PURE_SRCS below).
 OBJS = src/ordertrack.o src/common.o src/cache.o src/direct.o src/settings.o src/tracking_no.o \
 	src/catalogue.o src/intake.o src/intake_trigger.o src/intake_check.o src/intake_store.o src/intake_recheck.o src/intake_lookup.o src/order_guards.o src/shop_access.o src/flags.o \
-	src/payload.o src/stages.o src/events.o src/deadlines.o \
+	src/payload.o src/stages.o src/shop_group.o src/events.o src/deadlines.o \
 	src/tn_digits.o src/tn_permute.o src/ot_phone.o src/ot_text.o src/ot_ac.o src/ot_region.o src/ot_unit.o
 # The install script of the current version is built from the current
 # definitions in src/sql/, one file per concern, in this order (each file
@@ -16,10 +16,11 @@ OBJS = src/ordertrack.o src/common.o src/cache.o src/direct.o src/settings.o src
 SQL_SOURCES = src/sql/tracking_no.sql src/sql/settings.sql src/sql/shop_access.sql src/sql/orders.sql \
 	src/sql/flags.sql src/sql/intake.sql src/sql/stages.sql src/sql/fulfilment.sql \
 	src/sql/scans.sql src/sql/events.sql src/sql/deadlines.sql src/sql/reports.sql \
-	src/sql/duties.sql
+	src/sql/duties.sql src/sql/distribute.sql
 DATA = updates/ordertrack--0.1.sql updates/ordertrack--0.2--0.3.sql updates/ordertrack--0.3--0.4.sql \
 	updates/ordertrack--0.4--0.5.sql updates/ordertrack--0.5--0.6.sql updates/ordertrack--0.6--0.7.sql \
-	updates/ordertrack--0.7--0.8.sql updates/ordertrack--0.9--0.10.sql
+	updates/ordertrack--0.7--0.8.sql updates/ordertrack--0.9--0.10.sql \
+	updates/ordertrack--0.10--0.11.sql
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql updates/ordertrack--0.1--0.2.sql updates/ordertrack--0.8--0.9.sql
 PGFILEDESC = "ordertrack - order tracking for e-commerce shops"
 

@@ -5,7 +5,9 @@
  */
 #include "postgres.h"
 
+#include "catalog/namespace.h"
 #include "utils/inval.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
 
@@ -111,6 +113,38 @@ OtCacheGet(OtCache *cache)
 	while (!cache->valid)
 		rebuild(cache);
 	return cache->data;
+}
+
+bool
+OtCacheDependsOn(Oid relid)
+{
+	Oid			schema = get_namespace_oid(OT_SCHEMA, false);
+
+	for (OtCache *c = caches; c != NULL; c = c->next)
+	{
+		for (int i = 0; i < OT_CACHE_MAX_TABLES && c->tables[i] != NULL; i++)
+			if (get_relname_relid(c->tables[i], schema) == relid)
+				return true;
+		for (int i = 0; i < c->nwatched; i++)
+			if (c->watched[i] == relid)
+				return true;
+	}
+	return false;
+}
+
+void
+OtCacheInvalidateTables(void)
+{
+	Oid			schema = get_namespace_oid(OT_SCHEMA, false);
+
+	for (OtCache *c = caches; c != NULL; c = c->next)
+		for (int i = 0; i < OT_CACHE_MAX_TABLES && c->tables[i] != NULL; i++)
+		{
+			Oid			relid = get_relname_relid(c->tables[i], schema);
+
+			if (OidIsValid(relid))
+				CacheInvalidateRelcacheByRelid(relid);
+		}
 }
 
 void

@@ -69,6 +69,16 @@ extern void OtCacheRegister(OtCache *cache);
 extern void *OtCacheGet(OtCache *cache);
 /* Drops the contents at the next OtCacheGet (the part knows they are out of date). */
 extern void OtCacheInvalidate(OtCache *cache);
+/*
+ * Every session's caches of the extension's tables are dropped when the
+ * current transaction commits (a change arrived through a relation the
+ * caches cannot name, such as a Citus shard of a settings table).
+ */
+extern void OtCacheInvalidateTables(void);
+
+/* Whether a cache names the relation or watches it now. */
+extern bool OtCacheDependsOn(Oid relid);
+
 /* The cache also depends on this relation's definition, until it is next rebuilt. */
 extern void OtCacheWatch(OtCache *cache, Oid relid);
 /* Starts reading rows for an entry, with the latest snapshot. */

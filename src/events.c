@@ -56,6 +56,7 @@
 
 #include "common.h"
 #include "events.h"
+#include "shop_group.h"
 
 PG_FUNCTION_INFO_V1(event_notify);
 PG_FUNCTION_INFO_V1(next_event_id);
@@ -257,8 +258,9 @@ EventsInit(void)
 							NULL, NULL, NULL);
 	DefineCustomIntVariable("ordertrack.node_id",
 							"This server's number in a shop group, part of every event id it draws.",
-							"Give each server of a group its own number (0 to 32767), in its configuration "
-							"file: event ids are then unique across the group.",
+							"Give each server of a group its own number (1 to 32767), in its configuration "
+							"file: event ids are then unique across the group. 0: the server's Citus group id "
+							"(0 without Citus).",
 							&ot_node_id, 0, 0, EVENT_ID_MAX_NODE, PGC_SUSET, 0, NULL, NULL, NULL);
 	/* kept so that configurations that set it still load */
 	DefineCustomStringVariable("ordertrack.doorbell_database",
@@ -301,7 +303,7 @@ next_event_id(PG_FUNCTION_ARGS)
 {
 	int64		n = nextval_internal(OtRelid("events_event_id_seq"), false);
 
-	PG_RETURN_INT64(((int64) ot_node_id << EVENT_ID_NODE_SHIFT) | n);
+	PG_RETURN_INT64(((int64) OtNodeId(ot_node_id) << EVENT_ID_NODE_SHIFT) | n);
 }
 
 /* Index of a topic, -1 when it is not one. */

@@ -18,6 +18,7 @@
 #include "intake_order.h"
 #include "order_guards.h"
 #include "shop_access.h"
+#include "shop_group.h"
 #include "stages.h"
 #include "tracking_no.h"
 
@@ -40,6 +41,7 @@ _PG_init(void)
 	DirectInit();
 	CatalogueInit();
 	StagesInit();
+	ShopGroupInit();
 	EventsInit();
 	DeadlinesInit();
 	MarkGUCPrefixReserved(OT_SCHEMA);

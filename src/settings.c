@@ -21,6 +21,8 @@
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 
+#include "cache.h"
+
 
 PG_FUNCTION_INFO_V1(settings_row_guard);
 PG_FUNCTION_INFO_V1(settings_changed);
@@ -154,9 +156,17 @@ settings_row_guard(PG_FUNCTION_ARGS)
 
 			newtup = heap_modify_tuple_by_cols(newtup, desc, 1, cols, ov, on);
 		}
-		/* ... and takes the place of the shipped row with its key */
+		/*
+		 * ... and takes the place of the shipped row with its key, in the
+		 * relation the row goes to: the table, or on a Citus node the
+		 * placement of the reference table that each node's copy of the row
+		 * goes to (a statement on the table itself would be a distributed
+		 * one, which a shard's trigger may not run)
+		 */
 		initStringInfo(&sql);
-		appendStringInfo(&sql, "DELETE FROM %s WHERE origin OPERATOR(pg_catalog.=) 'shipped'", table);
+		appendStringInfo(&sql, "DELETE FROM %s WHERE origin OPERATOR(pg_catalog.=) 'shipped'",
+						 quote_qualified_identifier(get_namespace_name(RelationGetNamespace(td->tg_relation)),
+													RelationGetRelationName(td->tg_relation)));
 		for (int k = 1; k < tg->tgnargs; k++)
 		{
 			int			att = SPI_fnumber(desc, tg->tgargs[k]);
@@ -200,5 +210,13 @@ settings_changed(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("settings_changed must be fired as an AFTER ... FOR EACH STATEMENT trigger")));
 	CacheInvalidateRelcacheByRelid(RelationGetRelid(td->tg_relation));
+
+	/*
+	 * A relation that no cache depends on may be a Citus node's placement of
+	 * a settings table (named after its shard, which the caches cannot
+	 * know): then every cache of the extension's tables is dropped.
+	 */
+	if (!OtCacheDependsOn(RelationGetRelid(td->tg_relation)))
+		OtCacheInvalidateTables();
 	return PointerGetDatum(NULL);
 }

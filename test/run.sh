@@ -10,12 +10,13 @@
 # isolation specs), pgtap (test/pgtap/*.sql through pg_prove), scripts
 # (test/scripts/*.sh: crash, dump/restore, binary COPY, concurrency, volume;
 # OT_SCRIPTS="a b" for some of them), versions (test/versions.sh: the build,
-# regress, pgTAP and some scripts on PostgreSQL 17 and 18, in Debian roots).
+# regress, pgTAP and some scripts on PostgreSQL 17 and 18, in Debian roots),
+# citus (test/citus.sh: a coordinator and two workers, distributed by shop).
 set -u
 cd "$(dirname "$0")/.."
 . test/lib.sh
 
-SUITES=${OT_SUITES:-"unit fuzz regress pgtap scripts versions"}
+SUITES=${OT_SUITES:-"unit fuzz regress pgtap scripts citus versions"}
 # always a cluster of its own, which it removes at the end: a cluster named
 # by the caller's environment (a benchmark's or a developer's) is left alone
 unset OT_CLUSTER_DIR
@@ -39,6 +40,21 @@ tally_tap() {
 }
 
 section() { echo "== $*"; }
+
+# Runs a script that ends with its own "N passed, N failed" line and adds
+# that line to the totals (one failure when it printed none, or failed
+# without counting one).
+run_summarised() {
+	local script=$1 log=$LOGDIR/$2.log st line p f
+	bash "$script" 2>&1 | tee "$log" | grep -vE '^[[:space:]]*ok [0-9]'
+	st=${PIPESTATUS[0]}
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -1)
+	if [ -n "$line" ]; then
+		p=${line%% passed*}; f=${line#*passed, }; f=${f%% failed}
+	else p=0; f=1; fi
+	if [ "$st" != 0 ] && [ "$f" = 0 ]; then f=1; fi
+	PASS=$((PASS + p)); FAIL=$((FAIL + f))
+}
 
 section "packages"
 ot_install_packages || { echo "0 passed, 1 failed"; exit 1; }
@@ -129,15 +145,10 @@ for suite in $SUITES; do
 		done ;;
 	versions)
 		section "PostgreSQL 17 and 18, each in a Debian root of its own"
-		log=$LOGDIR/versions.log
-		bash test/versions.sh 2>&1 | tee "$log" | grep -vE '^[[:space:]]*ok [0-9]'
-		st=${PIPESTATUS[0]}
-		line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -1)
-		if [ -n "$line" ]; then
-			p=${line%% passed*}; f=${line#*passed, }; f=${f%% failed}
-		else p=0; f=1; fi
-		if [ "$st" != 0 ] && [ "$f" = 0 ]; then f=1; fi
-		PASS=$((PASS + p)); FAIL=$((FAIL + f)) ;;
+		run_summarised test/versions.sh versions ;;
+	citus)
+		section "Citus: a coordinator and two workers, distributed by shop"
+		run_summarised test/citus.sh citus ;;
 	*) echo "unknown suite $suite"; FAIL=$((FAIL + 1)) ;;
 	esac
 done

@@ -241,9 +241,11 @@ CREATE FUNCTION ordertrack.order_for_update(order_id bigint) RETURNS ordertrack.
 AS $$
 DECLARE
 	o ordertrack.orders;
+	-- the shop first: the lock then names it (on Citus, one shard's row)
+	s text := ordertrack.order_shop(order_for_update.order_id);
 BEGIN
 	SELECT * INTO o FROM ordertrack.orders x
-	 WHERE x.shop = ordertrack.order_shop(order_for_update.order_id) AND x.order_id = order_for_update.order_id
+	 WHERE x.shop = s AND x.order_id = order_for_update.order_id
 	   FOR UPDATE;
 	IF NOT FOUND THEN
 		RAISE EXCEPTION 'order % does not exist', coalesce(order_id::text, 'NULL') USING ERRCODE = '42704';
@@ -318,9 +320,11 @@ DECLARE
 	sc ordertrack.carrier_scores;
 	skipped jsonb := '[]';
 	first jsonb;
+	-- the shop first: the read then names it (on Citus, one shard's row)
+	in_shop text := ordertrack.order_shop(carrier_choice.order_id);
 BEGIN
 	SELECT * INTO o FROM ordertrack.orders x
-	 WHERE x.shop = ordertrack.order_shop(carrier_choice.order_id) AND x.order_id = carrier_choice.order_id;
+	 WHERE x.shop = in_shop AND x.order_id = carrier_choice.order_id;
 	IF NOT FOUND THEN
 		RAISE EXCEPTION 'order % does not exist', coalesce(order_id::text, 'NULL') USING ERRCODE = '42704';
 	END IF;

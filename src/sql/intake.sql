@@ -81,25 +81,30 @@ COMMENT ON TRIGGER order_intake_prepare ON ordertrack.orders IS 'Normalised phon
 COMMENT ON TRIGGER order_intake_check ON ordertrack.orders IS 'The intake checks of a new order, at commit';
 
 CREATE FUNCTION ordertrack.submit_order("order" jsonb) RETURNS bigint
-	LANGUAGE sql VOLATILE
+	LANGUAGE plpgsql VOLATILE
 	SET search_path = pg_catalog, pg_temp
 AS $$
-	WITH o AS (
-		INSERT INTO ordertrack.orders (shop, external_ref, account, recipient, phone, address, remarks,
-									   urgent, cash_on_delivery, paid_at, created_at)
-		SELECT r.shop, r.external_ref, r.account, r.recipient, r.phone, r.address, r.remarks,
-			   coalesce(r.urgent, false), coalesce(r.cash_on_delivery, false), r.paid_at,
-			   coalesce(r.created_at, now())
-		  FROM jsonb_populate_record(NULL::ordertrack.orders, $1) r
-		ON CONFLICT (shop, external_ref) DO NOTHING
-		RETURNING shop, order_id),
-	l AS (
-		INSERT INTO ordertrack.order_lines (shop, order_id, sku, title, spec, colour, quantity, customization)
-		SELECT o.shop, o.order_id, x.sku, x.title, x.spec, x.colour, x.quantity, x.customization
-		  FROM o, jsonb_populate_recordset(NULL::ordertrack.order_lines, $1 -> 'lines') x
-		RETURNING 1)
-	SELECT count(*) FROM l;
-	SELECT order_id FROM ordertrack.orders WHERE shop = $1 ->> 'shop' AND external_ref = $1 ->> 'external_ref';
+DECLARE
+	r ordertrack.orders := jsonb_populate_record(NULL::ordertrack.orders, "order");
+	id bigint;
+BEGIN
+	-- each statement names the shop: on Citus, one shard's rows
+	INSERT INTO ordertrack.orders (shop, external_ref, account, recipient, phone, address, remarks,
+								   urgent, cash_on_delivery, paid_at, created_at)
+	VALUES (r.shop, r.external_ref, r.account, r.recipient, r.phone, r.address, r.remarks,
+			coalesce(r.urgent, false), coalesce(r.cash_on_delivery, false), r.paid_at, coalesce(r.created_at, now()))
+	ON CONFLICT (shop, external_ref) DO NOTHING
+	RETURNING order_id INTO id;
+	IF id IS NULL THEN
+		-- sent before: the order as it was first taken
+		SELECT x.order_id INTO id FROM ordertrack.orders x WHERE x.shop = r.shop AND x.external_ref = r.external_ref;
+		RETURN id;
+	END IF;
+	INSERT INTO ordertrack.order_lines (shop, order_id, sku, title, spec, colour, quantity, customization)
+	SELECT r.shop, id, x.sku, x.title, x.spec, x.colour, x.quantity, x.customization
+	  FROM jsonb_populate_recordset(NULL::ordertrack.order_lines, "order" -> 'lines') x;
+	RETURN id;
+END
 $$;
 COMMENT ON FUNCTION ordertrack.submit_order(jsonb) IS
 	'Takes a whole order as JSON (the orders column names, plus "lines": an array of objects keyed by the order_lines column names) and returns its order_id; sending the same (shop, external_ref) again returns the existing order';

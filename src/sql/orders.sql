@@ -240,14 +240,18 @@ COMMENT ON TRIGGER order_truncated ON ordertrack.orders IS 'Truncating orders tr
 -- intake and confirm() set (they run as the tables' owner), or add a line
 -- that intake does not check.  AFTER with a WHEN for orders (no row lock
 -- for other updates); for lines, the lines of an order this transaction
--- inserted pass without a read.
+-- inserted pass without a read.  (The tracking number is compared with
+-- its operator named: IS DISTINCT FROM would name none, and a Citus
+-- worker that creates the trigger on a shard could not find it.)
 CREATE FUNCTION ordertrack.order_columns_guard() RETURNS trigger
 	AS 'MODULE_PATHNAME', 'order_columns_guard' LANGUAGE C;
 COMMENT ON FUNCTION ordertrack.order_columns_guard() IS
 	'Trigger AFTER UPDATE on orders: refuses (42501) a change of intake_checked_at, tracking_no or carrier by a role other than the tables'' owner, unless ordertrack.restoring is on';
 CREATE TRIGGER order_columns_guard AFTER UPDATE ON ordertrack.orders
 	FOR EACH ROW WHEN (OLD.intake_checked_at IS DISTINCT FROM NEW.intake_checked_at
-					   OR OLD.tracking_no IS DISTINCT FROM NEW.tracking_no OR OLD.carrier IS DISTINCT FROM NEW.carrier)
+					   OR (OLD.tracking_no IS NULL) <> (NEW.tracking_no IS NULL)
+					   OR OLD.tracking_no OPERATOR(ordertrack.<>) NEW.tracking_no
+					   OR OLD.carrier IS DISTINCT FROM NEW.carrier)
 	EXECUTE FUNCTION ordertrack.order_columns_guard();
 COMMENT ON TRIGGER order_columns_guard ON ordertrack.orders IS
 	'Only intake and confirm() set intake_checked_at, tracking_no and carrier';

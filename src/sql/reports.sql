@@ -165,9 +165,11 @@ CREATE FUNCTION ordertrack.timeline(order_id bigint)
 AS $$
 DECLARE
 	o ordertrack.orders;
+	-- the shop first: the reads then name it (on Citus, one shard's rows)
+	in_shop text := ordertrack.order_shop(timeline.order_id);
 BEGIN
 	SELECT * INTO o FROM ordertrack.orders x
-	 WHERE x.shop = ordertrack.order_shop(timeline.order_id) AND x.order_id = timeline.order_id;
+	 WHERE x.shop = in_shop AND x.order_id = timeline.order_id;
 	IF NOT FOUND THEN
 		RAISE EXCEPTION 'order % does not exist', coalesce(order_id::text, 'NULL') USING ERRCODE = '42704';
 	END IF;

@@ -42,6 +42,9 @@ CREATE FUNCTION ordertrack.record_scan(tracking_no ordertrack.tracking_no, statu
 AS $$
 DECLARE
 	o ordertrack.orders;
+	shops text[];
+	shipment record;
+	due timestamptz;
 	target ordertrack.stage;
 	newest timestamptz;
 	stored boolean;
@@ -59,7 +62,11 @@ BEGIN
 		RAISE EXCEPTION 'unknown scan status "%"', coalesce(status, 'NULL') USING ERRCODE = '22023',
 			HINT = 'Statuses are collected, in_transit, arrived, out_for_delivery, delivered, failed_attempt, returning, returned, lost and exception.';
 	END IF;
-	SELECT * INTO o FROM ordertrack.orders x WHERE x.tracking_no OPERATOR(ordertrack.=) record_scan.tracking_no FOR UPDATE;
+	-- the shops first: the lock then names one (on Citus, one shard's row)
+	SELECT array_agg(DISTINCT x.shop) INTO shops FROM ordertrack.orders x
+	 WHERE x.tracking_no OPERATOR(ordertrack.=) record_scan.tracking_no;
+	SELECT * INTO o FROM ordertrack.orders x
+	 WHERE x.shop = shops[1] AND x.tracking_no OPERATOR(ordertrack.=) record_scan.tracking_no FOR UPDATE;
 	IF NOT FOUND THEN
 		RAISE EXCEPTION 'no order has tracking number %', tracking_no USING ERRCODE = '42704',
 			HINT = 'Tracking numbers are issued by ordertrack.confirm(order_id).';
@@ -69,8 +76,7 @@ BEGIN
 			USING ERRCODE = '42501', HINT = 'ordertrack.shop_roles binds roles to shops.';
 	END IF;
 	-- (two shops' orders with one number: only a restore of bad data gives that)
-	IF EXISTS (SELECT FROM ordertrack.orders x WHERE x.tracking_no OPERATOR(ordertrack.=) record_scan.tracking_no
-				 AND x.shop IS DISTINCT FROM o.shop) THEN
+	IF cardinality(shops) > 1 THEN
 		RAISE EXCEPTION 'orders of several shops have tracking number %', tracking_no USING ERRCODE = '21000',
 			HINT = 'Give all but one of them another number (UPDATE with ordertrack.restoring = on).';
 	END IF;
@@ -88,14 +94,21 @@ BEGIN
 	END IF;
 	-- the carriers' record: collected at the first scan, due by the carrier's promise
 	IF o.carrier IS NOT NULL THEN
-		INSERT INTO ordertrack.carrier_shipments AS c (shop, order_id, carrier, province, shipped_at, due_at)
-		SELECT o.shop, o.order_id, o.carrier, o.province, at,
-			   at + make_interval(days => coalesce((SELECT p.days FROM ordertrack.carrier_promises p
-													 WHERE p.carrier = o.carrier AND p.province IN (o.province, '*')
-													 ORDER BY p.province = '*' LIMIT 1), 3))
-		ON CONFLICT (shop, order_id) DO UPDATE
-		   SET shipped_at = excluded.shipped_at, due_at = excluded.shipped_at + (c.due_at - c.shipped_at)
-		 WHERE excluded.shipped_at < c.shipped_at;
+		-- (read, then insert or update: on Citus an upsert may not compute
+		-- its update; the order's lock keeps other scans of it out)
+		SELECT c.shipped_at, c.due_at INTO shipment FROM ordertrack.carrier_shipments c
+		 WHERE c.shop = o.shop AND c.order_id = o.order_id;
+		IF NOT FOUND THEN
+			due := at + make_interval(days => coalesce((SELECT p.days FROM ordertrack.carrier_promises p
+														 WHERE p.carrier = o.carrier AND p.province IN (o.province, '*')
+														 ORDER BY p.province = '*' LIMIT 1), 3));
+			INSERT INTO ordertrack.carrier_shipments (shop, order_id, carrier, province, shipped_at, due_at)
+			VALUES (o.shop, o.order_id, o.carrier, o.province, at, due);
+		ELSIF at < shipment.shipped_at THEN
+			due := at + (shipment.due_at - shipment.shipped_at);
+			UPDATE ordertrack.carrier_shipments c SET shipped_at = record_scan.at, due_at = due
+			 WHERE c.shop = o.shop AND c.order_id = o.order_id;
+		END IF;
 		UPDATE ordertrack.carrier_shipments c
 		   SET delivered_at = CASE WHEN status = 'delivered' THEN least(c.delivered_at, at) ELSE c.delivered_at END,
 			   failed_attempts = c.failed_attempts + CASE WHEN status = 'failed_attempt' THEN 1 ELSE 0 END,
