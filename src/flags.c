@@ -126,7 +126,7 @@ FlagResolve(Datum shop, Datum order_id, int64 flag_id, const char *who,
 		elog(ERROR, "could not count the open blocking flags of the order");
 	if (DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)) == 0)
 		(void) StageMoveExecute(InvalidOid, who, reason,
-								"UPDATE ordertrack.orders o SET stage = 'received'"
+								"UPDATE ordertrack.orders o SET stage = 'received'%s"
 								" WHERE o.shop = $1 AND o.order_id = $2 AND o.stage = 'review'",
 								2, key_types, args);
 }

@@ -141,7 +141,7 @@ IntakeRecheck(Datum shop, int64 order_id, Oid caller, const char *corrected)
 	}
 	if (held.data != NULL)
 		(void) StageMoveExecute(caller, NULL, psprintf("held by intake after a corrected %s: %s", corrected, held.data),
-								"UPDATE ordertrack.orders o SET stage = 'review'"
+								"UPDATE ordertrack.orders o SET stage = 'review'%s"
 								" WHERE o.shop = $1 AND o.order_id = $2 AND o.stage = 'received'",
 								2, key_types, key);
 
@@ -237,7 +237,7 @@ IntakeLinesAdded(Datum shop, int64 order_id, Oid caller)
 	}
 	if (held.data != NULL)
 		(void) StageMoveExecute(caller, NULL, psprintf("held by intake after a line was added: %s", held.data),
-								"UPDATE ordertrack.orders o SET stage = 'review'"
+								"UPDATE ordertrack.orders o SET stage = 'review'%s"
 								" WHERE o.shop = $1 AND o.order_id = $2 AND o.stage = 'received'",
 								2, key_types, key);
 }

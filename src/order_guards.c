@@ -3,9 +3,10 @@
  *	  What no writer of orders and lines may do, whatever it was granted:
  *
  *	  - order_columns_guard (AFTER UPDATE of orders, when intake_checked_at,
- *		tracking_no or carrier change): those are set by intake and
- *		confirm(), which run as the tables' owner; another role changing one
- *		is refused with 42501, unless ordertrack.restoring is on.
+ *		tracking_no, carrier or stage_move change): those are set by intake,
+ *		confirm() and the functions that move orders, which run as the
+ *		tables' owner; another role changing one is refused with 42501,
+ *		unless ordertrack.restoring is on.
  *	  - order_line_guard (AFTER INSERT on order_lines): a line added to an
  *		order that intake has already checked is checked then, with the
  *		order's other lines (intake_recheck.c), while the order is in stage
@@ -125,7 +126,7 @@ Datum
 order_columns_guard(PG_FUNCTION_ARGS)
 {
 	TriggerData *td = guard_trigger(fcinfo, "order_columns_guard", "orders", false, TRIGGER_EVENT_UPDATE);
-	static const char *const columns[] = {"intake_checked_at", "tracking_no", "carrier"};
+	static const char *const columns[] = {"intake_checked_at", "tracking_no", "carrier", "stage_move"};
 	TupleDesc	desc = td->tg_relation->rd_att;
 
 	/* intake and confirm() run as the owner; a restore says so */
@@ -151,7 +152,7 @@ order_columns_guard(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("%s of an order is set by ordertrack, not by the writer", columns[i]),
-				 errdetail("intake_checked_at, tracking_no and carrier come from intake and confirm()."),
+				 errdetail("intake_checked_at, tracking_no and carrier come from intake and confirm(), stage_move from the functions that move orders."),
 				 errhint("Leave %s as it is.  A restore sets ordertrack.restoring = on (superuser).", columns[i])));
 	}
 	return PointerGetDatum(NULL);

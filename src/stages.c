@@ -212,6 +212,62 @@ StageMoveEnd(OtStageMove *m)
 		current_move = m->outer;
 }
 
+/* Adds "key": value (a JSON null for NULL) to an object being built. */
+static void
+push_text(JsonbParseState **state, const char *key, const char *value)
+{
+	JsonbValue	v;
+
+	v.type = jbvString;
+	v.val.string.val = (char *) key;
+	v.val.string.len = strlen(key);
+	(void) pushJsonbValue(state, WJB_KEY, &v);
+	if (value == NULL)
+		v.type = jbvNull;
+	else
+	{
+		v.val.string.val = (char *) value;
+		v.val.string.len = strlen(value);
+	}
+	(void) pushJsonbValue(state, WJB_VALUE, &v);
+}
+
+/*
+ * The move as orders.stage_move records it: the actor, the reason, the
+ * role that made it, and what tells this move from the one before (the
+ * process, a count of its moves, the transaction's start).
+ */
+static Datum
+stage_move_token(const OtStageMove *m)
+{
+	static uint64 moves = 0;
+	JsonbParseState *state = NULL;
+
+	(void) pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
+	push_text(&state, "actor", m->actor ? m->actor : GetUserNameFromId(m->actor_role, false));
+	push_text(&state, "reason", m->reason);
+	push_text(&state, "role", GetUserNameFromId(GetOuterUserId(), false));
+	push_text(&state, "move", psprintf("%d." UINT64_FORMAT ".%s", MyProcPid, ++moves,
+									   timestamptz_to_str(GetCurrentTransactionStartTimestamp())));
+	return JsonbPGetDatum(JsonbValueToJsonb(pushJsonbValue(&state, WJB_END_OBJECT, NULL)));
+}
+
+/* A text member of a JSON object, NULL when absent or not text. */
+static const char *
+token_text(Jsonb *token, const char *key)
+{
+	JsonbValue	k;
+	JsonbValue *v;
+
+	k.type = jbvString;
+	k.val.string.val = (char *) key;
+	k.val.string.len = strlen(key);
+	v = findJsonbValueFromContainer(&token->root, JB_FOBJECT, &k);
+	if (v == NULL || v->type != jbvString)
+		return NULL;
+	return pnstrdup(v->val.string.val, v->val.string.len);
+}
+
 /*
  * stage_entered_at (entered; {} when isnull) with the stage entered at the
  * start of this transaction.
@@ -264,6 +320,9 @@ order_stage_guard(PG_FUNCTION_ARGS)
 	AttrNumber	atts[5];
 	const char *actor;
 	const char *reason;
+	const char *role;
+	AttrNumber	move_att;
+	Datum		token;
 	bool		from_null,
 				to_null,
 				isnull;
@@ -289,8 +348,37 @@ order_stage_guard(PG_FUNCTION_ARGS)
 	if (!StageAllowed(DatumGetObjectId(args[2]), DatumGetObjectId(args[3])))
 		StageRefuse(DatumGetInt64(args[1]), DatumGetObjectId(args[2]), DatumGetObjectId(args[3]));
 
-	/* who and why: the caller's context, else the settings, else current_user */
-	if (current_move != NULL)
+	/*
+	 * who and why: what the move wrote with the row (it may have been made
+	 * on another server: a Citus coordinator), else the caller's context,
+	 * else the settings, else current_user
+	 */
+	role = GetUserNameFromId(GetOuterUserId(), false);
+	move_att = OtAttnumIfAny(desc, "stage_move");
+	token = move_att == InvalidAttrNumber ? (Datum) 0 :
+		heap_getattr(td->tg_newtuple, move_att, desc, &isnull);
+	if (move_att != InvalidAttrNumber && !isnull)
+	{
+		bool		old_null;
+		Datum		old = heap_getattr(td->tg_trigtuple, move_att, desc, &old_null);
+
+		if (!old_null && DatumGetBool(DirectFunctionCall2(jsonb_eq, old, token)))
+			token = (Datum) 0;	/* an earlier move's */
+	}
+	else
+		token = (Datum) 0;
+	if (token != (Datum) 0)
+	{
+		Jsonb	   *t = DatumGetJsonbP(token);
+
+		actor = token_text(t, "actor");
+		reason = token_text(t, "reason");
+		if (token_text(t, "role") != NULL)
+			role = token_text(t, "role");
+		if (actor == NULL)
+			actor = GetUserNameFromId(GetUserId(), false);
+	}
+	else if (current_move != NULL)
 	{
 		actor = current_move->actor ? current_move->actor : GetUserNameFromId(current_move->actor_role, false);
 		reason = current_move->reason;
@@ -316,7 +404,7 @@ order_stage_guard(PG_FUNCTION_ARGS)
 	types[6] = TupleDescAttr(desc, atts[3] - 1)->atttypid;
 	types[7] = JSONBOID;
 	/* the role that made the move, whatever actor it names */
-	args[8] = CStringGetTextDatum(GetUserNameFromId(GetOuterUserId(), false));
+	args[8] = CStringGetTextDatum(role);
 	types[8] = TEXTOID;
 
 	/* as the tables' owner: whoever may change the stage gets the move recorded */
@@ -363,11 +451,20 @@ StageMoveExecute(Oid actor_role, const char *actor, const char *reason,
 				 const char *sql, int nargs, Oid *types, Datum *args)
 {
 	OtStageMove move;
+	Oid		   *all_types = palloc(sizeof(Oid) * (nargs + 1));
+	Datum	   *all_args = palloc(sizeof(Datum) * (nargs + 1));
+	bool		has_move = get_attnum(OtRelid("orders"), "stage_move") != InvalidAttrNumber;
 
 	StageMoveBegin(&move, actor_role, actor, reason);
+	memcpy(all_types, types, sizeof(Oid) * nargs);
+	memcpy(all_args, args, sizeof(Datum) * nargs);
+	all_types[nargs] = JSONBOID;
+	all_args[nargs] = stage_move_token(&move);
+	/* the statement's "%s" sets stage_move (not in a database before 0.11) */
+	sql = psprintf(sql, has_move ? psprintf(", stage_move = $%d", nargs + 1) : "");
 	PG_TRY();
 	{
-		if (SPI_execute_with_args(sql, nargs, types, args, NULL, false, 0) != SPI_OK_UPDATE)
+		if (SPI_execute_with_args(sql, has_move ? nargs + 1 : nargs, all_types, all_args, NULL, false, 0) != SPI_OK_UPDATE)
 			elog(ERROR, "could not update the order's stage");
 	}
 	PG_CATCH();
@@ -436,7 +533,7 @@ advance(PG_FUNCTION_ARGS)
 		args[1] = Int64GetDatum(order_id);
 		args[2] = CStringGetTextDatum(stage_name(target));
 		if (StageMoveExecute(caller, actor, reason,
-							 "UPDATE ordertrack.orders SET stage = $3::text::ordertrack.stage"
+							 "UPDATE ordertrack.orders SET stage = $3::text::ordertrack.stage%s"
 							 " WHERE shop = $1 AND order_id = $2",
 							 3, (Oid[]) {TEXTOID, INT8OID, TEXTOID}, args) == 0)
 			ereport(ERROR,

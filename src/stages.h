@@ -22,7 +22,11 @@ extern void StagesInit(void);
 extern void StageMoveBegin(OtStageMove *m, Oid actor_role, const char *actor, const char *reason);
 /* Restores the previous mover. */
 extern void StageMoveEnd(OtStageMove *m);
-/* Runs an UPDATE of orders with SPI, its moves made by the actor for the reason. */
+/*
+ * Runs an UPDATE of orders with SPI, its moves made by the actor for the
+ * reason; a "%s" in sql, where the SET list ends, is where the move's
+ * stage_move is set (as the parameter after nargs).
+ */
 extern uint64 StageMoveExecute(Oid actor_role, const char *actor, const char *reason,
 							   const char *sql, int nargs, Oid *types, Datum *args);
 /* stage_entered_at with the stage entered at the start of this transaction. */

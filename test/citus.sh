@@ -65,7 +65,7 @@ node_start() {
 	ot_run_as_owner "$PGBIN/pg_ctl" -D "$dir/data" -w -t 60 -l "$dir/server.log" \
 		-o "-p $port -k $dir -c listen_addresses=localhost -c fsync=off \
 			-c shared_preload_libraries=citus,ordertrack -c max_prepared_transactions=100 \
-			-c citus.enable_unsafe_triggers=on -c max_connections=200" start >/dev/null ||
+			-c citus.enable_unsafe_triggers=on -c citus.propagate_set_commands=local -c max_connections=200" start >/dev/null ||
 		{ cat "$dir/server.log"; return 1; }
 }
 

@@ -1,21 +1,31 @@
 /*
  * ordertrack 0.10 -> 0.11: Citus.  distribute() spreads the tables over a
  * Citus cluster by shop (the catalogue and settings as reference tables)
- * and gives every worker the tracking-number key with its own issuer;
+ * and gives every worker the tracking-number key, its own issuer and a
+ * range of row ids; the order functions name the shop before they lock or
+ * write; a move's actor, reason and role are written with it
+ * (orders.stage_move), so that a worker's stage history records them;
  * order_columns_guard compares tracking numbers with the operator named, so
  * that a worker can create the trigger on a shard.
  */
 \echo Use "ALTER EXTENSION ordertrack UPDATE TO '0.11'" to load this file. \quit
+
+-- Who made a move and why, written with the move (as src/sql/orders.sql has it).
+ALTER TABLE ordertrack.orders ADD COLUMN stage_move jsonb;
+COMMENT ON COLUMN ordertrack.orders.stage_move IS
+	'Who made the last move by an ordertrack function (advance, resolve_flag, intake), why, and as which role: written with the move, so that the stage history records them wherever the row lives (a Citus worker); set by ordertrack only';
 
 DROP TRIGGER order_columns_guard ON ordertrack.orders;
 CREATE TRIGGER order_columns_guard AFTER UPDATE ON ordertrack.orders
 	FOR EACH ROW WHEN (OLD.intake_checked_at IS DISTINCT FROM NEW.intake_checked_at
 					   OR (OLD.tracking_no IS NULL) <> (NEW.tracking_no IS NULL)
 					   OR OLD.tracking_no OPERATOR(ordertrack.<>) NEW.tracking_no
-					   OR OLD.carrier IS DISTINCT FROM NEW.carrier)
+					   OR OLD.carrier IS DISTINCT FROM NEW.carrier OR OLD.stage_move IS DISTINCT FROM NEW.stage_move)
 	EXECUTE FUNCTION ordertrack.order_columns_guard();
 COMMENT ON TRIGGER order_columns_guard ON ordertrack.orders IS
-	'Only intake and confirm() set intake_checked_at, tracking_no and carrier';
+	'Only intake and confirm() set intake_checked_at, tracking_no and carrier, and only ordertrack stage_move';
+COMMENT ON FUNCTION ordertrack.order_columns_guard() IS
+	'Trigger AFTER UPDATE on orders: refuses (42501) a change of intake_checked_at, tracking_no, carrier or stage_move by a role other than the tables'' owner, unless ordertrack.restoring is on';
 
 -- Functions that name the shop before they lock or write (as src/sql/ has them).
 CREATE OR REPLACE FUNCTION ordertrack.submit_order("order" jsonb) RETURNS bigint

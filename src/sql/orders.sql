@@ -69,6 +69,7 @@ CREATE TABLE ordertrack.orders (
 	last_scan_at timestamptz,
 	stalled_scan_at timestamptz,
 	carrier_choice jsonb,
+	stage_move jsonb,
 	PRIMARY KEY (shop, order_id),
 	UNIQUE (shop, external_ref)
 ) WITH (fillfactor = 85);	-- room for the intake's update to stay on the page (HOT)
@@ -131,6 +132,8 @@ COMMENT ON COLUMN ordertrack.orders.payment_reminded_at IS 'When the sweep remin
 COMMENT ON COLUMN ordertrack.orders.last_scan_at IS 'The time of the newest scan of the parcel (record_scan)';
 COMMENT ON COLUMN ordertrack.orders.carrier_choice IS
 	'How confirm() chose the carrier: the rule, and the carriers passed over for being late in the province (carrier_choice())';
+COMMENT ON COLUMN ordertrack.orders.stage_move IS
+	'Who made the last move by an ordertrack function (advance, resolve_flag, intake), why, and as which role: written with the move, so that the stage history records them wherever the row lives (a Citus worker); set by ordertrack only';
 COMMENT ON COLUMN ordertrack.orders.stalled_scan_at IS
 	'The newest scan''s time when the sweep raised transit_stalled: a later scan and a new stall raise it again';
 
@@ -246,15 +249,15 @@ COMMENT ON TRIGGER order_truncated ON ordertrack.orders IS 'Truncating orders tr
 CREATE FUNCTION ordertrack.order_columns_guard() RETURNS trigger
 	AS 'MODULE_PATHNAME', 'order_columns_guard' LANGUAGE C;
 COMMENT ON FUNCTION ordertrack.order_columns_guard() IS
-	'Trigger AFTER UPDATE on orders: refuses (42501) a change of intake_checked_at, tracking_no or carrier by a role other than the tables'' owner, unless ordertrack.restoring is on';
+	'Trigger AFTER UPDATE on orders: refuses (42501) a change of intake_checked_at, tracking_no, carrier or stage_move by a role other than the tables'' owner, unless ordertrack.restoring is on';
 CREATE TRIGGER order_columns_guard AFTER UPDATE ON ordertrack.orders
 	FOR EACH ROW WHEN (OLD.intake_checked_at IS DISTINCT FROM NEW.intake_checked_at
 					   OR (OLD.tracking_no IS NULL) <> (NEW.tracking_no IS NULL)
 					   OR OLD.tracking_no OPERATOR(ordertrack.<>) NEW.tracking_no
-					   OR OLD.carrier IS DISTINCT FROM NEW.carrier)
+					   OR OLD.carrier IS DISTINCT FROM NEW.carrier OR OLD.stage_move IS DISTINCT FROM NEW.stage_move)
 	EXECUTE FUNCTION ordertrack.order_columns_guard();
 COMMENT ON TRIGGER order_columns_guard ON ordertrack.orders IS
-	'Only intake and confirm() set intake_checked_at, tracking_no and carrier';
+	'Only intake and confirm() set intake_checked_at, tracking_no and carrier, and only ordertrack stage_move';
 CREATE FUNCTION ordertrack.order_line_guard() RETURNS trigger
 	AS 'MODULE_PATHNAME', 'order_line_guard' LANGUAGE C;
 COMMENT ON FUNCTION ordertrack.order_line_guard() IS

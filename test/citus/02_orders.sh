@@ -67,6 +67,18 @@ ot_is "$(ot_val $db "SELECT ordertrack.resolve_flag($flag, 'restocked')")" recei
 id4=$(ot_val $db "SELECT order_id FROM ordertrack.orders WHERE shop = 'c4'")
 ot_is "$(ot_val $db "SELECT ordertrack.cancel($id4, 'customer asked')")" cancelled "cancel"
 
+# who and why travel with the move to the worker that records it
+id6=$(ot_val $db "SELECT order_id FROM ordertrack.orders WHERE shop = 'c6'")
+ot_val $db "SELECT ordertrack.advance($id6, 'review', 'call the customer', 'alice')" >/dev/null
+ot_is "$(ot_val $db "SELECT actor || ' / ' || reason || ' / ' || role FROM ordertrack.stage_history WHERE shop = 'c6' AND to_stage = 'review'")" \
+	"alice / call the customer / $(ot_val $db "SELECT session_user")" "advance(): the worker's history records the actor, the reason and the caller's role"
+ot_is "$(ot_val $db "SELECT payload->>'actor' || ' / ' || (payload->>'reason') FROM ordertrack.events WHERE shop = 'c6' AND kind = 'stage_changed'")" \
+	"alice / call the customer" "and so does the stage_changed event"
+ot_psql -d $db -c "BEGIN" -c "SET LOCAL ordertrack.actor = 'bob'" -c "SET LOCAL ordertrack.reason = 'by hand'" \
+	-c "UPDATE ordertrack.orders SET stage = 'received' WHERE shop = 'c6'" -c "COMMIT" >/dev/null 2>&1
+ot_is "$(ot_val $db "SELECT coalesce(actor || ' / ' || reason, 'none') FROM ordertrack.stage_history WHERE shop = 'c6' AND to_stage = 'received'")" \
+	"bob / by hand" "a plain UPDATE: the settings ordertrack.actor and ordertrack.reason (SET LOCAL, propagated)"
+
 # a forbidden move, by advance() and by UPDATE
 id5=$(ot_val $db "SELECT order_id FROM ordertrack.orders WHERE shop = 'c5'")
 ot_is "$(ot_psql -d $db -c "\\set VERBOSITY sqlstate" -c "SELECT ordertrack.advance($id5, 'delivered')" 2>&1)" \

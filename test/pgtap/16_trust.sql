@@ -5,7 +5,7 @@
 -- are not a submitter's to switch off; next_event_id is not PUBLIC's.
 BEGIN;
 SET search_path = ordertrack, public;
-SELECT plan(44);
+SELECT plan(45);
 \ir lib/error_of.sql
 
 CREATE ROLE ot_svc_a;
@@ -122,6 +122,9 @@ SELECT is((pg_temp.error_of(format('UPDATE ordertrack.orders SET carrier = NULL 
 	'nor change its carrier');
 SELECT is((pg_temp.error_of(format('UPDATE ordertrack.orders SET intake_checked_at = NULL WHERE order_id = %s', :taken)))[1], '42501',
 	'nor send it back to intake');
+SELECT is((pg_temp.error_of(format($$UPDATE ordertrack.orders SET stage_move = '{"actor": "ceo", "reason": "forged"}', stage = 'cancelled' WHERE order_id = %s$$, :taken)))[1:2],
+	ARRAY['42501', 'stage_move of an order is set by ordertrack, not by the writer'],
+	'nor name the actor and role of a move through stage_move');
 SELECT lives_ok(format($$UPDATE ordertrack.orders SET remarks = 'ring twice' WHERE order_id = %s$$, :taken),
 	'other columns it may update');
 RESET ROLE;
