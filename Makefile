@@ -4,8 +4,8 @@ EXTVERSION = 0.11
 MODULE_big = ordertrack
 # The entry point, the helpers below every part, the parts, and the parts
 # with no PostgreSQL dependency (PURE_SRCS below).
-OBJS = src/ordertrack.o src/common.o src/cache.o src/direct.o src/settings.o src/tracking_no.o \
-	src/catalogue.o src/intake.o src/intake_trigger.o src/intake_check.o src/intake_store.o src/intake_recheck.o src/intake_lookup.o src/order_guards.o src/shop_access.o src/flags.o \
+OBJS = src/ordertrack.o src/common.o src/cache.o src/placement.o src/direct.o src/settings.o src/tracking_no.o \
+	src/catalogue.o src/intake.o src/intake_trigger.o src/intake_check.o src/intake_store.o src/intake_recheck.o src/intake_lookup.o src/order_guards.o src/order_cascade.o src/shop_access.o src/flags.o \
 	src/payload.o src/stages.o src/shop_group.o src/events.o src/deadlines.o \
 	src/tn_digits.o src/tn_permute.o src/ot_phone.o src/ot_text.o src/ot_ac.o src/ot_region.o src/ot_unit.o
 # The install script of the current version is built from the current

@@ -116,19 +116,14 @@ OtCacheGet(OtCache *cache)
 }
 
 bool
-OtCacheDependsOn(Oid relid)
+OtCacheNamesTable(Oid relid)
 {
 	Oid			schema = get_namespace_oid(OT_SCHEMA, false);
 
 	for (OtCache *c = caches; c != NULL; c = c->next)
-	{
 		for (int i = 0; i < OT_CACHE_MAX_TABLES && c->tables[i] != NULL; i++)
 			if (get_relname_relid(c->tables[i], schema) == relid)
 				return true;
-		for (int i = 0; i < c->nwatched; i++)
-			if (c->watched[i] == relid)
-				return true;
-	}
 	return false;
 }
 

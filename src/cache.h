@@ -24,7 +24,7 @@
 #include "utils/snapshot.h"
 
 #define OT_CACHE_MAX_TABLES 4	/* named tables of a cache */
-#define OT_CACHE_MAX_WATCHED 16 /* relations a cache watches in all */
+#define OT_CACHE_MAX_WATCHED 64 /* relations a cache watches in all */
 
 typedef struct OtCache OtCache;
 
@@ -76,8 +76,8 @@ extern void OtCacheInvalidate(OtCache *cache);
  */
 extern void OtCacheInvalidateTables(void);
 
-/* Whether a cache names the relation or watches it now. */
-extern bool OtCacheDependsOn(Oid relid);
+/* Whether a cache names the relation among its tables. */
+extern bool OtCacheNamesTable(Oid relid);
 
 /* The cache also depends on this relation's definition, until it is next rebuilt. */
 extern void OtCacheWatch(OtCache *cache, Oid relid);

@@ -29,6 +29,7 @@
 #include "cache.h"
 #include "catalogue.h"
 #include "common.h"
+#include "placement.h"
 #include "direct.h"
 
 #define OT_PRODUCTS_CACHED 65536
@@ -132,7 +133,7 @@ static void *
 BuildFlagCodes(OtCache *cache pg_attribute_unused(), Snapshot snapshot)
 {
 	HTAB	   *hash = new_hash("ordertrack flag codes", sizeof(StringEntry));
-	Relation	rel = table_open(OtRelid("flag_codes"), AccessShareLock);
+	Relation	rel = table_open(OtLocalTable("flag_codes"), AccessShareLock);
 	TupleDesc	desc = RelationGetDescr(rel);
 	TupleTableSlot *slot = table_slot_create(rel, NULL);
 	TableScanDesc scan = table_beginscan(rel, snapshot, 0, NULL);
@@ -201,7 +202,7 @@ CatalogueProduct(const char *sku)
 	}
 
 	OtCacheReadBegin(&products, &read);
-	rel = table_open(OtRelid("products"), AccessShareLock);
+	rel = table_open(OtLocalTable("products"), AccessShareLock);
 	memset(&p, 0, sizeof(p));
 	k.column = 1;
 	k.strategy = BTEqualStrategyNumber;

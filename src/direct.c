@@ -18,7 +18,10 @@
 #include "access/table.h"
 #include "access/tableam.h"
 #include "access/xact.h"
+#include "access/htup_details.h"
 #include "catalog/dependency.h"
+#include "catalog/index.h"
+#include "catalog/pg_index.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_proc.h"
 #include "commands/extension.h"
@@ -39,6 +42,7 @@
 #include "common.h"
 #include "compat.h"
 #include "direct.h"
+#include "placement.h"
 
 /*
  * The comparison function of an index column's operator for a strategy,
@@ -83,6 +87,103 @@ strategy_proc(Relation index, AttrNumber column, StrategyNumber strategy)
  * (index column, strategy, value); the leading columns must be given in
  * order.  Only rows visible to snapshot are returned.
  */
+/*
+ * The index of heap that is the extension's index named index: that index,
+ * or on a Citus shard of its table the shard's index with the same key
+ * columns (by name), access method, uniqueness and predicate presence.
+ * Remembered per (heap, name); checked on every use.
+ */
+#define SHARD_INDEXES 64
+typedef struct ShardIndex
+{
+	Oid			heap;
+	const char *name;			/* a caller's string constant */
+	Oid			index;
+} ShardIndex;
+static ShardIndex shard_indexes[SHARD_INDEXES];
+static int	nshard_indexes = 0;
+
+/* Whether two indexes (of their heaps) have the same definition, columns compared by name. */
+static bool
+same_index(Relation a, Oid heap_a, Relation b, Oid heap_b)
+{
+	if (a->rd_rel->relam != b->rd_rel->relam ||
+		a->rd_index->indisunique != b->rd_index->indisunique ||
+		a->rd_index->indnkeyatts != b->rd_index->indnkeyatts ||
+		a->rd_index->indnatts != b->rd_index->indnatts ||
+		heap_attisnull(a->rd_indextuple, Anum_pg_index_indpred, NULL) !=
+		heap_attisnull(b->rd_indextuple, Anum_pg_index_indpred, NULL) ||
+		heap_attisnull(a->rd_indextuple, Anum_pg_index_indexprs, NULL) !=
+		heap_attisnull(b->rd_indextuple, Anum_pg_index_indexprs, NULL))
+		return false;
+	for (int i = 0; i < a->rd_index->indnatts; i++)
+	{
+		AttrNumber	x = a->rd_index->indkey.values[i];
+		AttrNumber	y = b->rd_index->indkey.values[i];
+		char	   *nx;
+		char	   *ny;
+
+		if ((x == 0) != (y == 0))
+			return false;
+		if (x == 0)
+			continue;
+		nx = get_attname(heap_a, x, false);
+		ny = get_attname(heap_b, y, false);
+		if (strcmp(nx, ny) != 0 || a->rd_opfamily[i] != b->rd_opfamily[i])
+			return false;
+	}
+	return true;
+}
+
+static Oid
+index_of(Relation heap, const char *name)
+{
+	Oid			index = OtRelid(name);
+	Oid			relid = RelationGetRelid(heap);
+	Oid			base = IndexGetRelation(index, false);
+	Relation	wanted;
+	List	   *candidates;
+	ListCell   *lc;
+	Oid			found = InvalidOid;
+
+	if (base == relid)
+		return index;
+	for (int i = 0; i < nshard_indexes; i++)
+		if (shard_indexes[i].heap == relid && strcmp(shard_indexes[i].name, name) == 0)
+		{
+			if (SearchSysCacheExists1(RELOID, ObjectIdGetDatum(shard_indexes[i].index)))
+				return shard_indexes[i].index;
+			break;
+		}
+	wanted = index_open(index, AccessShareLock);
+	candidates = RelationGetIndexList(heap);
+	foreach(lc, candidates)
+	{
+		Relation	candidate = index_open(lfirst_oid(lc), AccessShareLock);
+		bool		same = same_index(wanted, base, candidate, relid);
+
+		index_close(candidate, AccessShareLock);
+		if (same)
+		{
+			found = lfirst_oid(lc);
+			break;
+		}
+	}
+	index_close(wanted, AccessShareLock);
+	if (!OidIsValid(found))
+		elog(ERROR, "relation \"%s\" has no index like %s.%s",
+			 RelationGetRelationName(heap), OT_SCHEMA, name);
+	for (int i = 0; i <= nshard_indexes && i < SHARD_INDEXES; i++)
+		if (i == nshard_indexes || (shard_indexes[i].heap == relid && strcmp(shard_indexes[i].name, name) == 0))
+		{
+			shard_indexes[i] = (ShardIndex) {relid, name, found};
+			if (i == nshard_indexes)
+				nshard_indexes++;
+			break;
+		}
+	return found;
+}
+
 void
 OtScanBegin(OtScan *s, Relation heap, const char *index, Snapshot snapshot,
 			int nkeys, const OtKey *keys)
@@ -90,7 +191,7 @@ OtScanBegin(OtScan *s, Relation heap, const char *index, Snapshot snapshot,
 	ScanKeyData sk[OT_MAX_KEYS];
 
 	Assert(nkeys <= OT_MAX_KEYS);
-	s->index = index_open(OtRelid(index), AccessShareLock);
+	s->index = index_open(index_of(heap, index), AccessShareLock);
 	for (int i = 0; i < nkeys; i++)
 	{
 		int			col = keys[i].column - 1;
@@ -142,8 +243,8 @@ typedef struct TableDefaults
 {
 	Oid			relid;
 	int			n;
-	AttrNumber	atts[MaxHeapAttributeNumber];
-	Expr	   *exprs[MaxHeapAttributeNumber];
+	AttrNumber *atts;			/* the columns with a default, n of them */
+	Expr	  **exprs;
 	int			nchecks;		/* CHECK constraints, in the relcache's order */
 	Expr	  **checks;
 	int			ntriggers;		/* the triggers' WHEN clauses, planned, in trigdesc order */
@@ -151,7 +252,8 @@ typedef struct TableDefaults
 	List	  **whens;			/* NIL: no WHEN clause */
 } TableDefaults;
 
-#define MAX_DEFAULT_TABLES 8
+/* (a Citus worker writes to a shard of each table per shard group) */
+#define MAX_DEFAULT_TABLES 64
 typedef struct DefaultsList
 {
 	int			n;
@@ -159,7 +261,7 @@ typedef struct DefaultsList
 } DefaultsList;
 
 /* Tables found equivalent or not (OtDirectEquivalent). */
-#define OT_MAX_EQUIVALENCE 16
+#define OT_MAX_EQUIVALENCE 64
 typedef struct EquivalenceList
 {
 	int			n;
@@ -233,6 +335,8 @@ table_defaults(Relation rel)
 	DefaultsList *known = defaults_cache.data;	/* as OtWriterBegin got it */
 	TableDefaults *d;
 	MemoryContext old;
+	Oid			base_relid;
+	Relation	base;
 
 	for (int i = 0; i < known->n; i++)
 		if (known->tables[i]->relid == relid)
@@ -240,20 +344,40 @@ table_defaults(Relation rel)
 	old = MemoryContextSwitchTo(defaults_cache.cxt);
 	d = palloc0(sizeof(TableDefaults));
 	d->relid = relid;
+	d->atts = palloc(sizeof(AttrNumber) * Max(desc->natts, 1));
+	d->exprs = palloc(sizeof(Expr *) * Max(desc->natts, 1));
+	/*
+	 * A Citus shard has no defaults of its own (a statement takes them from
+	 * the distributed table before it routes the row): take the table's, by
+	 * column name (the shard was created without the table's dropped
+	 * columns).  An identity column then draws from the table's sequence,
+	 * as a statement on this node would.
+	 */
+	base_relid = OtShardBase(relid);
+	base = OidIsValid(base_relid) ? table_open(base_relid, AccessShareLock) : rel;
 	for (int att = 1; att <= desc->natts; att++)
 	{
 		Node	   *def;
+		AttrNumber	base_att = att;
 
 		if (TupleDescAttr(desc, att - 1)->attisdropped ||
 			TupleDescAttr(desc, att - 1)->attgenerated)
 			continue;
-		def = build_column_default(rel, att);
+		if (base != rel)
+		{
+			base_att = get_attnum(base_relid, NameStr(TupleDescAttr(desc, att - 1)->attname));
+			if (base_att == InvalidAttrNumber)
+				continue;
+		}
+		def = build_column_default(base, base_att);
 		if (def == NULL)
 			continue;
 		d->atts[d->n] = att;
 		d->exprs[d->n] = expression_planner((Expr *) def);
 		d->n++;
 	}
+	if (base != rel)
+		table_close(base, NoLock);
 	if (desc->constr != NULL && desc->constr->num_check > 0)
 	{
 		d->nchecks = desc->constr->num_check;

@@ -120,8 +120,8 @@ extern char *IntakeHoldReason(const Findings *f);
 extern bool IntakeReadSql(IntakeOrder *o, bool recheck);
 /* Flags, events and the verdict through one SQL statement. */
 extern void IntakeRecordSql(const IntakeOrder *o, const Findings *f);
-/* Opens the tables the direct path reads and writes. */
-extern void IntakeDirectOpen(Direct *d, Relation orders);
+/* Opens the tables the direct path reads and writes (false: one is not on this node). */
+extern bool IntakeDirectOpen(Direct *d, Relation orders);
 /* Closes them (their locks are kept to the end of the transaction). */
 extern void IntakeDirectClose(Direct *d);
 /* The order and its lines by index scans; false when it is gone or already checked. */

@@ -37,6 +37,7 @@
 #include "intake.h"
 #include "intake_order.h"
 #include "payload.h"
+#include "placement.h"
 #include "stages.h"
 #include "ot_phone.h"
 #include "ot_text.h"
@@ -44,10 +45,10 @@
 /*
  * ------------------------------------------------------------------------
  * The SQL path: three statements through SPI (the look-ups' one is in
- * intake_lookup.c).  Used where the trigger's table is not
- * ordertrack.orders itself (a shard of a distributed table, where the
- * statements are routed to the shop's shards), and when
- * ordertrack.intake_sql is on.
+ * intake_lookup.c).  Used where the direct path would not do what
+ * statements do (a DBA's trigger, a forced policy, a partitioned table),
+ * where the trigger fired on a shard whose colocated shards are not on
+ * this node, and when ordertrack.intake_sql is on.
  * ------------------------------------------------------------------------
  */
 
@@ -185,21 +186,48 @@ IntakeRecordSql(const IntakeOrder *o, const Findings *f)
 /*
  * ------------------------------------------------------------------------
  * The direct path: index scans and single-row writes (direct.c).  Used
- * when the trigger's table is ordertrack.orders and ordertrack.intake_sql
- * is off.
+ * when the trigger's table is ordertrack.orders, or on a Citus worker a
+ * shard of it (then on its colocated shards, placement.c), and
+ * ordertrack.intake_sql is off.
  * ------------------------------------------------------------------------
  */
-/* Opens the tables the direct path reads and writes. */
-void
+/*
+ * The relation that holds the table's rows that go with orders: the table,
+ * or on a Citus worker the shard colocated with the orders shard the
+ * trigger fired on (InvalidOid when it is not on this node).
+ */
+static Oid
+rows_of(Relation orders, const char *table)
+{
+	if (RelationGetRelid(orders) == OtRelid("orders"))
+		return OtRelid(table);
+	return OtColocatedShard(orders, table);
+}
+
+/*
+ * Opens the tables the direct path reads and writes; false when one is not
+ * on this node (orders is a shard whose colocated shards are elsewhere).
+ */
+bool
 IntakeDirectOpen(Direct *d, Relation orders)
 {
+	Oid			lines = rows_of(orders, "order_lines");
+	Oid			flags = rows_of(orders, "flags");
+	Oid			events = rows_of(orders, "events");
+	Oid			notes = rows_of(orders, "customer_notes");
+	Oid			blacklist = rows_of(orders, "blacklist");
+
+	if (!OidIsValid(lines) || !OidIsValid(flags) || !OidIsValid(events) ||
+		!OidIsValid(notes) || !OidIsValid(blacklist))
+		return false;
 	d->orders = orders;
-	d->lines = table_open(OtRelid("order_lines"), AccessShareLock);
-	d->flags = table_open(OtRelid("flags"), RowExclusiveLock);
-	d->events = table_open(OtRelid("events"), RowExclusiveLock);
-	d->notes = table_open(OtRelid("customer_notes"), AccessShareLock);
-	d->blacklist = table_open(OtRelid("blacklist"), AccessShareLock);
+	d->lines = table_open(lines, AccessShareLock);
+	d->flags = table_open(flags, RowExclusiveLock);
+	d->events = table_open(events, RowExclusiveLock);
+	d->notes = table_open(notes, AccessShareLock);
+	d->blacklist = table_open(blacklist, AccessShareLock);
 	d->stage_type = TupleDescAttr(RelationGetDescr(orders), OtAttnum(RelationGetDescr(orders), "stage") - 1)->atttypid;
+	return true;
 }
 
 /* Closes them (their locks are kept to the end of the transaction). */

@@ -56,6 +56,7 @@
 #include "intake.h"
 #include "intake_order.h"
 #include "order_guards.h"
+#include "placement.h"
 #include "payload.h"
 #include "stages.h"
 #include "ot_phone.h"
@@ -520,17 +521,20 @@ order_intake_check(PG_FUNCTION_ARGS)
 	memset(&o, 0, sizeof(o));
 	o.shop = PointerGetDatum(PG_DETOAST_DATUM_COPY(heap_getattr(tup, OtAttnum(desc, "shop"), desc, &isnull)));
 	o.order_id = DatumGetInt64(heap_getattr(tup, OtAttnum(desc, "order_id"), desc, &isnull));
-	direct = !ot_intake_sql && RelationGetRelid(rel) == OtRelid("orders");
+	/* the table itself, or a Citus shard of it (whose colocated shards intake finds) */
+	direct = !ot_intake_sql &&
+		(RelationGetRelid(rel) == OtRelid("orders") || OtColocatedShard(rel, "orders") == RelationGetRelid(rel));
 
 	/* as the tables' owner: the ERP needs only to insert orders and lines */
 	OtEnterOwner(rel->rd_rel->relowner, &scope);
 	if (direct)
 	{
 		memset(&d, 0, sizeof(d));
-		IntakeDirectOpen(&d, rel);
+		if (!IntakeDirectOpen(&d, rel))
+			direct = false;
 		/* only where it does what statements would: else the SQL path */
-		if (!OtDirectEquivalent(d.orders) || !OtDirectEquivalent(d.lines) || !OtDirectEquivalent(d.flags) ||
-			!OtDirectEquivalent(d.events) || !OtDirectEquivalent(d.notes) || !OtDirectEquivalent(d.blacklist))
+		else if (!OtDirectEquivalent(d.orders) || !OtDirectEquivalent(d.lines) || !OtDirectEquivalent(d.flags) ||
+				 !OtDirectEquivalent(d.events) || !OtDirectEquivalent(d.notes) || !OtDirectEquivalent(d.blacklist))
 		{
 			IntakeDirectClose(&d);
 			direct = false;

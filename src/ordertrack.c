@@ -17,6 +17,7 @@
 #include "intake.h"
 #include "intake_order.h"
 #include "order_guards.h"
+#include "placement.h"
 #include "shop_access.h"
 #include "shop_group.h"
 #include "stages.h"
@@ -32,6 +33,7 @@ _PG_init(void)
 {
 	CommonInit();
 	CacheInit();
+	PlacementInit();
 	TrackingNoInit();
 	IntakeInit();
 	IntakeTriggerInit();

@@ -212,11 +212,11 @@ settings_changed(PG_FUNCTION_ARGS)
 	CacheInvalidateRelcacheByRelid(RelationGetRelid(td->tg_relation));
 
 	/*
-	 * A relation that no cache depends on may be a Citus node's placement of
-	 * a settings table (named after its shard, which the caches cannot
+	 * A relation that no cache names may be a Citus node's placement of a
+	 * settings table (named after its shard, which the caches cannot
 	 * know): then every cache of the extension's tables is dropped.
 	 */
-	if (!OtCacheDependsOn(RelationGetRelid(td->tg_relation)))
+	if (!OtCacheNamesTable(RelationGetRelid(td->tg_relation)))
 		OtCacheInvalidateTables();
 	return PointerGetDatum(NULL);
 }

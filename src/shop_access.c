@@ -24,6 +24,7 @@
 
 #include "cache.h"
 #include "common.h"
+#include "placement.h"
 #include "direct.h"
 #include "shop_access.h"
 
@@ -46,7 +47,7 @@ BuildBindings(OtCache *cache pg_attribute_unused(), Snapshot snapshot)
 {
 	ShopBindings *s = palloc0(sizeof(ShopBindings));
 	int			cap = 0;
-	Relation	rel = table_open(OtRelid("shop_roles"), AccessShareLock);
+	Relation	rel = table_open(OtLocalTable("shop_roles"), AccessShareLock);
 	TupleDesc	desc = RelationGetDescr(rel);
 	TupleTableSlot *slot = table_slot_create(rel, NULL);
 	TableScanDesc scan = table_beginscan(rel, snapshot, 0, NULL);

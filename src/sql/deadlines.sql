@@ -46,6 +46,7 @@ CREATE FUNCTION ordertrack.sweep(at timestamptz DEFAULT now()) RETURNS TABLE (co
 AS $$
 DECLARE
 	s record;
+	c record;
 	o record;
 	n_payment integer := 0;
 	n_cancelled integer := 0;
@@ -68,13 +69,21 @@ BEGIN
 
 	-- Unpaid: a warn flag and one reminder; orders another transaction has
 	-- locked are left to the next sweep.
-	FOR o IN SELECT x.shop, x.order_id, x.external_ref, x.account, x.created_at
+	FOR c IN SELECT x.shop, x.order_id
 			   FROM ordertrack.orders x
 			  WHERE x.paid_at IS NULL AND NOT x.cash_on_delivery AND x.stage IN ('received', 'review', 'confirmed')
 				AND x.created_at <= at - s.payment_timeout AND x.payment_reminded_at IS NULL
 			  ORDER BY x.created_at
-			  FOR UPDATE SKIP LOCKED
 	LOOP
+		-- each order locked on its own, by its shop (on Citus, one shard's row), and
+		-- looked at again as locked
+		SELECT x.shop, x.order_id, x.external_ref, x.account, x.created_at INTO o
+		  FROM ordertrack.orders x
+		 WHERE x.shop = c.shop AND x.order_id = c.order_id
+		   AND x.paid_at IS NULL AND NOT x.cash_on_delivery AND x.stage IN ('received', 'review', 'confirmed')
+		   AND x.created_at <= at - s.payment_timeout AND x.payment_reminded_at IS NULL
+		   FOR UPDATE SKIP LOCKED;
+		CONTINUE WHEN NOT FOUND;
 		held_until := o.created_at + coalesce(s.payment_cancel_after, s.payment_hold);
 		PERFORM ordertrack.raise_flag(o.shop, o.order_id, 'payment_overdue',
 			format('Unpaid since %s; reminded, the items are held until %s.', o.created_at, held_until));
@@ -89,13 +98,19 @@ BEGIN
 
 	-- Unpaid for too long, when the shop wants it: cancelled through the stage graph.
 	IF s.payment_cancel_after IS NOT NULL THEN
-		FOR o IN SELECT x.shop, x.order_id, x.stage
+		FOR c IN SELECT x.shop, x.order_id
 				   FROM ordertrack.orders x
 				  WHERE x.paid_at IS NULL AND NOT x.cash_on_delivery AND x.stage IN ('received', 'review', 'confirmed')
 					AND x.created_at <= at - s.payment_cancel_after
 				  ORDER BY x.created_at
-				  FOR UPDATE SKIP LOCKED
 		LOOP
+			SELECT x.shop, x.order_id, x.stage INTO o
+			  FROM ordertrack.orders x
+			 WHERE x.shop = c.shop AND x.order_id = c.order_id
+			   AND x.paid_at IS NULL AND NOT x.cash_on_delivery AND x.stage IN ('received', 'review', 'confirmed')
+			   AND x.created_at <= at - s.payment_cancel_after
+			   FOR UPDATE SKIP LOCKED;
+			CONTINUE WHEN NOT FOUND;
 			IF 'cancelled' = ANY (ordertrack.allowed_stages(o.stage)) THEN
 				PERFORM ordertrack.advance(o.order_id, 'cancelled',
 					format('unpaid for %s (ordertrack.payment_cancel_after)', s.payment_cancel_after), 'ordertrack.sweep');
@@ -142,14 +157,21 @@ BEGIN
 
 	-- In transit with no scan for transit_stall: once per last scan (a later
 	-- scan followed by a new stall raises it again).
-	FOR o IN SELECT x.shop, x.order_id, x.last_scan_at, x.carrier, x.stage
+	FOR c IN SELECT x.shop, x.order_id
 			   FROM ordertrack.orders x
 			  WHERE x.stage IN ('shipped', 'in_transit', 'out_for_delivery')
 				AND x.last_scan_at <= at - s.transit_stall
 				AND x.stalled_scan_at IS DISTINCT FROM x.last_scan_at
 			  ORDER BY x.last_scan_at
-			  FOR UPDATE SKIP LOCKED
 	LOOP
+		SELECT x.shop, x.order_id, x.last_scan_at, x.carrier, x.stage INTO o
+		  FROM ordertrack.orders x
+		 WHERE x.shop = c.shop AND x.order_id = c.order_id
+		   AND x.stage IN ('shipped', 'in_transit', 'out_for_delivery')
+		   AND x.last_scan_at <= at - s.transit_stall
+		   AND x.stalled_scan_at IS DISTINCT FROM x.last_scan_at
+		   FOR UPDATE SKIP LOCKED;
+		CONTINUE WHEN NOT FOUND;
 		PERFORM ordertrack.raise_flag(o.shop, o.order_id, 'transit_stalled',
 			format('No scan since %s (%s, %s).', o.last_scan_at, o.carrier, o.stage));
 		UPDATE ordertrack.orders x SET stalled_scan_at = o.last_scan_at WHERE x.shop = o.shop AND x.order_id = o.order_id;

@@ -213,21 +213,7 @@ COMMENT ON TRIGGER catalogue_changed ON ordertrack.products IS 'Every session dr
 -- just read): deleting orders deletes them, and truncating orders
 -- truncates them.
 CREATE FUNCTION ordertrack.order_deleted() RETURNS trigger
-	LANGUAGE plpgsql
-	SECURITY DEFINER
-	SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-	IF TG_OP = 'TRUNCATE' THEN
-		TRUNCATE ordertrack.flags, ordertrack.stage_history, ordertrack.scans;
-	ELSE
-		DELETE FROM ordertrack.flags f USING gone g WHERE f.shop = g.shop AND f.order_id = g.order_id;
-		DELETE FROM ordertrack.stage_history h USING gone g WHERE h.shop = g.shop AND h.order_id = g.order_id;
-		DELETE FROM ordertrack.scans s USING gone g WHERE s.shop = g.shop AND s.order_id = g.order_id;
-	END IF;
-	RETURN NULL;
-END
-$$;
+	AS 'MODULE_PATHNAME', 'order_deleted' LANGUAGE C;
 COMMENT ON FUNCTION ordertrack.order_deleted() IS
 	'Trigger AFTER DELETE or TRUNCATE on orders: deletes the flags, stage history and scans of the deleted orders, or all of them';
 REVOKE ALL ON FUNCTION ordertrack.order_deleted() FROM PUBLIC;

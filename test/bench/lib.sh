@@ -20,7 +20,10 @@ bench_cluster_start() {
 # leaves them alone) in ordertrack's tables of database $1.
 bench_load_history() {
 	ot_psql -d "$1" <<'SQL'
-SET ordertrack.restoring = on;	-- the history arrives checked, as a restore brings it
+BEGIN;
+-- the history arrives checked, as a restore brings it (SET LOCAL: on Citus
+-- it reaches the workers, with citus.propagate_set_commands = local)
+SET LOCAL ordertrack.restoring = on;
 INSERT INTO ordertrack.products (sku, title, spec, colour)
 SELECT 'SKU-' || g, 'product ' || g, 'M', 'blue' FROM generate_series(1, 1000) g;
 INSERT INTO ordertrack.orders (shop, external_ref, account, recipient, phone, address, created_at,
@@ -31,6 +34,7 @@ SELECT 's' || g % 10, 'h' || g, 'acc' || g % 50000, '张三', '13812345678', '�
 INSERT INTO ordertrack.order_lines (shop, order_id, sku, quantity)
 SELECT o.shop, o.order_id, 'SKU-' || (o.order_id * k) % 1000 + 1, 1
   FROM ordertrack.orders o, generate_series(1, 3) k;
+COMMIT;
 SQL
 }
 
