@@ -26,7 +26,7 @@ ot_citus_build() {
 	local tarball=$CITUS_SOURCE/citus-$CITUS_VERSION.tar.gz
 	[ -f "$tarball" ] || return 2
 	echo "# building Citus $CITUS_VERSION from $tarball in $CITUS_BUILD"
-	OT_PACKAGES="libcurl4-openssl-dev liblz4-dev libzstd-dev libkrb5-dev" ot_install_packages || return 1
+	OT_PACKAGES="libcurl4-openssl-dev liblz4-dev libzstd-dev libkrb5-dev patch" ot_install_packages || return 1
 	mkdir -p "$CITUS_BUILD" && rm -rf "$CITUS_BUILD/citus-$CITUS_VERSION" &&
 	tar -xzf "$tarball" -C "$CITUS_BUILD" || return 1
 	(
