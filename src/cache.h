@@ -24,7 +24,7 @@
 #include "utils/snapshot.h"
 
 #define OT_CACHE_MAX_TABLES 4	/* named tables of a cache */
-#define OT_CACHE_MAX_WATCHED 64 /* relations a cache watches in all */
+#define OT_CACHE_MAX_WATCHED 256	/* relations a cache watches in all (a Citus worker's shards) */
 
 typedef struct OtCache OtCache;
 

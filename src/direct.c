@@ -83,17 +83,12 @@ strategy_proc(Relation index, AttrNumber column, StrategyNumber strategy)
 }
 
 /*
- * Starts a scan of heap through its index named index, with the keys
- * (index column, strategy, value); the leading columns must be given in
- * order.  Only rows visible to snapshot are returned.
- */
-/*
  * The index of heap that is the extension's index named index: that index,
  * or on a Citus shard of its table the shard's index with the same key
  * columns (by name), access method, uniqueness and predicate presence.
  * Remembered per (heap, name); checked on every use.
  */
-#define SHARD_INDEXES 64
+#define SHARD_INDEXES 256
 typedef struct ShardIndex
 {
 	Oid			heap;
@@ -184,6 +179,11 @@ index_of(Relation heap, const char *name)
 	return found;
 }
 
+/*
+ * Starts a scan of heap through its index named index, with the keys
+ * (index column, strategy, value); the leading columns must be given in
+ * order.  Only rows visible to snapshot are returned.
+ */
 void
 OtScanBegin(OtScan *s, Relation heap, const char *index, Snapshot snapshot,
 			int nkeys, const OtKey *keys)
@@ -253,7 +253,7 @@ typedef struct TableDefaults
 } TableDefaults;
 
 /* (a Citus worker writes to a shard of each table per shard group) */
-#define MAX_DEFAULT_TABLES 64
+#define MAX_DEFAULT_TABLES 128
 typedef struct DefaultsList
 {
 	int			n;
@@ -261,7 +261,7 @@ typedef struct DefaultsList
 } DefaultsList;
 
 /* Tables found equivalent or not (OtDirectEquivalent). */
-#define OT_MAX_EQUIVALENCE 64
+#define OT_MAX_EQUIVALENCE 256
 typedef struct EquivalenceList
 {
 	int			n;

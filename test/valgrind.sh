@@ -25,7 +25,8 @@ suites=("$@")
 	test/pgtap/07_confirmation.sql test/pgtap/08_scans_feedback.sql test/pgtap/09_events.sql
 	test/pgtap/10_order_ids.sql test/pgtap/11_direct_path.sql test/pgtap/12_rederive.sql
 	test/pgtap/03_settings.sql test/pgtap/02_issuing_secret.sql test/pgtap/13_recheck.sql
-	test/pgtap/14_sweep.sql test/pgtap/15_carriers.sql test/pgtap/16_trust.sql test/pgtap/18_duties.sql test/pgtap/19_shop_access.sql)
+	test/pgtap/14_sweep.sql test/pgtap/15_carriers.sql test/pgtap/16_trust.sql test/pgtap/18_duties.sql test/pgtap/19_shop_access.sql
+	test/pgtap/20_shop_group.sql)
 OT_PACKAGES="$OT_PACKAGES valgrind"
 ot_install_packages && ot_build_install || exit 1
 
