@@ -6,14 +6,16 @@
  * children by shop, colocated with orders, so that an order's checks,
  * moves and events stay on the node that holds its shop; makes the
  * catalogue and the settings tables reference tables (a copy on every
- * node, changed on all of them in one transaction); and gives every node
- * the group's tracking-number key with an issuer of its own (its Citus
- * group id).  Run it again after adding a node: what is done already is
- * left alone, and the new node gets the key.  Event ids take each node's
- * group id without it (ordertrack.node_id, shop_group.c).
+ * node, changed on all of them in one transaction); and gives every
+ * worker the group's tracking-number key with an issuer of its own (its
+ * Citus group id) and a range of row ids of its own.  Run it again after
+ * adding a node: what is done already is left alone, and the new node gets
+ * the key and its range.  Event ids take each node's group id without it
+ * (ordertrack.node_id, shop_group.c).
  *
- * Citus is called by dynamic statements only: the extension installs and
- * works where Citus is absent.
+ * PL/pgSQL plans a statement when it first runs it, so what these
+ * functions ask of Citus is looked up only when they run, after the check
+ * that Citus is there: the extension installs and works without Citus.
  */
 
 -- The tables, by how they are spread.
