@@ -192,30 +192,17 @@ IntakeRecordSql(const IntakeOrder *o, const Findings *f)
  * ------------------------------------------------------------------------
  */
 /*
- * The relation that holds the table's rows that go with orders: the table,
- * or on a Citus worker the shard colocated with the orders shard the
- * trigger fired on (InvalidOid when it is not on this node).
- */
-static Oid
-rows_of(Relation orders, const char *table)
-{
-	if (RelationGetRelid(orders) == OtRelid("orders"))
-		return OtRelid(table);
-	return OtColocatedShard(orders, table);
-}
-
-/*
  * Opens the tables the direct path reads and writes; false when one is not
  * on this node (orders is a shard whose colocated shards are elsewhere).
  */
 bool
 IntakeDirectOpen(Direct *d, Relation orders)
 {
-	Oid			lines = rows_of(orders, "order_lines");
-	Oid			flags = rows_of(orders, "flags");
-	Oid			events = rows_of(orders, "events");
-	Oid			notes = rows_of(orders, "customer_notes");
-	Oid			blacklist = rows_of(orders, "blacklist");
+	Oid			lines = OtRowsOf(orders, "order_lines");
+	Oid			flags = OtRowsOf(orders, "flags");
+	Oid			events = OtRowsOf(orders, "events");
+	Oid			notes = OtRowsOf(orders, "customer_notes");
+	Oid			blacklist = OtRowsOf(orders, "blacklist");
 
 	if (!OidIsValid(lines) || !OidIsValid(flags) || !OidIsValid(events) ||
 		!OidIsValid(notes) || !OidIsValid(blacklist))

@@ -28,20 +28,14 @@ PG_FUNCTION_INFO_V1(order_deleted);
 static char *
 rows_of(Relation orders, const char *table)
 {
-	Oid			relid;
+	Oid			relid = OtRowsOf(orders, table);
 
-	if (RelationGetRelid(orders) == OtRelid("orders"))
-		relid = OtRelid(table);
-	else
-	{
-		relid = OtColocatedShard(orders, table);
-		if (!OidIsValid(relid))
-			ereport(ERROR,
-					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-					 errmsg("the %s that go with %s are not on this server", table,
-							RelationGetRelationName(orders)),
-					 errhint("Delete orders from ordertrack.orders itself.")));
-	}
+	if (!OidIsValid(relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("the %s that go with %s are not on this server", table,
+						RelationGetRelationName(orders)),
+				 errhint("Delete orders from ordertrack.orders itself.")));
 	return quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)), get_rel_name(relid));
 }
 

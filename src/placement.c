@@ -187,6 +187,14 @@ OtColocatedShard(Relation rel, const char *table)
 }
 
 Oid
+OtRowsOf(Relation orders, const char *table)
+{
+	if (RelationGetRelid(orders) == OtRelid("orders"))
+		return OtRelid(table);
+	return OtColocatedShard(orders, table);
+}
+
+Oid
 OtShardBase(Oid relid)
 {
 	for (int i = 0; i < ngroups; i++)

@@ -20,6 +20,13 @@ extern void PlacementInit(void);
 extern Oid	OtColocatedShard(Relation rel, const char *table);
 
 /*
+ * The relation that holds the table's rows that go with the rows of
+ * orders: the table itself when orders is ordertrack.orders, else (a Citus
+ * shard of it) OtColocatedShard.
+ */
+extern Oid	OtRowsOf(Relation orders, const char *table);
+
+/*
  * The extension's table that rel is a shard of (as OtColocatedShard found
  * it), InvalidOid when rel is not one.
  */

@@ -79,6 +79,15 @@ ot_citus_cluster_start() {
 	ot_psql -d postgres -c "CREATE EXTENSION ordertrack"
 }
 
+# Two shops that live on different workers, the first of each worker's among
+# PREFIX1 .. PREFIX40, in the coordinator's database DB: "a b".
+ot_citus_two_shops() {
+	ot_val "$1" "SELECT min(shop) || ' ' || max(shop) FROM (SELECT DISTINCT ON (p.groupid) '$2' || i AS shop
+		FROM generate_series(1, 40) i
+		JOIN pg_dist_placement p ON p.shardid = get_shard_id_for_distribution_column('ordertrack.orders', '$2' || i)
+		ORDER BY p.groupid, i) x"
+}
+
 # Stops every node and removes its directory.
 ot_citus_destroy() {
 	local dir

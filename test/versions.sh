@@ -65,7 +65,7 @@ ensure_root() {
 	[ -f "$root/.ordertrack-ready" ] && return 0
 	suite=$(suite_for "$ver") || { echo "# no Debian suite known for PostgreSQL $ver"; return 1; }
 	echo "# building a Debian $suite root for PostgreSQL $ver in $root"
-	ot_install_packages_named debootstrap || return 1
+	OT_PACKAGES=debootstrap ot_install_packages || return 1
 	rm -rf "$root"
 	mkdir -p "$ROOTS"
 	# (once more after a failure: a mirror may drop a connection)
@@ -83,15 +83,6 @@ ensure_root() {
 	in_root "$root" bash -c "cd /build && PGVER=$ver DEBIAN_FRONTEND=noninteractive bash -c '. test/lib.sh && ot_install_packages'" || return 1
 	unmount_all
 	touch "$root/.ordertrack-ready"
-}
-
-# apt-get install on this machine, of the named packages when missing
-ot_install_packages_named() {
-	local missing="" p
-	for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
-	[ -z "$missing" ] && return 0
-	env DEBIAN_FRONTEND=noninteractive apt-get update -qq &&
-	env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
 }
 
 # the checkout's files (tracked ones, as they are now) into ROOT/build

@@ -7,13 +7,11 @@
 set -u
 cd "$(dirname "$0")/../.."
 . test/lib.sh
+. test/citus_lib.sh
 
 db=postgres
 # two shops that live on different workers
-read -r s1 s2 <<<"$(ot_val $db "SELECT min(shop), max(shop) FROM (SELECT DISTINCT ON (p.groupid) 'k' || i AS shop
-	FROM generate_series(1, 40) i
-	JOIN pg_dist_placement p ON p.shardid = get_shard_id_for_distribution_column('ordertrack.orders', 'k' || i)
-	ORDER BY p.groupid, i) x" | tr '|' ' ')"
+read -r s1 s2 <<<"$(ot_citus_two_shops $db k)"
 ot_is "$(ot_val $db "SELECT count(DISTINCT p.groupid) FROM unnest(ARRAY['$s1', '$s2']) s
 	JOIN pg_dist_placement p ON p.shardid = get_shard_id_for_distribution_column('ordertrack.orders', s)")" 2 \
 	"two shops on different workers: $s1 and $s2"

@@ -7,6 +7,7 @@
 set -u
 cd "$(dirname "$0")/../.."
 . test/lib.sh
+. test/citus_lib.sh
 
 db=postgres
 order() {	# shop, external_ref, account, phone
@@ -15,10 +16,7 @@ order() {	# shop, external_ref, account, phone
 		\"lines\": [{\"sku\": \"HD-1\", \"quantity\": 1}]}')"
 }
 # shops on each worker
-read -r a b <<<"$(ot_val $db "SELECT min(shop), max(shop) FROM (SELECT DISTINCT ON (p.groupid) 't' || i AS shop
-	FROM generate_series(1, 40) i
-	JOIN pg_dist_placement p ON p.shardid = get_shard_id_for_distribution_column('ordertrack.orders', 't' || i)
-	ORDER BY p.groupid, i) x" | tr '|' ' ')"
+read -r a b <<<"$(ot_citus_two_shops $db t)"
 
 ot_psql -d $db -c "BEGIN" -c "$(order "$a" T-1 acc-t1 13812345678)" -c "$(order "$b" T-1 acc-t2 13812345678)" \
 	-c "$(order "$b" T-2 acc-t3 1381234567)" -c "COMMIT" >/dev/null 2>/tmp/ordertrack-citus-tx.$$

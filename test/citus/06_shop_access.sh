@@ -7,13 +7,11 @@
 set -u
 cd "$(dirname "$0")/../.."
 . test/lib.sh
+. test/citus_lib.sh
 
 db=postgres
 # two shops on different workers, an order each
-read -r a b <<<"$(ot_val $db "SELECT min(shop), max(shop) FROM (SELECT DISTINCT ON (p.groupid) 'r' || i AS shop
-	FROM generate_series(1, 40) i
-	JOIN pg_dist_placement p ON p.shardid = get_shard_id_for_distribution_column('ordertrack.orders', 'r' || i)
-	ORDER BY p.groupid, i) x" | tr '|' ' ')"
+read -r a b <<<"$(ot_citus_two_shops $db r)"
 for s in "$a" "$b"; do
 	ot_val $db "SELECT ordertrack.submit_order('{\"shop\": \"$s\", \"external_ref\": \"R-1\", \"account\": \"acc-r\",
 		\"recipient\": \"孙七\", \"phone\": \"13812345678\", \"address\": \"杭州市西湖区文三路90号1幢502室\",
