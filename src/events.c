@@ -60,6 +60,7 @@
 
 PG_FUNCTION_INFO_V1(event_notify);
 PG_FUNCTION_INFO_V1(next_event_id);
+PG_FUNCTION_INFO_V1(node_id);
 PGDLLEXPORT void DoorbellMain(Datum arg);
 PGDLLEXPORT void DoorbellLauncherMain(Datum arg);
 
@@ -111,6 +112,7 @@ typedef struct DoorbellSlot
 	pg_atomic_uint32 pid;		/* of its worker, when it runs */
 	pg_atomic_uint32 ddl;		/* statements under way that need the database to themselves */
 	pg_atomic_uint32 connected;	/* how many of its workers connected */
+	pg_atomic_uint32 prepared;	/* topics that prepared transactions wrote events on (bit per topic) */
 	pg_atomic_uint64 commits[NUM_TOPICS];
 	pg_atomic_uint64 newest[NUM_TOPICS];
 	pg_atomic_uint64 rung[NUM_TOPICS];
@@ -164,6 +166,7 @@ DoorbellShmemStartup(void)
 			pg_atomic_init_u32(&slot->pid, 0);
 			pg_atomic_init_u32(&slot->ddl, 0);
 			pg_atomic_init_u32(&slot->connected, 0);
+			pg_atomic_init_u32(&slot->prepared, 0);
 			for (int i = 0; i < (int) NUM_TOPICS; i++)
 			{
 				pg_atomic_init_u64(&slot->commits[i], 0);
@@ -219,6 +222,16 @@ EventsXactCallback(XactEvent event, void *arg pg_attribute_unused())
 		/* (visible by now: the commit callbacks run after the commit is recorded) */
 		if (event == XACT_EVENT_COMMIT && pending_any && my_slot != NULL)
 			DoorbellCount();
+		/*
+		 * A prepared transaction (a Citus worker's part of a transaction
+		 * over several nodes) is committed later by COMMIT PREPARED, which
+		 * does not know its events: it rings the topics that prepared
+		 * transactions of the database wrote on (DoorbellProcessUtility).
+		 */
+		if (event == XACT_EVENT_PREPARE && pending_any && my_slot != NULL)
+			for (int i = 0; i < (int) NUM_TOPICS; i++)
+				if (pending_newest[i] != 0)
+					pg_atomic_fetch_or_u32(&my_slot->prepared, 1U << i);
 		memset(notified_in, 0, sizeof(notified_in));
 		memset(pending_newest, 0, sizeof(pending_newest));
 		pending_any = false;
@@ -250,7 +263,7 @@ EventsInit(void)
 							 "How new events are announced with NOTIFY: commit, doorbell or off.",
 							 "commit: by the writing transaction, once per channel; doorbell: by a background "
 							 "worker after the events commit (needs shared_preload_libraries = 'ordertrack', "
-							 "and then the default); off: not at all (consumers poll).",
+							 "and then the default; on a Citus node commit acts as doorbell); off: not at all (consumers poll).",
 							 &ot_notify, notify_default, notify_modes, PGC_SUSET, 0, NULL, NULL, NULL);
 	DefineCustomIntVariable("ordertrack.doorbell_interval",
 							"How often the doorbell worker looks for new events.",
@@ -306,6 +319,17 @@ next_event_id(PG_FUNCTION_ARGS)
 	PG_RETURN_INT64(((int64) OtNodeId(ot_node_id) << EVENT_ID_NODE_SHIFT) | n);
 }
 
+/*
+ * node_id(): the number this node gives its event ids above bit 48
+ * (ordertrack.node_id, or its Citus group id); on Citus, poll asks each
+ * node for it to know which events are that node's.
+ */
+Datum
+node_id(PG_FUNCTION_ARGS pg_attribute_unused())
+{
+	PG_RETURN_INT32(OtNodeId(ot_node_id));
+}
+
 /* Index of a topic, -1 when it is not one. */
 static int
 topic_index(const char *topic, int len)
@@ -335,6 +359,24 @@ append_text(StringInfo s, const char *key, const char *value, int len, int max)
 }
 
 /*
+ * ordertrack.notify as it applies: on a Citus node, commit is doorbell (a
+ * transaction over several nodes is prepared on each, and PostgreSQL
+ * refuses to prepare one that has notified; Citus is preloaded, and so the
+ * doorbell is there).
+ */
+static int
+notify_mode(void)
+{
+	static int	citus = -1;
+
+	if (ot_notify != OT_NOTIFY_COMMIT || doorbell == NULL)
+		return ot_notify;
+	if (citus < 0)
+		citus = GetConfigOption("citus.version", true, false) != NULL ? 1 : 0;
+	return citus ? OT_NOTIFY_DOORBELL : OT_NOTIFY_COMMIT;
+}
+
+/*
  * In doorbell mode, notes the event in slot (a row of events) for the
  * count at commit.  In commit mode, announces it on its topic's channel
  * unless this transaction did already: {"event_id", "topic", "kind",
@@ -353,8 +395,9 @@ EventAnnounce(TupleTableSlot *slot)
 	int			t;
 	StringInfoData payload;
 	char		channel[NAMEDATALEN];
+	int			mode = notify_mode();
 
-	if (ot_notify == OT_NOTIFY_OFF || (ot_notify == OT_NOTIFY_DOORBELL && doorbell == NULL))
+	if (mode == OT_NOTIFY_OFF || (mode == OT_NOTIFY_DOORBELL && doorbell == NULL))
 		return;
 	d = slot_getattr(slot, OtAttnum(desc, "topic"), &isnull);
 	if (isnull)
@@ -363,7 +406,7 @@ EventAnnounce(TupleTableSlot *slot)
 	t = topic_index(VARDATA_ANY(topic), VARSIZE_ANY_EXHDR(topic));
 	if (t < 0)
 		return;
-	if (ot_notify == OT_NOTIFY_DOORBELL)
+	if (mode == OT_NOTIFY_DOORBELL)
 	{
 		if (my_slot == NULL)
 		{
@@ -677,6 +720,33 @@ DoorbellProcessUtility(PlannedStmt *pstmt, const char *queryString, bool readOnl
 	const char *dbname = database_needed_alone(pstmt->utilityStmt);
 	DoorbellSlot *slot = NULL;
 
+	if (IsA(pstmt->utilityStmt, TransactionStmt) &&
+		((TransactionStmt *) pstmt->utilityStmt)->kind == TRANS_STMT_COMMIT_PREPARED &&
+		notify_mode() == OT_NOTIFY_DOORBELL && doorbell != NULL)
+	{
+		if (prev_process_utility)
+			prev_process_utility(pstmt, queryString, readOnlyTree, context, params, queryEnv, dest, qc);
+		else
+			standard_ProcessUtility(pstmt, queryString, readOnlyTree, context, params, queryEnv, dest, qc);
+		/* committed: its topics count at the end of this statement's transaction (EventsXactCallback) */
+		slot = doorbell_slot(MyDatabaseId, false);
+		if (slot != NULL)
+		{
+			uint32		prepared = pg_atomic_read_u32(&slot->prepared);
+
+			for (int i = 0; i < (int) NUM_TOPICS; i++)
+				if (prepared & (1U << i))
+				{
+					pending_newest[i] = Max(pending_newest[i], pg_atomic_read_u64(&slot->newest[i]));
+					if (pending_newest[i] == 0)
+						pending_newest[i] = 1;
+					pending_any = true;
+				}
+			my_slot = slot;
+		}
+		return;
+	}
+
 	if (dbname != NULL && doorbell != NULL)
 	{
 		Oid			dboid = get_database_oid(dbname, true);
@@ -719,6 +789,7 @@ DoorbellProcessUtility(PlannedStmt *pstmt, const char *queryString, bool readOnl
 				pg_atomic_write_u64(&slot->newest[i], 0);
 				pg_atomic_write_u64(&slot->rung[i], 0);
 			}
+			pg_atomic_write_u32(&slot->prepared, 0);
 			pg_atomic_write_u32(&slot->dboid, 0);
 		}
 	}

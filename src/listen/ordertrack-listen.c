@@ -11,7 +11,11 @@
  *	  ordertrack_<topic> for its topics, then drains: it calls
  *	  ordertrack.poll() until it returns nothing, printing each batch,
  *	  flushing standard output and only then calling ordertrack.ack() with
- *	  the batch's last event.  A notification only rings the bell: on one,
+ *	  the batch's last event.  On a Citus cluster it connects to the
+ *	  coordinator, which polls every node, and also listens on every other
+ *	  node (found in pg_dist_node, reached with the same connection options
+ *	  and that node's host and port), since a node rings the bell for the
+ *	  events it stores.  A notification only rings the bell: on one,
  *	  and every --interval seconds in case a bell was missed (e.g. with
  *	  ordertrack.notify = off), it drains again.  Delivery is at least once:
  *	  a crash repeats at most the events printed and not yet acknowledged
@@ -88,6 +92,20 @@ static Options opts;
 /* Set by SIGINT/SIGTERM; the handler also writes to the pipe to wake poll(). */
 static volatile sig_atomic_t stop_requested = 0;
 static int	signal_pipe[2] = {-1, -1};
+
+/*
+ * On a Citus cluster, a connection to each other node, only to hear its
+ * bells (a node that cannot be reached is left to --interval).
+ */
+#define MAX_BELL_NODES 64
+static PGconn *bell_conns[MAX_BELL_NODES];
+static int	n_bell_conns = 0;
+
+static const char *const nodes_sql =
+"SELECT n.nodename, n.nodeport::text FROM pg_catalog.pg_dist_node n "
+"WHERE n.isactive AND n.noderole = 'primary' "
+"AND n.groupid <> (SELECT l.groupid FROM pg_catalog.pg_dist_local_group l) "
+"ORDER BY n.groupid";
 
 static const char *const poll_sql =
 "SELECT e.event_id, e.topic, e.kind, e.order_id, e.shop, e.payload, "
@@ -316,9 +334,13 @@ print_notice(void *arg, const char *message)
 	fprintf(stderr, PROGNAME ": %s", message);
 }
 
-/* Opens a connection (which may have failed: check PQstatus). */
+/*
+ * Opens a connection (which may have failed: check PQstatus); with a host
+ * and port, to that server with the other options of the connection
+ * string.
+ */
 static PGconn *
-connect_db(void)
+connect_db(const char *host, const char *port)
 {
 	/*
 	 * Entries before dbname are defaults that the connection string may
@@ -332,8 +354,8 @@ connect_db(void)
 	const char *const values[] = {"1", "30", "10", "3", "60000", "10",
 	opts.conninfo, PROGNAME, "UTF8", NULL};
 	int			skip = getenv("PGCONNECT_TIMEOUT") != NULL ? 1 : 0;
-	const char *kw[10];
-	const char *val[10];
+	const char *kw[13];
+	const char *val[13];
 	int			n = 0;
 	PGconn	   *conn;
 
@@ -343,6 +365,16 @@ connect_db(void)
 			continue;
 		kw[n] = keywords[i];
 		val[n++] = values[i];
+	}
+	if (host != NULL)
+	{
+		/* after dbname: these win over the connection string's */
+		kw[n] = "host";
+		val[n++] = host;
+		kw[n] = "hostaddr";
+		val[n++] = "";
+		kw[n] = "port";
+		val[n++] = port;
 	}
 	kw[n] = NULL;
 	val[n] = NULL;
@@ -480,7 +512,97 @@ listen_topics(PGconn *conn)
 	return STEP_OK;
 }
 
-/* Frees the notifications libpq has received: each is only a bell. */
+/* Closes the connections to the other nodes. */
+static void
+close_bell_nodes(void)
+{
+	for (int i = 0; i < n_bell_conns; i++)
+		PQfinish(bell_conns[i]);
+	n_bell_conns = 0;
+}
+
+/*
+ * On a Citus coordinator, listens on every other node too.  A node that
+ * cannot be reached is reported and left out; so is every node when its
+ * list cannot be read.
+ */
+static Step
+listen_bell_nodes(PGconn *conn)
+{
+	bool		stopped;
+	PGresult   *res;
+
+	close_bell_nodes();
+	res = exec_query(conn, "SELECT pg_catalog.to_regclass('pg_catalog.pg_dist_node') IS NOT NULL "
+					 "AND pg_catalog.to_regclass('pg_catalog.pg_dist_local_group') IS NOT NULL",
+					 0, NULL, 0, &stopped);
+	if (stopped)
+	{
+		PQclear(res);
+		return STEP_STOP;
+	}
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+	{
+		report_result_error("looking for Citus", conn, res);
+		PQclear(res);
+		return STEP_LOST;
+	}
+	if (strcmp(PQgetvalue(res, 0, 0), "t") != 0)
+	{
+		PQclear(res);
+		return STEP_OK;
+	}
+	PQclear(res);
+	res = exec_query(conn, nodes_sql, 0, NULL, 0, &stopped);
+	if (stopped)
+	{
+		PQclear(res);
+		return STEP_STOP;
+	}
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+	{
+		/* e.g. a role that may not read Citus's catalogue: the interval will do */
+		report_result_error("reading the Citus nodes to listen on", conn, res);
+		PQclear(res);
+		return STEP_OK;
+	}
+	for (int i = 0; i < PQntuples(res) && n_bell_conns < MAX_BELL_NODES; i++)
+	{
+		PGconn	   *node = connect_db(PQgetvalue(res, i, 0), PQgetvalue(res, i, 1));
+		Step		step;
+
+		if (node == NULL || PQstatus(node) != CONNECTION_OK)
+		{
+			fprintf(stderr, PROGNAME ": could not listen on node %s:%s: %s", PQgetvalue(res, i, 0),
+					PQgetvalue(res, i, 1), node != NULL ? PQerrorMessage(node) : "out of memory\n");
+			PQfinish(node);
+			continue;
+		}
+		step = listen_topics(node);
+		if (step == STEP_STOP)
+		{
+			PQfinish(node);
+			PQclear(res);
+			return step;
+		}
+		if (step != STEP_OK)
+		{
+			PQfinish(node);
+			continue;
+		}
+		bell_conns[n_bell_conns++] = node;
+	}
+	if (PQntuples(res) > MAX_BELL_NODES)
+		fprintf(stderr, PROGNAME ": listening on %d of %d other nodes\n", MAX_BELL_NODES, PQntuples(res));
+	PQclear(res);
+	return STEP_OK;
+}
+
+/*
+ * Frees the notifications libpq has received, on the connection and the
+ * other nodes': each is only a bell.  A node's connection that broke is
+ * closed (the interval covers it until the next reconnection).
+ */
 static void
 discard_bells(PGconn *conn)
 {
@@ -488,6 +610,20 @@ discard_bells(PGconn *conn)
 
 	while ((n = PQnotifies(conn)) != NULL)
 		PQfreemem(n);
+	for (int i = 0; i < n_bell_conns; i++)
+	{
+		if (!PQconsumeInput(bell_conns[i]) || PQstatus(bell_conns[i]) != CONNECTION_OK)
+		{
+			fprintf(stderr, PROGNAME ": lost a node's bell: %s", PQerrorMessage(bell_conns[i]));
+			PQfinish(bell_conns[i]);
+			n_bell_conns--;
+			bell_conns[i] = bell_conns[n_bell_conns];
+			i--;
+			continue;
+		}
+		while ((n = PQnotifies(bell_conns[i])) != NULL)
+			PQfreemem(n);
+	}
 }
 
 /* Writes a string as a JSON string literal (UTF-8 passes through). */
@@ -585,8 +721,8 @@ drain(PGconn *conn)
 
 			put_event(res, i, stdout);
 			printed++;
-			if (id > last)
-				last = id;
+			/* the last handed out (on Citus ids are not in order across nodes) */
+			last = id;
 			if (stop_requested)
 				break;
 		}
@@ -618,7 +754,7 @@ drain(PGconn *conn)
 static Step
 wait_for_bell(PGconn *conn)
 {
-	struct pollfd fds[2];
+	struct pollfd fds[2 + MAX_BELL_NODES];
 	int			rc;
 	PGnotify   *n;
 
@@ -646,11 +782,18 @@ wait_for_bell(PGconn *conn)
 		fprintf(stderr, PROGNAME ": connection lost: %s", PQerrorMessage(conn));
 		return STEP_LOST;
 	}
-	rc = poll(fds, 2, opts.interval_ms);
+	for (int i = 0; i < n_bell_conns; i++)
+	{
+		fds[2 + i].fd = PQsocket(bell_conns[i]);
+		fds[2 + i].events = POLLIN;
+		fds[2 + i].revents = 0;
+	}
+	rc = poll(fds, 2 + n_bell_conns, opts.interval_ms);
 	if (stop_requested)
 		return STEP_STOP;
 	if (rc < 0)
 		return errno == EINTR ? STEP_OK : STEP_LOST;
+	/* a bell from another node: drain (which reads and frees it) */
 	if (rc > 0 && fds[0].revents != 0)
 	{
 		if (!PQconsumeInput(conn) || PQstatus(conn) != CONNECTION_OK)
@@ -678,7 +821,7 @@ sleep_unless_stopped(int seconds)
 static Step
 start_session(PGconn **connp, bool first)
 {
-	PGconn	   *conn = connect_db();
+	PGconn	   *conn = connect_db(NULL, NULL);
 	Step		step;
 
 	*connp = conn;
@@ -695,7 +838,7 @@ start_session(PGconn **connp, bool first)
 	if (first && opts.topics_given && (step = subscribe(conn)) != STEP_OK)
 		return step;
 	/* LISTEN before draining: what commits during the drain rings the bell */
-	if (!opts.once && (step = listen_topics(conn)) != STEP_OK)
+	if (!opts.once && ((step = listen_topics(conn)) != STEP_OK || (step = listen_bell_nodes(conn)) != STEP_OK))
 		return step;
 	return drain(conn);
 }
@@ -744,6 +887,7 @@ main(int argc, char **argv)
 	}
 	if (step == STEP_OUTPUT)
 		status = EXIT_TROUBLE;
+	close_bell_nodes();
 	PQfinish(conn);
 	close(signal_pipe[0]);
 	close(signal_pipe[1]);

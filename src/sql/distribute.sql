@@ -126,6 +126,13 @@ BEGIN
 		END IF;
 	END LOOP;
 
+	-- an event is numbered and stamped by the node that stores it (outbox_nodes.sql)
+	IF NOT EXISTS (SELECT FROM pg_trigger WHERE tgrelid = 'ordertrack.events'::regclass AND tgname = 'events_stamp') THEN
+		CREATE TRIGGER events_stamp BEFORE INSERT ON ordertrack.events
+			FOR EACH ROW EXECUTE FUNCTION ordertrack.event_stamp();
+		object := 'events'; done := 'numbered by the node that stores them'; RETURN NEXT;
+	END IF;
+
 	-- every worker issues tracking numbers with this key, as its group id,
 	-- and draws row ids from a range of its own
 	SELECT t.secret INTO key FROM ordertrack.tracking_secret t;

@@ -15,6 +15,10 @@ CREATE FUNCTION ordertrack.next_event_id() RETURNS bigint
 COMMENT ON FUNCTION ordertrack.next_event_id() IS
 	'Default of events.event_id: ordertrack.node_id * 2^48 + nextval of ordertrack.events_event_id_seq';
 REVOKE ALL ON FUNCTION ordertrack.next_event_id() FROM PUBLIC;
+CREATE FUNCTION ordertrack.node_id() RETURNS integer
+	AS 'MODULE_PATHNAME', 'node_id' LANGUAGE C STABLE;
+COMMENT ON FUNCTION ordertrack.node_id() IS
+	'This server''s number in its event ids (event_id >> 48): ordertrack.node_id, else its Citus group id, else 0';
 
 -- Keyed by id first: poll reads a batch in id order, and ack finds an event
 -- by its id alone.  (Ids rise, so new keys go to the index's right end.)
@@ -249,6 +253,7 @@ DECLARE
 	after bigint;
 	last bigint := 0;
 	fresh boolean := false;
+	spread boolean;
 BEGIN
 	IF consumer IS NULL OR consumer = '' THEN
 		RAISE EXCEPTION 'a consumer needs a name' USING ERRCODE = '22023';
@@ -256,12 +261,21 @@ BEGIN
 	IF max IS NULL OR max < 1 THEN
 		RAISE EXCEPTION 'max must be at least 1, not %', coalesce(max::text, 'NULL') USING ERRCODE = '22023';
 	END IF;
-	PERFORM ordertrack.outbox_rebase();
+	spread := ordertrack.outbox_spread();
+	IF NOT spread THEN
+		PERFORM ordertrack.outbox_rebase();
+	END IF;
 	-- a consumer that never subscribed gets every topic, from the oldest retained event
 	INSERT INTO ordertrack.consumers (consumer, owner) VALUES (poll.consumer, ordertrack.calling_role())
 	ON CONFLICT DO NOTHING;
 	SELECT * INTO c FROM ordertrack.consumers k WHERE k.consumer = poll.consumer FOR UPDATE;
 	PERFORM ordertrack.consumer_access(consumer, c.owner);
+	IF spread THEN
+		-- on Citus, node by node (outbox_nodes.sql)
+		RETURN QUERY SELECT * FROM ordertrack.poll_nodes(c, max);
+		UPDATE ordertrack.consumers k SET polled_at = now() WHERE k.consumer = poll.consumer;
+		RETURN;
+	END IF;
 	after := c.acked_id;
 	LOOP
 		IF c.batch IS NULL THEN
@@ -317,14 +331,23 @@ DECLARE
 	c ordertrack.consumers;
 	x xid8;
 	t text;
+	spread boolean := ordertrack.outbox_spread();
 BEGIN
-	PERFORM ordertrack.outbox_rebase();
+	IF NOT spread THEN
+		PERFORM ordertrack.outbox_rebase();
+	END IF;
 	SELECT * INTO c FROM ordertrack.consumers k WHERE k.consumer = ack.consumer FOR UPDATE;
 	IF NOT FOUND THEN
 		RAISE EXCEPTION 'consumer "%" does not exist', coalesce(consumer, 'NULL')
 			USING ERRCODE = '42704', HINT = 'A consumer comes into being with its first poll or subscribe.';
 	END IF;
 	PERFORM ordertrack.consumer_access(consumer, c.owner);
+	IF spread THEN
+		-- on Citus, by the event's node (outbox_nodes.sql)
+		PERFORM ordertrack.ack_node(c, event_id);
+		UPDATE ordertrack.consumers k SET acked_at = now() WHERE k.consumer = ack.consumer;
+		RETURN;
+	END IF;
 	SELECT e.xact_id, e.topic INTO x, t FROM ordertrack.events e WHERE e.event_id = ack.event_id;
 	IF NOT FOUND THEN
 		RAISE EXCEPTION 'event % does not exist', coalesce(event_id::text, 'NULL') USING ERRCODE = '42704';
@@ -353,6 +376,9 @@ AS $$
 DECLARE
 	n bigint;
 BEGIN
+	IF ordertrack.outbox_spread() THEN
+		RETURN ordertrack.prune_nodes(keep);		-- on Citus, node by node (outbox_nodes.sql)
+	END IF;
 	PERFORM ordertrack.outbox_rebase();
 	DELETE FROM ordertrack.events e
 	 WHERE e.created_at < now() - keep

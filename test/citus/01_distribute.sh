@@ -13,8 +13,8 @@ shipped_before=$(ot_val $db "SELECT count(*) FROM ordertrack.regions WHERE origi
 custom_before=$(ot_val $db "SELECT count(*) FROM ordertrack.regions WHERE origin = 'custom'")
 
 out=$(ot_val $db "SELECT done, count(*) FROM ordertrack.distribute() GROUP BY done ORDER BY done" | tr '\n' ' ')
-ot_is "$out" "distributed by shop|10 issuer 1, key taken|1 issuer 2, key taken|1 reference table|11 " \
-	"distribute(): 10 tables by shop, 11 reference tables, each worker takes the key as its group id"
+ot_is "$out" "distributed by shop|10 issuer 1, key taken|1 issuer 2, key taken|1 numbered by the node that stores them|1 reference table|11 " \
+	"distribute(): 10 tables by shop, 11 reference tables, events numbered where they are stored, each worker takes the key as its group id"
 
 ot_is "$(ot_val $db "SELECT count(DISTINCT colocationid) || ' ' || count(*) FROM pg_dist_partition
 	WHERE partmethod = 'h' AND logicalrelid::text LIKE 'ordertrack.%'")" "1 10" \

@@ -7,7 +7,7 @@
 -- (ordertrack on Citus itself: test/citus.sh.)
 SET search_path = ordertrack, public;
 BEGIN;
-SELECT plan(13);
+SELECT plan(18);
 \ir lib/error_of.sql
 
 SELECT is((pg_temp.error_of('SELECT * FROM ordertrack.distribute()'))[1:2],
@@ -23,8 +23,8 @@ SELECT is((SELECT array_agg(table_name ORDER BY table_name) FROM distribution_pl
 SELECT is((SELECT array_agg(c.relname::text ORDER BY c.relname) FROM pg_class c
 	 WHERE c.relnamespace = 'ordertrack'::regnamespace AND c.relkind = 'r'
 	   AND c.relname NOT IN (SELECT table_name FROM distribution_plan())),
-	ARRAY['consumers', 'outbox_origin', 'sweeps', 'tracking_secret'],
-	'the tables that stay on the coordinator are the consumers, the outbox origin, the sweep''s and the key');
+	ARRAY['consumer_nodes', 'consumers', 'outbox_nodes', 'outbox_origin', 'sweeps', 'tracking_secret'],
+	'the tables that stay on the coordinator are the consumers and their positions, the outbox''s nodes and origin, the sweep''s and the key');
 SELECT is((SELECT count(*) FROM distribution_plan() WHERE kind = 'reference'), 11::bigint,
 	'the catalogue and the settings tables are reference tables');
 SELECT ok(NOT EXISTS (SELECT FROM distribution_plan() p JOIN pg_constraint k
@@ -37,7 +37,23 @@ SELECT ok(NOT EXISTS (SELECT FROM distribution_plan() p JOIN pg_constraint k
 SELECT is(next_event_id() >> 48, 0::bigint, 'without Citus and ordertrack.node_id, event ids are node 0''s');
 SET LOCAL ordertrack.node_id = 7;
 SELECT is(next_event_id() >> 48, 7::bigint, 'ordertrack.node_id numbers them');
+SELECT is(node_id(), 7, 'node_id() tells the number');
 RESET ordertrack.node_id;
+SELECT is(node_id(), 0, 'node_id() without Citus and the setting: 0');
+
+-- the outbox is a single server's without Citus; event_stamp (on Citus a
+-- trigger on the shards of events) numbers and stamps an event where it is stored
+SELECT is(outbox_spread(), false, 'outbox_spread(): not without Citus');
+CREATE TEMP TABLE stamped (LIKE ordertrack.events INCLUDING DEFAULTS);
+CREATE TRIGGER stamped BEFORE INSERT ON stamped FOR EACH ROW EXECUTE FUNCTION ordertrack.event_stamp();
+INSERT INTO stamped (shop, event_id, topic, kind, xact_id) VALUES ('g1', 5, 'intake', 'k', '3');
+SELECT is((SELECT (event_id > 5) || ' ' || (xact_id = pg_current_xact_id()) FROM stamped), 'true true',
+	'event_stamp gives the event this node''s id and transaction');
+SET LOCAL ordertrack.restoring = on;
+INSERT INTO stamped (shop, event_id, topic, kind, xact_id) VALUES ('g1', 5, 'intake', 'k', '3');
+RESET ordertrack.restoring;
+SELECT is((SELECT event_id || ' ' || xact_id FROM stamped WHERE event_id = 5), '5 3',
+	'and keeps what a restore brings');
 
 -- a move's actor, reason and role, written with it
 INSERT INTO products (sku, title) VALUES ('HD-1', 'hoodie');
