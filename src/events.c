@@ -12,11 +12,16 @@
  *				  commit one at a time.
  *	  doorbell	  writers only write, and count at commit, in their
  *				  database's slot of shared memory, the topics they wrote
- *				  events on; a background worker per database looks at its
- *				  slot every ordertrack.doorbell_interval and notifies each
- *				  channel whose count moved.  A launcher (registered when
- *				  the library is in shared_preload_libraries) starts the
- *				  worker of a database when its counts first move.
+ *				  events on, and wake (set the latch of) a background
+ *				  worker of the database, which notifies each channel whose
+ *				  count moved.  A burst of commits wakes it once: the
+ *				  commits that come while it rings, and in the 2 ms it
+ *				  pauses after, are rung together by its next look.  It
+ *				  also looks every
+ *				  ordertrack.doorbell_interval, in case.  A launcher
+ *				  (registered when the library is in
+ *				  shared_preload_libraries) starts the worker of a
+ *				  database when its counts first move.
  *	  off		  no NOTIFY; consumers poll.
  */
 #include "postgres.h"
@@ -39,6 +44,7 @@
 #include "port/atomics.h"
 #include "storage/ipc.h"
 #include "storage/lwlock.h"
+#include "storage/proc.h"
 #include "storage/shmem.h"
 #include "storage/latch.h"
 #include "tcop/tcopprot.h"
@@ -113,6 +119,8 @@ typedef struct DoorbellSlot
 	pg_atomic_uint32 ddl;		/* statements under way that need the database to themselves */
 	pg_atomic_uint32 connected;	/* how many of its workers connected */
 	pg_atomic_uint32 prepared;	/* topics that prepared transactions wrote events on (bit per topic) */
+	pg_atomic_uint32 worker;	/* its worker's pgprocno + 1, to wake it; 0 when none runs */
+	pg_atomic_uint32 bell;		/* 1: a commit woke the worker, which has not looked since */
 	pg_atomic_uint64 commits[NUM_TOPICS];
 	pg_atomic_uint64 newest[NUM_TOPICS];
 	pg_atomic_uint64 rung[NUM_TOPICS];
@@ -120,6 +128,7 @@ typedef struct DoorbellSlot
 
 typedef struct DoorbellShared
 {
+	pg_atomic_uint32 launcher;	/* the launcher's pgprocno + 1; 0 when it does not run */
 	DoorbellSlot slots[DOORBELL_SLOTS];
 } DoorbellShared;
 
@@ -158,6 +167,8 @@ DoorbellShmemStartup(void)
 	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
 	doorbell = ShmemInitStruct("ordertrack doorbell", sizeof(DoorbellShared), &found);
 	if (!found)
+	{
+		pg_atomic_init_u32(&doorbell->launcher, 0);
 		for (int s = 0; s < DOORBELL_SLOTS; s++)
 		{
 			DoorbellSlot *slot = &doorbell->slots[s];
@@ -167,6 +178,8 @@ DoorbellShmemStartup(void)
 			pg_atomic_init_u32(&slot->ddl, 0);
 			pg_atomic_init_u32(&slot->connected, 0);
 			pg_atomic_init_u32(&slot->prepared, 0);
+			pg_atomic_init_u32(&slot->worker, 0);
+			pg_atomic_init_u32(&slot->bell, 0);
 			for (int i = 0; i < (int) NUM_TOPICS; i++)
 			{
 				pg_atomic_init_u64(&slot->commits[i], 0);
@@ -174,6 +187,7 @@ DoorbellShmemStartup(void)
 				pg_atomic_init_u64(&slot->rung[i], 0);
 			}
 		}
+	}
 	LWLockRelease(AddinShmemInitLock);
 }
 
@@ -197,10 +211,20 @@ doorbell_slot(Oid dboid, bool take)
 	return NULL;
 }
 
-/* At commit, the topics this transaction wrote events on count for the doorbell. */
+/*
+ * At commit, the topics this transaction wrote events on count for the
+ * doorbell, and the database's worker is woken (the launcher, when no
+ * worker runs) unless a commit woke it already and it has not looked
+ * since: that look sees this commit's counts too, as the worker clears the
+ * bell before it reads them (both exchanges are full barriers).  A worker
+ * that exits leaves its number behind for a moment: setting the latch of
+ * the process that takes its place only wakes that one for nothing.
+ */
 static void
 DoorbellCount(void)
 {
+	uint32		procno;
+
 	for (int i = 0; i < (int) NUM_TOPICS; i++)
 		if (pending_newest[i] != 0)
 		{
@@ -211,6 +235,13 @@ DoorbellCount(void)
 				;
 			pg_atomic_fetch_add_u64(&my_slot->commits[i], 1);
 		}
+	if (pg_atomic_exchange_u32(&my_slot->bell, 1) != 0)
+		return;
+	procno = pg_atomic_read_u32(&my_slot->worker);
+	if (procno == 0)
+		procno = pg_atomic_read_u32(&doorbell->launcher);
+	if (procno != 0 && procno <= ProcGlobal->allProcCount)
+		SetLatch(&ProcGlobal->allProcs[procno - 1].procLatch);
 }
 
 static void
@@ -266,8 +297,10 @@ EventsInit(void)
 							 "and then the default; on a Citus node commit acts as doorbell); off: not at all (consumers poll).",
 							 &ot_notify, notify_default, notify_modes, PGC_SUSET, 0, NULL, NULL, NULL);
 	DefineCustomIntVariable("ordertrack.doorbell_interval",
-							"How often the doorbell worker looks for new events.",
-							NULL, &ot_doorbell_interval, 100, 10, 60000, PGC_SIGHUP, GUC_UNIT_MS,
+							"How often the doorbell launcher and workers look when no commit wakes them.",
+							"Commits wake the worker of their database: it rings within milliseconds. "
+							"The interval is for the launcher's retries and a look in case.",
+							&ot_doorbell_interval, 1000, 10, 60000, PGC_SIGHUP, GUC_UNIT_MS,
 							NULL, NULL, NULL);
 	DefineCustomIntVariable("ordertrack.node_id",
 							"This server's number in a shop group, part of every event id it draws.",
@@ -478,13 +511,28 @@ event_notify(PG_FUNCTION_ARGS)
 }
 
 /*
- * The doorbell launcher: no database of its own; every
- * ordertrack.doorbell_interval it starts the worker of each database whose
+ * The doorbell launcher: no database of its own; when the first commit of
+ * a database without a running worker wakes it, and every
+ * ordertrack.doorbell_interval, it starts the worker of each database whose
  * counts moved and that has none running.  A worker that left without
  * connecting to its database is started again 10 s later, not at once, so
  * that one that cannot start does not spin.
  */
 #define DOORBELL_RELAUNCH_MS 10000
+
+/*
+ * After it rang, a worker pauses this long before it looks again: a burst
+ * of commits is rung in one bell per pause rather than one per commit, at
+ * most 500 rings a second, each a transaction of the worker's.
+ */
+#define DOORBELL_PAUSE_MS 2
+
+/* This process's number + 1, by which committers set its latch (0 is none). */
+static uint32
+my_procno(void)
+{
+	return (uint32) (MyProc - ProcGlobal->allProcs) + 1;
+}
 
 /* The launcher's and the workers' wait between two looks. */
 static void
@@ -499,6 +547,13 @@ doorbell_wait(void)
 		ConfigReloadPending = false;
 		ProcessConfigFile(PGC_SIGHUP);
 	}
+}
+
+/* Commits no longer wake the launcher that leaves. */
+static void
+DoorbellLauncherExit(int code pg_attribute_unused(), Datum arg pg_attribute_unused())
+{
+	pg_atomic_write_u32(&doorbell->launcher, 0);
 }
 
 void
@@ -519,6 +574,9 @@ DoorbellLauncherMain(Datum arg pg_attribute_unused())
 	memset(connected, 0, sizeof(connected));
 	if (doorbell == NULL)
 		elog(ERROR, "ordertrack doorbell: no shared memory (the library must be preloaded)");
+	/* the first commit of a database without a worker wakes the launcher */
+	pg_atomic_write_u32(&doorbell->launcher, my_procno());
+	before_shmem_exit(DoorbellLauncherExit, (Datum) 0);
 
 	for (;;)
 	{
@@ -573,19 +631,21 @@ DoorbellLauncherMain(Datum arg pg_attribute_unused())
 	}
 }
 
-/* The worker's slot no longer names it as running. */
+/* The worker's slot no longer names it as running; commits wake the launcher. */
 static void
 DoorbellWorkerExit(int code pg_attribute_unused(), Datum arg)
 {
 	DoorbellSlot *slot = (DoorbellSlot *) DatumGetPointer(arg);
 
+	pg_atomic_write_u32(&slot->worker, 0);
 	pg_atomic_write_u32(&slot->pid, 0);
+	pg_atomic_write_u32(&slot->bell, 0);
 }
 
 /*
- * The doorbell worker of one database: every ordertrack.doorbell_interval,
- * notifies each channel whose count of committed transactions moved since
- * it last rang, with {"event_id" (the newest), "topic", "transactions",
+ * The doorbell worker of one database: when a commit wakes it (and every
+ * ordertrack.doorbell_interval, in case), notifies each channel whose count
+ * of committed transactions moved since it last rang, with {"event_id" (the newest), "topic", "transactions",
  * "doorbell"}.  What it has rung is kept in shared memory: started again
  * after it was terminated, it rings for what committed while it was away
  * (a crash of any server process resets shared memory, counts included).
@@ -617,6 +677,14 @@ DoorbellMain(Datum arg)
 	if (pg_atomic_read_u32(&slot->ddl) > 0)
 		proc_exit(0);			/* came in while a statement was waiting for the database */
 	pgstat_report_appname("ordertrack doorbell");
+	/*
+	 * A notification is sent when the transaction that makes it commits,
+	 * not when its commit record reaches the disk; and a crash forgets it
+	 * anyway.  Without the flush a ring costs a few tens of microseconds.
+	 */
+	SetConfigOption("synchronous_commit", "off", PGC_SUSET, PGC_S_OVERRIDE);
+	/* from now on commits wake this worker; it looks once first, for those before */
+	pg_atomic_write_u32(&slot->worker, my_procno());
 
 	/* an error in a look: report it, undo the look, and go on (as the autovacuum launcher does) */
 	if (sigsetjmp(local_sigjmp_buf, 1) != 0)
@@ -637,7 +705,8 @@ DoorbellMain(Datum arg)
 		bool		started = false;
 		uint64		commits[NUM_TOPICS];
 
-		doorbell_wait();
+		/* the commits that come from now on wake it again (see DoorbellCount) */
+		(void) pg_atomic_exchange_u32(&slot->bell, 0);
 		for (int i = 0; i < (int) NUM_TOPICS; i++)
 		{
 			uint64		rung = pg_atomic_read_u64(&slot->rung[i]);
@@ -664,7 +733,12 @@ DoorbellMain(Datum arg)
 			for (int i = 0; i < (int) NUM_TOPICS; i++)
 				pg_atomic_write_u64(&slot->rung[i], commits[i]);
 			pgstat_report_stat(false);
+			/* what commits meanwhile is rung together, after the pause */
+			(void) WaitLatch(NULL, WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, DOORBELL_PAUSE_MS, PG_WAIT_EXTENSION);
+			CHECK_FOR_INTERRUPTS();
+			continue;
 		}
+		doorbell_wait();
 	}
 }
 

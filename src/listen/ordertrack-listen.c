@@ -11,7 +11,9 @@
  *	  ordertrack_<topic> for its topics, then drains: it calls
  *	  ordertrack.poll() until it returns nothing, printing each batch,
  *	  flushing standard output and only then calling ordertrack.ack() with
- *	  the batch's last event.  On a Citus cluster it connects to the
+ *	  the batch's last event.  Without --max a batch is 100 events, and
+ *	  twice the last one, up to 10000, while polls come back full: a live
+ *	  stream goes in small batches, a backlog in large ones.  On a Citus cluster it connects to the
  *	  coordinator, which polls every node, and also listens on every other
  *	  node (found in pg_dist_node, reached with the same connection options
  *	  and that node's host and port), since a node rings the bell for the
@@ -19,7 +21,10 @@
  *	  and every --interval seconds in case a bell was missed (e.g. with
  *	  ordertrack.notify = off), it drains again.  Delivery is at least once:
  *	  a crash repeats at most the events printed and not yet acknowledged
- *	  (one batch, --max), and never one that was acknowledged.
+ *	  (one batch), and never one that was acknowledged.  Its
+ *	  acknowledgements commit without waiting for the disk
+ *	  (synchronous_commit off in its session): a crash of the server may
+ *	  also repeat what was acknowledged in the last moments before it.
  *
  *	  A lost connection is reported on standard error and made again after
  *	  1, 2, 4, ... up to 30 seconds, draining first.  A server that stops
@@ -81,7 +86,7 @@ typedef struct
 	bool		topics_given;
 	bool		topic_chosen[NUM_TOPICS];
 	char		topics_csv[128];	/* the chosen topics, comma-separated */
-	char		max[16];			/* --max, as poll()'s parameter text */
+	long		max;			/* --max; 0: adaptive (see drain) */
 	int			interval_ms;
 	bool		once;
 	const char *conninfo;
@@ -126,7 +131,8 @@ usage(FILE *out)
 			"  -t, --topics LIST        subscribe it to these topics (comma-separated): intake,\n"
 			"                           alerts, warehouse, production, logistics, customer, tracking;\n"
 			"                           without: it keeps its subscription (or gets every topic)\n"
-			"  -m, --max N              events per poll (default 100)\n"
+			"  -m, --max N              events per poll (default: 100, doubling up to 10000\n"
+			"                           while polls come back full)\n"
 			"  -i, --interval SECONDS   poll at least this often, bell or not (default 5)\n"
 			"  -1, --once               print what is there now, then exit\n"
 			"  -h, --help               show this help\n"
@@ -214,7 +220,7 @@ parse_options(int argc, char **argv)
 
 	opts.consumer = NULL;
 	opts.topics_given = false;
-	snprintf(opts.max, sizeof(opts.max), "100");
+	opts.max = 0;
 	opts.interval_ms = 5000;
 	opts.once = false;
 	opts.conninfo = NULL;
@@ -234,7 +240,7 @@ parse_options(int argc, char **argv)
 				max = strtol(optarg, &end, 10);
 				if (errno != 0 || end == optarg || *end != '\0' || max < 1 || max > 1000000)
 					usage_error("--max must be a whole number from 1 to 1000000, not \"%s\"", optarg);
-				snprintf(opts.max, sizeof(opts.max), "%ld", max);
+				opts.max = max;
 				break;
 			case 'i':
 				errno = 0;
@@ -687,13 +693,18 @@ put_event(const PGresult *res, int i, FILE *out)
  * acknowledges its last event.  On a stop request it ends after the current
  * line, acknowledging what it printed.
  */
+#define BATCH_FIRST 100
+#define BATCH_MOST 10000
+
 static Step
 drain(PGconn *conn)
 {
-	const char *params[2] = {opts.consumer, opts.max};
+	long		batch = opts.max > 0 ? opts.max : BATCH_FIRST;
 
 	for (;;)
 	{
+		char		max_text[24];
+		const char *params[2] = {opts.consumer, max_text};
 		PGresult   *res;
 		int			n;
 		int			printed = 0;
@@ -705,6 +716,7 @@ drain(PGconn *conn)
 
 		/* bells that came before this poll are answered by it */
 		discard_bells(conn);
+		snprintf(max_text, sizeof(max_text), "%ld", batch);
 		res = exec_query(conn, poll_sql, 2, params, 0, &stopped);
 		if (stopped)
 			return STEP_STOP;
@@ -715,6 +727,8 @@ drain(PGconn *conn)
 			return STEP_LOST;
 		}
 		n = PQntuples(res);
+		if (opts.max == 0)
+			batch = n < batch ? BATCH_FIRST : (batch * 2 > BATCH_MOST ? BATCH_MOST : batch * 2);
 		for (int i = 0; i < n; i++)
 		{
 			long long	id = strtoll(PQgetvalue(res, i, 0), NULL, 10);
@@ -835,6 +849,9 @@ start_session(PGconn **connp, bool first)
 		fprintf(stderr, PROGNAME ": could not connect: %s", PQerrorMessage(conn));
 		return STEP_LOST;
 	}
+	/* acknowledgements do not wait for the disk (see the top of the file) */
+	if ((step = run_query(conn, "SET", "SET synchronous_commit = off", 0, NULL, PGRES_COMMAND_OK, 0)) != STEP_OK)
+		return step;
 	if (first && opts.topics_given && (step = subscribe(conn)) != STEP_OK)
 		return step;
 	/* LISTEN before draining: what commits during the drain rings the bell */

@@ -242,10 +242,13 @@ $$;
 COMMENT ON FUNCTION ordertrack.snapshot_without(pg_snapshot, xid8) IS
 	'Used by poll: the snapshot, with transaction x counted as in progress';
 
+-- plan_cache_mode: a plan made for a batch's snapshots, not a generic one
+-- (which, from a session's sixth call on, reads every retained event)
 CREATE FUNCTION ordertrack.poll(consumer text, max integer DEFAULT 100) RETURNS SETOF ordertrack.events
 	LANGUAGE plpgsql
 	SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp
+	SET plan_cache_mode = force_custom_plan
 AS $$
 DECLARE
 	c ordertrack.consumers;

@@ -78,3 +78,94 @@ bench_reset() {
 	ot_psql -d "$db" -q -c "DELETE FROM $s.orders WHERE external_ref LIKE 'b%'" ${3:+-c "$3"} \
 		-c "VACUUM $s.orders, $s.order_lines$([ "$s" = plain ] || echo ", $s.flags")" >/dev/null
 }
+
+# What a consumer sees: orders arrive at a fixed rate (pgbench --rate, the
+# orders of test/bench/order.sql into ordertrack's tables, synchronous_commit
+# on), and ordertrack-listen, with its default options, reads their
+# order_received events (topic intake); each line is stamped when it is
+# read.  bench_latency DB NOTIFY-MODE RATE CLIENTS SECONDS prints "p50-ms
+# p99-ms max-ms orders-per-second": the time from the event's created_at (the
+# start of the order's transaction) to its line being read, and the rate
+# pgbench kept.
+bench_latency() {
+	local db=$1 notify=$2 rate=$3 clients=$4 secs=$5 consumer out stamped lpid tps
+	consumer=lat_${notify}_$$_$RANDOM
+	stamped=$(mktemp)
+	chmod 644 "$stamped"
+	# from the end of the outbox: what is there now is not this run's
+	ot_psql -d "$db" -c "SELECT ordertrack.subscribe('$consumer', ARRAY['intake'])" >/dev/null
+	"$PGBIN/ordertrack-listen" --consumer "$consumer" --once "$db" >/dev/null
+	"$PGBIN/ordertrack-listen" --consumer "$consumer" "$db" \
+		> >(perl -MTime::HiRes=time -ne 'BEGIN { $| = 1 } printf "%s\t%.6f\n", $1, time if /^\{"event_id": (\d+)/' \
+			>"$stamped") &
+	lpid=$!
+	sleep 1		# listening
+	out=$(PGOPTIONS="-c synchronous_commit=on -c ordertrack.notify=$notify" "$PGBIN/pgbench" -n -M simple \
+		-R "$rate" -c "$clients" -j "$clients" -T "$secs" -D schema=ordertrack -s 1 -f test/bench/order.sql "$db" 2>&1)
+	sleep 2		# the last bells
+	kill -TERM "$lpid"
+	wait "$lpid" || true
+	sleep 0.2
+	tps=$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' <<<"$out")
+	[ -n "$tps" ] || { echo "$out" >&2; return 1; }
+	ot_psql -d "$db" -At -F ' ' -c "CREATE TEMP TABLE seen (event_id bigint, at float8)" \
+		-c "COPY seen FROM STDIN" \
+		-c "SELECT round(percentile_cont(0.5) WITHIN GROUP (ORDER BY ms)::numeric, 1),
+				   round(percentile_cont(0.99) WITHIN GROUP (ORDER BY ms)::numeric, 1),
+				   round(max(ms)::numeric, 1), round($tps)
+			  FROM (SELECT (s.at - extract(epoch FROM e.created_at)) * 1000 AS ms
+					  FROM seen s JOIN ordertrack.events e USING (event_id)) l" \
+		-c "DELETE FROM ordertrack.consumers WHERE consumer = '$consumer'" <"$stamped" | head -1
+	[ -n "${OT_BENCH_KEEP:-}" ] && cp "$stamped" "$OT_BENCH_KEEP"
+	rm -f "$stamped"
+}
+
+# A backlog of N events of the warehouse topic, and no consumer: bench_backlog DB N.
+bench_backlog() {
+	ot_psql -d "$1" -q -c "DELETE FROM ordertrack.events" -c "DELETE FROM ordertrack.consumers" \
+		-c "INSERT INTO ordertrack.events (shop, topic, kind, order_id, payload)
+			SELECT 's' || g % 10, 'warehouse', 'pick_requested', g, jsonb_build_object('order_id', g)
+			  FROM generate_series(1, $2) g" \
+		-c "VACUUM ANALYZE ordertrack.events, ordertrack.consumers" >/dev/null
+}
+
+# Events per second of ordertrack-listen --once, with its default options,
+# draining a backlog of N events: bench_drain_listen DB N.
+bench_drain_listen() {
+	local t0 t1 n
+	bench_backlog "$1" "$2"
+	t0=$(date +%s.%N)
+	n=$("$PGBIN/ordertrack-listen" --consumer bench --once "$1" | wc -l)
+	t1=$(date +%s.%N)
+	[ "$n" = "$2" ] || { echo "ordertrack-listen printed $n events, not $2" >&2; return 1; }
+	awk -v n="$n" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f\n", n / (b - a) }'
+}
+
+# Events per second of poll() with its default max, and ack() of the last
+# row, one transaction each, draining a backlog of N events:
+# bench_drain_poll DB N.
+bench_drain_poll() {
+	local t0 t1 n
+	bench_backlog "$1" "$2"
+	t0=$(date +%s.%N)
+	n=$(ot_psql -d "$1" -At -c "CREATE TEMP TABLE drained (n bigint)" -c "
+DO \$\$
+DECLARE
+	last bigint;
+	got bigint;
+	total bigint := 0;
+BEGIN
+	LOOP
+		SELECT max(event_id), count(*) INTO last, got FROM ordertrack.poll('bench');
+		EXIT WHEN got = 0;
+		PERFORM ordertrack.ack('bench', last);
+		total := total + got;
+		COMMIT;
+	END LOOP;
+	INSERT INTO drained VALUES (total);
+END
+\$\$" -c "SELECT n FROM drained")
+	t1=$(date +%s.%N)
+	[ "$n" = "$2" ] || { echo "poll() handed out $n events, not $2" >&2; return 1; }
+	awk -v n="$n" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f\n", n / (b - a) }'
+}

@@ -150,4 +150,32 @@ SELECT pg_sleep(0.5);
 INSERT INTO ordertrack.events (shop, topic, kind) VALUES ('s', 'warehouse', 'while_away');
 SELECT pg_sleep(1);")
 ot_is "$(bells "$out" warehouse other)" 1 "doorbell: terminated, the worker comes back and rings for what committed while it was away"
+
+# Commits wake the worker: with a look only every minute, a commit still
+# rings within a fraction of a second, and so does the first commit after
+# the worker was terminated (it wakes the launcher).  A burst of commits is
+# rung in fewer bells that count every transaction.
+ot_psql -d postgres -c "ALTER SYSTEM SET ordertrack.doorbell_interval = '60s'" -c "SELECT pg_reload_conf()" >/dev/null
+sleep 0.5
+out=$(listen "
+SELECT pg_sleep(0.2);
+\\! $PGBIN/psql -X -q -d postgres -c \"INSERT INTO ordertrack.events (shop, topic, kind) VALUES ('s', 'warehouse', 'woken')\"
+SELECT pg_sleep(0.3);")
+ot_is "$(bells "$out" warehouse other)" 1 "doorbell: a commit wakes the worker, which rings at once, not at its next look a minute later"
+out=$(listen "
+SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE backend_type = 'ordertrack doorbell' AND datname = 'postgres';
+SELECT pg_sleep(0.3);
+\\! $PGBIN/psql -X -q -d postgres -c \"INSERT INTO ordertrack.events (shop, topic, kind) VALUES ('s', 'warehouse', 'launched')\"
+SELECT pg_sleep(1.5);")
+ot_is "$(bells "$out" warehouse other)" 1 "doorbell: with no worker running, a commit wakes the launcher, whose new worker rings at once"
+burst=$OT_CLUSTER_DIR/burst.sql
+for i in $(seq 1 300); do echo "INSERT INTO ordertrack.events (shop, topic, kind) VALUES ('s', 'warehouse', 'burst');"; done >"$burst"
+out=$(listen "
+SELECT pg_sleep(0.2);
+\\! $PGBIN/psql -X -q -d postgres -f $burst
+SELECT pg_sleep(1);")
+rung=$(grep -o '"topic": "warehouse", "transactions": [0-9]*' <<<"$out" | awk '{ n++; t += $NF } END { print n + 0, t + 0 }')
+ot_is "$(awk '{ print ($1 >= 1 && $1 < 300) ? "coalesced" : $1 " bells", $2 }' <<<"$rung")" "coalesced 300" \
+	"doorbell: 300 commits in a burst are rung in fewer bells that count all 300 transactions (bells, transactions: $rung)"
+ot_psql -d postgres -c "ALTER SYSTEM RESET ordertrack.doorbell_interval" -c "SELECT pg_reload_conf()" >/dev/null
 ot_done
