@@ -244,7 +244,7 @@ COMMENT ON FUNCTION ordertrack.snapshot_without(pg_snapshot, xid8) IS
 
 -- plan_cache_mode: a plan made for a batch's snapshots, not a generic one
 -- (which, from a session's sixth call on, reads every retained event)
-CREATE FUNCTION ordertrack.poll(consumer text, max integer DEFAULT 100) RETURNS SETOF ordertrack.events
+CREATE FUNCTION ordertrack.poll(consumer text, max integer DEFAULT 1000) RETURNS SETOF ordertrack.events
 	LANGUAGE plpgsql
 	SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp

@@ -1,36 +1,43 @@
 #!/usr/bin/env bash
-# test/bench/builds.sh: the intake and events benchmarks on two builds of
-# the library, in one run, for a change that should not change run time.
+# test/bench/builds.sh: the performance benchmarks on two builds of
+# ordertrack, in one run, e.g. the previous release and the working tree.
 #
 #   bash test/bench/builds.sh [BASE]      (from the repository root)
 #
-# BASE is a git revision (default HEAD).  Its library is built in a worktree
-# of its own, and the working tree's as usual; the SQL installed is the
-# working tree's, so BASE's library must serve the same schema (a change
-# that moves code, not one that changes tables).  On one cluster, set up as
+# BASE is a git revision (default HEAD), built and installed from a
+# worktree of its own; the working tree is built and installed as usual.
+# Each build gets a database of its own, created while its files were
+# installed (so the two may differ in schema), on one cluster set up as
 # test/bench/intake.sh sets up its own (fsync on, the library preloaded,
-# doorbell mode, 200,000 orders of history), each round installs one
-# build's library file, restarts the server, warms it up with a 5-second
-# run that is not counted, and measures:
-#   - intake: pgbench, orders of 3 lines into ordertrack's tables,
-#     synchronous_commit=off, 2 clients (the CPU-bound mode), for
-#     OT_BENCH_SECONDS (20); orders per second and server CPU per order;
-#     every run starts from the 200,000 orders again;
-#   - events: a backlog of OT_BENCH_EVENTS (200,000) events drained by
-#     ordertrack-listen --once with its default batch (--max 100); events
-#     per second.
-# Both also under callgrind (when valgrind is installed; OT_BENCH_CALLGRIND=0
-# skips it): instructions per order and per event, counted on the server in
-# single-user mode, which are the same for the same code and data whatever
-# else the machine does.  On this project's shared 2-core machines a 20 s
-# pgbench run of the same code varies by 15% from one run to the next, so
-# the instruction counts are the figure that shows a change in run time.
-# OT_BENCH_ROUNDS (3) rounds of the timed runs (0: none), each build once
+# 200,000 orders of history, and the plain tables of A and A+).  Each
+# round installs one build's library, restarts the server, warms it up
+# with a 5-second run that is not counted, and measures on its database:
+#   - intake, orders of 3 lines (pgbench, OT_BENCH_SECONDS, 20 s a run),
+#     with synchronous_commit=off on 2 clients (CPU-bound) and with it on
+#     on 8 clients, in both NOTIFY modes; orders per second and server CPU
+#     per order; every run starts from the 200,000 orders again.  A and A+
+#     (test/bench/intake.sh) run in every round too, on the working tree's
+#     database, so that the ratios ordertrack / A+ come from the same run;
+#   - latency: ordertrack-listen of that build reading order_received
+#     events with its default options, orders at 300/s (2 clients) and
+#     1,000/s (4 clients), synchronous_commit on, doorbell mode; p50 and
+#     p99 from the event's created_at to the line (bench_latency);
+#   - drain: a backlog of OT_BENCH_EVENTS (1,000,000) events read by that
+#     build's ordertrack-listen --once, and by poll() and ack() in a loop,
+#     both with their defaults; events per second.
+# Both builds also under callgrind (when valgrind is installed;
+# OT_BENCH_CALLGRIND=0 skips it): instructions per order and per event,
+# counted on the server in single-user mode, which are the same for the
+# same code and data whatever else the machine does.  On this project's
+# shared 2-core machines a 20 s pgbench run of the same code varies by 15%
+# from one run to the next, so the instruction counts are the figure that
+# shows a change in CPU cost.
+# OT_BENCH_ROUNDS (2) rounds of the timed runs (0: none), each build once
 # per round, which build goes first alternating.  Prints each build's mean
 # and the ratio working tree / BASE (1.00: the same; above 1: the working
-# tree is faster, or for CPU and instructions, cheaper).  Exits 0 whatever
-# the figures; non-zero only if something failed to run.  The working
-# tree's library is installed again at the end.
+# tree is faster, or for CPU, latency and instructions, cheaper).  Exits 0
+# whatever the figures; non-zero only if something failed to run.  The
+# working tree's build is installed again at the end.
 set -eu
 cd "$(dirname "$0")/../.."
 . test/lib.sh
@@ -38,8 +45,8 @@ cd "$(dirname "$0")/../.."
 
 BASE=${1:-HEAD}
 SECONDS_PER_RUN=${OT_BENCH_SECONDS:-20}
-ROUNDS=${OT_BENCH_ROUNDS:-3}
-EVENTS=${OT_BENCH_EVENTS:-200000}
+ROUNDS=${OT_BENCH_ROUNDS:-2}
+EVENTS=${OT_BENCH_EVENTS:-1000000}
 base_name=$(git rev-parse --short "$BASE")
 ot_install_packages
 work=$(mktemp -d)
@@ -47,7 +54,7 @@ chmod 755 "$work"
 libdir=$("$PG_CONFIG" --pkglibdir)
 cleanup() {
 	ot_cluster_destroy
-	[ -f "$work/new.so" ] && ot_as_root cp "$work/new.so" "$libdir/ordertrack.so"
+	ot_build_install || true
 	git worktree remove --force "$work/base" 2>/dev/null || true
 	rm -rf "$work"
 }
@@ -55,17 +62,28 @@ trap cleanup EXIT INT TERM
 
 echo "# building $base_name and the working tree"
 git worktree add -q --detach "$work/base" "$BASE"
-make -s -C "$work/base" PG_CONFIG="$PG_CONFIG" >/dev/null
-cp "$work/base/ordertrack.so" "$work/base.so"
-ot_build_install
-cp ordertrack.so "$work/new.so"
-
-db=ot_bench_builds
-bench_cluster_start $db
-ot_fresh_db $db
-echo "# loading products and 200,000 recent orders"
-bench_load_history $db
-ot_psql -d $db -c "VACUUM ANALYZE" -c "CHECKPOINT" >/dev/null
+declare -A db=([base]=ot_bench_base [new]=ot_bench_new) listen=()
+bench_cluster_start
+for b in base new; do
+	if [ $b = base ]; then
+		make -s -C "$work/base" PG_CONFIG="$PG_CONFIG" >/dev/null
+		ot_as_root make -s -C "$work/base" PG_CONFIG="$PG_CONFIG" install >/dev/null
+		listen[$b]=$work/base/src/listen/ordertrack-listen
+	else
+		ot_build_install
+		listen[$b]=$PWD/src/listen/ordertrack-listen
+	fi
+	cp "$([ $b = base ] && echo "$work/base" || echo .)/ordertrack.so" "$work/$b.so"
+	# the server runs the library of the build it serves
+	ot_cluster_ctl stop
+	ot_as_root cp "$work/$b.so" "$libdir/ordertrack.so"
+	ot_cluster_ctl start
+	ot_fresh_db ${db[$b]}
+	echo "# $b: ordertrack $(ot_val ${db[$b]} "SELECT extversion FROM pg_extension WHERE extname = 'ordertrack'"); loading products and 200,000 recent orders"
+	bench_load_history ${db[$b]}
+	[ $b = new ] && bench_plain ${db[$b]}
+	ot_psql -d ${db[$b]} -c "VACUUM ANALYZE" -c "CHECKPOINT" >/dev/null
+done
 
 # Instructions, counted by callgrind: the same figure for the same code and
 # data whatever else the machine does.  The server runs in single-user mode
@@ -101,7 +119,7 @@ instructions() {	# build kind N -> instructions of the whole single-user run
 	"${2}_sql" "$3" >"$work/cg.sql"
 	ot_run_as_owner valgrind -q --tool=callgrind --callgrind-out-file="$out" \
 		"$PGBIN/postgres" --single -D "$work/run" -c shared_preload_libraries=ordertrack \
-		-c ordertrack.notify=commit -c fsync=off $db <"$work/cg.sql" >"$work/cg.log" 2>&1 ||
+		-c ordertrack.notify=commit -c fsync=off ${db[$1]} <"$work/cg.sql" >"$work/cg.log" 2>&1 ||
 		{ cat "$work/cg.log" >&2; return 1; }
 	# no error, and every order checked or every event drained
 	! grep -q ERROR "$work/cg.log" && grep -q 'unchecked = "0"' "$work/cg.log" ||
@@ -125,6 +143,7 @@ if [ "${OT_BENCH_CALLGRIND:-1}" = 1 ] && command -v valgrind >/dev/null; then
 		done
 	done
 	rm -rf "$work/run" "$work/snap"
+	ot_as_root cp "$work/new.so" "$libdir/ordertrack.so"
 	ot_cluster_ctl start
 fi
 
@@ -134,53 +153,83 @@ use_build() {
 	ot_cluster_ctl stop
 	ot_as_root cp "$work/$1.so" "$libdir/ordertrack.so"
 	ot_cluster_ctl start
-	bench_run $db ordertrack off 2 doorbell 5 >/dev/null
-	bench_reset $db ordertrack
+	bench_run ${db[$1]} ordertrack off 2 doorbell 5 >/dev/null
+	bench_reset ${db[$1]} ordertrack
 }
 
-# Drains a backlog of $EVENTS events with ordertrack-listen; prints events
-# per second.
-drain() {
-	local t0 t1 n
-	ot_psql -d $db -q -c "DELETE FROM ordertrack.events" -c "DELETE FROM ordertrack.consumers" \
-		-c "INSERT INTO ordertrack.events (shop, topic, kind, order_id, payload)
-			SELECT 's' || g % 10, 'warehouse', 'pick_requested', g, jsonb_build_object('order_id', g)
-			  FROM generate_series(1, $EVENTS) g" \
-		-c "VACUUM ANALYZE ordertrack.events, ordertrack.consumers" >/dev/null
-	t0=$(date +%s.%N)
-	"$PGBIN/ordertrack-listen" --consumer bench --once $db >"$work/drained"
-	t1=$(date +%s.%N)
-	n=$(wc -l <"$work/drained")
-	[ "$n" = "$EVENTS" ] || { echo "ordertrack-listen printed $n events, not $EVENTS" >&2; return 1; }
-	awk -v n="$n" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f\n", n / (b - a) }'
+add() {	# name value: sums of each figure over the rounds
+	sum[$1]=$(awk -v a="${sum[$1]:-0}" -v b="$2" 'BEGIN { print a + b }')
 }
 
-declare -A tps=() cpu=() eps=()
+cells="off-2-commit off-2-doorbell on-8-commit on-8-doorbell"
+declare -A sum=()
 for ((r = 0; r < ROUNDS; r++)); do
 	order="base new"
 	((r % 2)) && order="new base"
 	for b in $order; do
 		use_build $b
-		read -r t u <<<"$(bench_run $db ordertrack off 2 doorbell "$SECONDS_PER_RUN")"
-		bench_reset $db ordertrack
-		e=$(drain)
-		echo "# round $((r + 1)), $b: $t orders/s, $u us of server CPU per order, $e events/s"
-		tps[$b]=$(awk -v a="${tps[$b]:-0}" -v b="$t" 'BEGIN { print a + b }')
-		cpu[$b]=$((${cpu[$b]:-0} + u))
-		eps[$b]=$((${eps[$b]:-0} + e))
+		if [ $b = new ]; then
+			for mode in "off 2" "on 8"; do
+				read -r sync clients <<<"$mode"
+				for a in plain plain+; do
+					read -r t u <<<"$(bench_run ${db[new]} $a "$sync" "$clients" commit "$SECONDS_PER_RUN")"
+					bench_reset ${db[new]} $a
+					add "$a-$sync-$clients-tps" "$t"
+					add "$a-$sync-$clients-cpu" "$u"
+				done
+			done
+		fi
+		for cell in $cells; do
+			IFS=- read -r sync clients notify <<<"$cell"
+			read -r t u <<<"$(bench_run ${db[$b]} ordertrack "$sync" "$clients" "$notify" "$SECONDS_PER_RUN")"
+			bench_reset ${db[$b]} ordertrack
+			add "$b-$cell-tps" "$t"
+			add "$b-$cell-cpu" "$u"
+		done
+		for cell in "300 2" "1000 4"; do
+			read -r rate clients <<<"$cell"
+			read -r p50 p99 mx t <<<"$(OT_LISTEN=${listen[$b]} bench_latency ${db[$b]} doorbell "$rate" "$clients" "$SECONDS_PER_RUN")"
+			bench_reset ${db[$b]} ordertrack
+			add "$b-lat$rate-p50" "$p50"
+			add "$b-lat$rate-p99" "$p99"
+			add "$b-lat$rate-tps" "$t"
+		done
+		add "$b-drain-listen" "$(OT_LISTEN=${listen[$b]} bench_drain_listen ${db[$b]} "$EVENTS")"
+		add "$b-drain-poll" "$(bench_drain_poll ${db[$b]} "$EVENTS")"
+		echo "# round $((r + 1)), $b done"
 	done
 done
 
-printf '\n%-46s %12s %12s %8s\n' "" "$base_name" "working tree" "ratio"
-((ROUNDS == 0)) || awk -v n="$ROUNDS" -v tb="${tps[base]}" -v tn="${tps[new]}" -v cb="${cpu[base]}" -v cn="${cpu[new]}" \
-	-v eb="${eps[base]}" -v en="${eps[new]}" 'BEGIN {
-	printf "%-46s %12.0f %12.0f %8.2f\n", "intake, orders per second", tb / n, tn / n, tn / tb;
-	printf "%-46s %12.0f %12.0f %8.2f\n", "intake, server CPU per order (us)", cb / n, cn / n, cb / cn;
-	printf "%-46s %12.0f %12.0f %8.2f\n", "events drained per second", eb / n, en / n, en / eb }'
-if [ -n "${ir[base-orders]:-}" ]; then
-	awk -v bo="${ir[base-orders]}" -v no="${ir[new-orders]}" -v be="${ir[base-events]}" -v ne="${ir[new-events]}" 'BEGIN {
-	printf "%-46s %12d %12d %8.3f\n", "intake, instructions per order (callgrind)", bo, no, bo / no;
-	printf "%-46s %12d %12d %8.3f\n", "events, instructions per event (callgrind)", be, ne, be / ne }'
+row() {	# label figure-of-base figure-of-new [cheaper-is-better]
+	awk -v l="$1" -v b="$2" -v n="$3" -v c="${4:-}" -v k="$ROUNDS" 'BEGIN {
+		b /= k; n /= k; printf "%-52s %10.1f %12.1f %8.2f\n", l, b, n, c ? b / n : n / b }'
+}
+if ((ROUNDS > 0)); then
+	printf '\n%-52s %10s %12s %8s\n' "" "$base_name" "working tree" "ratio"
+	for cell in $cells; do
+		IFS=- read -r sync clients notify <<<"$cell"
+		row "orders/s, sync $sync, $clients clients, notify=$notify" "${sum[base-$cell-tps]}" "${sum[new-$cell-tps]}"
+		row "  server CPU per order (us)" "${sum[base-$cell-cpu]}" "${sum[new-$cell-cpu]}" 1
+	done
+	for rate in 300 1000; do
+		row "latency at $rate orders/s, doorbell: p50 (ms)" "${sum[base-lat$rate-p50]}" "${sum[new-lat$rate-p50]}" 1
+		row "  p99 (ms)" "${sum[base-lat$rate-p99]}" "${sum[new-lat$rate-p99]}" 1
+		row "  orders/s kept" "${sum[base-lat$rate-tps]}" "${sum[new-lat$rate-tps]}"
+	done
+	row "drain of $EVENTS, ordertrack-listen defaults (events/s)" "${sum[base-drain-listen]}" "${sum[new-drain-listen]}"
+	row "drain of $EVENTS, poll() and ack() defaults (events/s)" "${sum[base-drain-poll]}" "${sum[new-drain-poll]}"
+	printf '\n%-32s %8s %8s %14s %14s %14s\n' "against A and A+ (orders/s)" A A+ "$base_name/A+" "working/A+" "working/A"
+	for cell in $cells; do
+		IFS=- read -r sync clients notify <<<"$cell"
+		awk -v l="sync $sync, $clients clients, $notify" -v k="$ROUNDS" -v a="${sum[plain-$sync-$clients-tps]}" \
+			-v p="${sum[plain+-$sync-$clients-tps]}" -v b="${sum[base-$cell-tps]}" -v n="${sum[new-$cell-tps]}" 'BEGIN {
+			printf "%-32s %8.0f %8.0f %14.2f %14.2f %14.2f\n", l, a / k, p / k, b / p, n / p, n / a }'
+	done
+	echo "# (means of $ROUNDS rounds, $SECONDS_PER_RUN s a run; A and A+ with notify=commit, which they ignore)"
 fi
-((ROUNDS == 0)) || echo "# (means of $ROUNDS rounds; intake: synchronous_commit=off, 2 clients, doorbell mode, $SECONDS_PER_RUN s a run;" \
-	"events: a backlog of $EVENTS drained by ordertrack-listen --once)"
+if [ -n "${ir[base-orders]:-}" ]; then
+	printf '\n'
+	awk -v bo="${ir[base-orders]}" -v no="${ir[new-orders]}" -v be="${ir[base-events]}" -v ne="${ir[new-events]}" 'BEGIN {
+	printf "%-52s %10d %12d %8.3f\n", "intake, instructions per order (callgrind)", bo, no, bo / no;
+	printf "%-52s %10d %12d %8.3f\n", "events, instructions per event (callgrind)", be, ne, be / ne }'
+fi

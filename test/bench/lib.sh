@@ -54,12 +54,16 @@ bench_server_ticks() {
 
 # One pgbench run of test/bench/order.sql: bench_run DB SCHEMA SYNC CLIENTS
 # NOTIFY-MODE SECONDS [WRAPPER...] prints "tps server-CPU-microseconds-per-order".
+# SCHEMA plain+ runs test/bench/order_plus.sql on schema plain: the same
+# order, plus the writes intake makes anyway (its order_received event in
+# plain.events, and the verdict, an UPDATE of the order).
 bench_run() {
-	local db=$1 schema=$2 sync=$3 clients=$4 notify=$5 secs=$6 before after out tps n
+	local db=$1 schema=$2 sync=$3 clients=$4 notify=$5 secs=$6 before after out tps n script=order
 	shift 6
+	[ "$schema" = plain+ ] && schema=plain script=order_plus
 	before=$(bench_server_ticks)
 	out=$(PGOPTIONS="-c synchronous_commit=$sync -c ordertrack.notify=$notify" "$@" "$PGBIN/pgbench" -n -M simple \
-		-c "$clients" -j "$clients" -T "$secs" -D schema="$schema" -s 1 -f test/bench/order.sql "$db" 2>&1)
+		-c "$clients" -j "$clients" -T "$secs" -D schema="$schema" -s 1 -f test/bench/$script.sql "$db" 2>&1)
 	sleep 1		# until the run's backends have exited
 	after=$(bench_server_ticks)
 	tps=$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' <<<"$out")
@@ -74,9 +78,27 @@ bench_run() {
 # and make later runs look up far more earlier orders than real traffic.
 # bench_reset DB SCHEMA [EXTRA-SQL]
 bench_reset() {
-	local db=$1 s=$2
+	local db=$1 s=${2%+}
 	ot_psql -d "$db" -q -c "DELETE FROM $s.orders WHERE external_ref LIKE 'b%'" ${3:+-c "$3"} \
+		-c "$([ "$s" = plain ] && echo "TRUNCATE plain.events" || echo "SELECT")" \
 		-c "VACUUM $s.orders, $s.order_lines$([ "$s" = plain ] || echo ", $s.flags")" >/dev/null
+}
+
+# The schema "plain" of database $1: ordertrack's orders, lines and events
+# (the same columns, keys and indexes; no triggers) with the same 200,000
+# orders.
+bench_plain() {
+	ot_psql -d "$1" <<'SQL'
+CREATE SCHEMA plain;
+CREATE TABLE plain.orders (LIKE ordertrack.orders INCLUDING ALL);
+CREATE TABLE plain.order_lines (LIKE ordertrack.order_lines INCLUDING ALL,
+	FOREIGN KEY (shop, order_id) REFERENCES plain.orders (shop, order_id) ON DELETE CASCADE);
+CREATE TABLE plain.events (LIKE ordertrack.events INCLUDING ALL);
+INSERT INTO plain.orders OVERRIDING SYSTEM VALUE SELECT * FROM ordertrack.orders;
+INSERT INTO plain.order_lines SELECT * FROM ordertrack.order_lines;
+SELECT setval(pg_get_serial_sequence('plain.orders', 'order_id'), (SELECT max(order_id) FROM plain.orders));
+SELECT setval(pg_get_serial_sequence('plain.order_lines', 'line_id'), (SELECT max(line_id) FROM plain.order_lines));
+SQL
 }
 
 # What a consumer sees: orders arrive at a fixed rate (pgbench --rate, the
@@ -94,8 +116,8 @@ bench_latency() {
 	chmod 644 "$stamped"
 	# from the end of the outbox: what is there now is not this run's
 	ot_psql -d "$db" -c "SELECT ordertrack.subscribe('$consumer', ARRAY['intake'])" >/dev/null
-	"$PGBIN/ordertrack-listen" --consumer "$consumer" --once "$db" >/dev/null
-	"$PGBIN/ordertrack-listen" --consumer "$consumer" "$db" \
+	"${OT_LISTEN:-$PGBIN/ordertrack-listen}" --consumer "$consumer" --once "$db" >/dev/null
+	"${OT_LISTEN:-$PGBIN/ordertrack-listen}" --consumer "$consumer" "$db" \
 		> >(perl -MTime::HiRes=time -ne 'BEGIN { $| = 1 } printf "%s\t%.6f\n", $1, time if /^\{"event_id": (\d+)/' \
 			>"$stamped") &
 	lpid=$!
@@ -116,7 +138,6 @@ bench_latency() {
 			  FROM (SELECT (s.at - extract(epoch FROM e.created_at)) * 1000 AS ms
 					  FROM seen s JOIN ordertrack.events e USING (event_id)) l" \
 		-c "DELETE FROM ordertrack.consumers WHERE consumer = '$consumer'" <"$stamped" | head -1
-	[ -n "${OT_BENCH_KEEP:-}" ] && cp "$stamped" "$OT_BENCH_KEEP"
 	rm -f "$stamped"
 }
 
@@ -135,7 +156,7 @@ bench_drain_listen() {
 	local t0 t1 n
 	bench_backlog "$1" "$2"
 	t0=$(date +%s.%N)
-	n=$("$PGBIN/ordertrack-listen" --consumer bench --once "$1" | wc -l)
+	n=$("${OT_LISTEN:-$PGBIN/ordertrack-listen}" --consumer bench --once "$1" | wc -l)
 	t1=$(date +%s.%N)
 	[ "$n" = "$2" ] || { echo "ordertrack-listen printed $n events, not $2" >&2; return 1; }
 	awk -v n="$n" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f\n", n / (b - a) }'

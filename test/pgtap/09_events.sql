@@ -4,7 +4,7 @@
 -- shortage and feedback errors that the confirmation suites do not reach.
 BEGIN;
 SET search_path = ordertrack, public;
-SELECT plan(14);
+SELECT plan(16);
 
 -- Without preloading there is no doorbell worker: the writers notify.
 -- (test/valgrind.sh runs this suite on a cluster that preloads it.)
@@ -68,6 +68,15 @@ SET CONSTRAINTS ALL DEFERRED;
 SELECT advance(:x2, 'cancelled');
 SELECT throws_ok(format('SELECT ordertrack.mark_paid(%s)', :x2), '55000', format('order %s is cancelled', :x2),
 	'a payment for a cancelled order');
+
+-- A consumer drains fast with poll's defaults: up to 1000 events a call,
+-- each call planned for its batch's snapshots (a generic plan, which a
+-- session gets from its sixth call on, would read every retained event).
+SELECT is(pg_get_function_arguments('ordertrack.poll(text, integer)'::regprocedure),
+	'consumer text, max integer DEFAULT 1000', 'poll hands out up to 1000 events by default');
+SELECT ok((SELECT 'plan_cache_mode=force_custom_plan' = ANY (proconfig) FROM pg_proc
+			WHERE oid = 'ordertrack.poll(text, integer)'::regprocedure),
+	'poll plans each call for its batch, never with a generic plan');
 
 SELECT * FROM finish();
 ROLLBACK;
