@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Sets everything up and runs ordertrack.
 #
-#   bash tools/run.sh                 throwaway local cluster: install, create
-#                                     the extension, show it working, clean up
+#   bash tools/run.sh                 throwaway local cluster that preloads
+#                                     the library: install, create the
+#                                     extension, show it working, clean up
 #   bash tools/run.sh "dbname=shop"   install into that database (a libpq
 #                                     connection string or database name):
 #                                     CREATE EXTENSION or ALTER EXTENSION
@@ -20,9 +21,9 @@ ot_build_install
 
 target=${1:-}
 if [ -z "$target" ]; then
-	echo "== starting a throwaway cluster"
+	echo "== starting a throwaway cluster that preloads ordertrack (its doorbell announces events)"
 	trap 'ot_cluster_destroy' EXIT
-	ot_cluster_start
+	ot_cluster_start -c shared_preload_libraries=ordertrack
 	target="dbname=ordertrack_demo"
 	"$PGBIN/createdb" ordertrack_demo
 fi
@@ -34,6 +35,14 @@ SELECT CASE WHEN EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'ordertrack'
 :ddl;
 SELECT extversion AS "ordertrack version", extnamespace::regnamespace AS schema
   FROM pg_extension WHERE extname = 'ordertrack';
+SELECT current_setting('shared_preload_libraries') ~ '(^|[ ,])ordertrack($|[ ,])' AS preloaded \gset
+\if :preloaded
+\echo ordertrack is preloaded: events are announced by the doorbell worker (ordertrack.notify = doorbell)
+\else
+\echo ordertrack is not preloaded: each writing transaction announces its events (ordertrack.notify = commit).
+\echo For the doorbell, faster under load: ALTER SYSTEM SET shared_preload_libraries = 'ordertrack' (with any
+\echo libraries already listed), then restart the server.
+\endif
 SQL
 
 if [ -n "${OT_CLUSTER_DIR:-}" ]; then
