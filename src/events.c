@@ -15,8 +15,9 @@
  *				  events on, and wake (set the latch of) a background
  *				  worker of the database, which notifies each channel whose
  *				  count moved.  A burst of commits wakes it once: the
- *				  commits that come while it rings, and in the 2 ms it
- *				  pauses after, are rung together by its next look.  It
+ *				  commits that come while it rings, and in the pause
+ *				  after (ordertrack.doorbell_pause), are rung together by
+ *				  its next look.  It
  *				  also looks every
  *				  ordertrack.doorbell_interval, in case.  A launcher
  *				  (registered when the library is in
@@ -83,7 +84,8 @@ static const struct config_enum_entry notify_modes[] = {
 
 static int	ot_notify = OT_NOTIFY_COMMIT;
 static char *ot_doorbell_database = NULL;
-static int	ot_doorbell_interval = 100;
+static int	ot_doorbell_interval = 1000;
+static int	ot_doorbell_pause = 2;
 static int	ot_node_id = 0;
 
 /* Event ids: the node's number above bit 48, the node's sequence below. */
@@ -301,6 +303,12 @@ EventsInit(void)
 							"Commits wake the worker of their database: it rings within milliseconds. "
 							"The interval is for the launcher's retries and a look in case.",
 							&ot_doorbell_interval, 1000, 10, 60000, PGC_SIGHUP, GUC_UNIT_MS,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("ordertrack.doorbell_pause",
+							"How long the doorbell worker pauses after it rang before it looks again.",
+							"The commits of the pause are rung together: a ring is a transaction of the worker's, "
+							"so under load a longer pause costs the writers less and the consumers a longer wait.",
+							&ot_doorbell_pause, 2, 0, 1000, PGC_SIGHUP, GUC_UNIT_MS,
 							NULL, NULL, NULL);
 	DefineCustomIntVariable("ordertrack.node_id",
 							"This server's number in a shop group, part of every event id it draws.",
@@ -520,12 +528,6 @@ event_notify(PG_FUNCTION_ARGS)
  */
 #define DOORBELL_RELAUNCH_MS 10000
 
-/*
- * After it rang, a worker pauses this long before it looks again: a burst
- * of commits is rung in one bell per pause rather than one per commit, at
- * most 500 rings a second, each a transaction of the worker's.
- */
-#define DOORBELL_PAUSE_MS 2
 
 /* This process's number + 1, by which committers set its latch (0 is none). */
 static uint32
@@ -734,7 +736,8 @@ DoorbellMain(Datum arg)
 				pg_atomic_write_u64(&slot->rung[i], commits[i]);
 			pgstat_report_stat(false);
 			/* what commits meanwhile is rung together, after the pause */
-			(void) WaitLatch(NULL, WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, DOORBELL_PAUSE_MS, PG_WAIT_EXTENSION);
+			if (ot_doorbell_pause > 0)
+				(void) WaitLatch(NULL, WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, ot_doorbell_pause, PG_WAIT_EXTENSION);
 			CHECK_FOR_INTERRUPTS();
 			continue;
 		}

@@ -13,7 +13,7 @@
 bench_cluster_start() {
 	ot_cluster_start -c fsync=on -c huge_pages=try -c shared_buffers=512MB -c max_wal_size=4GB \
 		-c checkpoint_timeout=30min -c jit=off \
-		-c shared_preload_libraries=ordertrack -c ordertrack.notify=doorbell
+		-c shared_preload_libraries=ordertrack -c ordertrack.notify=doorbell "$@"
 }
 
 # Products and the 200,000 orders of history (already checked, so intake
@@ -56,7 +56,8 @@ bench_server_ticks() {
 # NOTIFY-MODE SECONDS [WRAPPER...] prints "tps server-CPU-microseconds-per-order".
 # SCHEMA plain+ runs test/bench/order_plus.sql on schema plain: the same
 # order, plus the writes intake makes anyway (its order_received event in
-# plain.events, and the verdict, an UPDATE of the order).
+# plain.events, and the verdict, an UPDATE of the order, in the statement
+# of the lines: as many statements as A).
 bench_run() {
 	local db=$1 schema=$2 sync=$3 clients=$4 notify=$5 secs=$6 before after out tps n script=order
 	shift 6
@@ -73,15 +74,18 @@ bench_run() {
 }
 
 # Deletes the orders a run added (with their lines, and in ordertrack's
-# schema their flags) and vacuums, so that every run starts as the first
-# did: left in place, a run's orders would pile up in the duplicate window
-# and make later runs look up far more earlier orders than real traffic.
+# schema their flags), and the events (as prune_events would), and vacuums,
+# so that every run starts as the first did: left in place, a run's orders
+# would pile up in the duplicate window and make later runs look up far
+# more earlier orders than real traffic, and its events would make the
+# next run's consumers read through them.
 # bench_reset DB SCHEMA [EXTRA-SQL]
 bench_reset() {
 	local db=$1 s=${2%+}
 	ot_psql -d "$db" -q -c "DELETE FROM $s.orders WHERE external_ref LIKE 'b%'" ${3:+-c "$3"} \
-		-c "$([ "$s" = plain ] && echo "TRUNCATE plain.events" || echo "SELECT")" \
-		-c "VACUUM $s.orders, $s.order_lines$([ "$s" = plain ] || echo ", $s.flags")" >/dev/null
+		-c "$(case $s in plain) echo "TRUNCATE plain.events" ;; ordertrack) echo "DELETE FROM ordertrack.events" ;;
+			*) echo "SELECT" ;; esac)" \
+		-c "VACUUM $s.orders, $s.order_lines$([ "$s" = plain ] || echo ", $s.flags")$([ "$s" = ordertrack ] && echo ", $s.events")" >/dev/null
 }
 
 # The schema "plain" of database $1: ordertrack's orders, lines and events
@@ -106,9 +110,11 @@ SQL
 # on), and ordertrack-listen, with its default options, reads their
 # order_received events (topic intake); each line is stamped when it is
 # read.  bench_latency DB NOTIFY-MODE RATE CLIENTS SECONDS prints "p50-ms
-# p99-ms max-ms orders-per-second": the time from the event's created_at (the
-# start of the order's transaction) to its line being read, and the rate
-# pgbench kept.
+# p99-ms max-ms orders-per-second commit-p50-ms commit-p99-ms": the time
+# from the event's created_at (the start of the order's transaction) to its
+# line being read, the rate pgbench kept, and, when the server has
+# track_commit_timestamp on, the time from the order's commit to the line
+# ("-" without).
 bench_latency() {
 	local db=$1 notify=$2 rate=$3 clients=$4 secs=$5 consumer out stamped lpid tps
 	consumer=lat_${notify}_$$_$RANDOM
@@ -134,8 +140,12 @@ bench_latency() {
 		-c "COPY seen FROM STDIN" \
 		-c "SELECT round(percentile_cont(0.5) WITHIN GROUP (ORDER BY ms)::numeric, 1),
 				   round(percentile_cont(0.99) WITHIN GROUP (ORDER BY ms)::numeric, 1),
-				   round(max(ms)::numeric, 1), round($tps)
-			  FROM (SELECT (s.at - extract(epoch FROM e.created_at)) * 1000 AS ms
+				   round(max(ms)::numeric, 1), round($tps),
+				   coalesce(round(percentile_cont(0.5) WITHIN GROUP (ORDER BY cms)::numeric, 1)::text, '-'),
+				   coalesce(round(percentile_cont(0.99) WITHIN GROUP (ORDER BY cms)::numeric, 1)::text, '-')
+			  FROM (SELECT (s.at - extract(epoch FROM e.created_at)) * 1000 AS ms,
+						   CASE WHEN current_setting('track_commit_timestamp')::boolean
+								THEN (s.at - extract(epoch FROM pg_xact_commit_timestamp(e.xact_id::text::xid))) * 1000 END AS cms
 					  FROM seen s JOIN ordertrack.events e USING (event_id)) l" \
 		-c "DELETE FROM ordertrack.consumers WHERE consumer = '$consumer'" <"$stamped" | head -1
 	rm -f "$stamped"
