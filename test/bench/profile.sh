@@ -12,13 +12,15 @@
 #   A+          the same, plus the writes intake makes anyway: its event
 #               into plain.events and the order's verdict (an UPDATE);
 #   ordertrack  the order and its lines into ordertrack's tables (intake on).
-# Each is counted at two sizes (20 and 20 + N orders) and the difference
-# divided by N, so that start-up and first-use costs cancel out: the
-# instructions per order, which are the same for the same code and data
-# whatever else the machine does.  Then, for ordertrack, the functions
-# with the most instructions of their own and the ones whose calls cost
-# the most in all (callgrind_annotate, OT_PROFILE_TOP lines, 25), and the
-# files under src/ with their share.  The callgrind files stay in
+# Each order is two statements, as in the pgbench scripts (A+ writes its
+# event and verdict in the statement of the lines).  Each is counted at two
+# sizes (20 and 20 + N orders) and the difference divided by N, so that
+# start-up and first-use costs cancel out: the instructions per order,
+# which are the same for the same code and data whatever else the machine
+# does.  Then ordertrack's per order, counted the same way function by
+# function: the functions with the most instructions of their own, and
+# with what they call (OT_PROFILE_TOP lines, 25); by object (postgres,
+# ordertrack.so, libc); and ordertrack's own by source file.  The callgrind files stay in
 # OT_PROFILE_OUT when it is set.
 set -eu
 cd "$(dirname "$0")/../.."
@@ -44,28 +46,31 @@ ot_cluster_ctl stop
 cp -a "$OT_CLUSTER_DIR/data" "$work/snap"
 chown "$(ot_cluster_user)" "$work"
 
-orders_sql() {	# schema kind first last -> one transaction per order
-	awk -v s="$1" -v k="$2" -v first="$3" -v last="$4" 'BEGIN { q = "\047";
+# One transaction per order, in two statements as the pgbench script has
+# them: the order; then its lines (and for A+, in the same statement, the
+# event and the order's verdict).  schema kind first last
+orders_sql() {
+	awk -v s="$1" -v k="$2" -v first="$3" -v last="$4" 'BEGIN { q = "\047"; id = "(SELECT currval(" q s ".orders_order_id_seq" q "))";
 		for (i = first; i <= last; i++) { a = (i * 7919) % 50000 + 1; shop = q "s" a % 10 q; ref = q "cg" i q;
 		printf "BEGIN;\n";
-		printf "WITH o AS (INSERT INTO %s.orders (shop, external_ref, account, recipient, phone, address, remarks)" \
-			" VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING shop, order_id)" \
-			" INSERT INTO %s.order_lines (shop, order_id, sku, title, spec, colour, quantity)" \
-			" SELECT o.shop, o.order_id, %s || s, %s || s, %s, %s, q FROM o, (VALUES (%d, 1), (%d, 2), (%d, 1)) v(s, q);\n",
-			s, shop, ref, q "acc" a q, q "张三" q, q "138 1234 5678" q, q "北京市朝阳区建国路88号3号楼2单元501室" q,
-			q "周末配送，加冰袋" q, s, q "SKU-" q, q "product " q, q "M" q, q "blue" q,
-			(i * 31) % 1000 + 1, (i * 37) % 1000 + 1, (i * 41) % 1000 + 1;
-		if (k == "plus") {
-			printf "INSERT INTO plain.events (shop, topic, kind, order_id, payload) SELECT shop, %s, %s, order_id," \
-				" jsonb_build_object(%s, order_id, %s, external_ref, %s, %s, %s, %s::jsonb, %s, %s::jsonb)" \
-				" FROM plain.orders WHERE shop = %s AND external_ref = %s;\n",
-				q "intake" q, q "order_received" q, q "order_id" q, q "external_ref" q, q "stage" q, q "received" q,
+		printf "INSERT INTO %s.orders (shop, external_ref, account, recipient, phone, address, remarks)" \
+			" VALUES (%s, %s, %s, %s, %s, %s, %s);\n", s, shop, ref, q "acc" a q, q "张三" q, q "138 1234 5678" q,
+			q "北京市朝阳区建国路88号3号楼2单元501室" q, q "周末配送，加冰袋" q;
+		lines = sprintf("INSERT INTO %s.order_lines (shop, order_id, sku, title, spec, colour, quantity)" \
+			" SELECT %s, %s, %s || n, %s || n, %s, %s, q FROM (VALUES (%d, 1), (%d, 2), (%d, 1)) v(n, q)",
+			s, shop, id, q "SKU-" q, q "product " q, q "M" q, q "blue" q,
+			(i * 31) % 1000 + 1, (i * 37) % 1000 + 1, (i * 41) % 1000 + 1);
+		if (k != "plus")
+			printf "%s;\n", lines;
+		else
+			printf "WITH l AS (%s), e AS (INSERT INTO plain.events (shop, topic, kind, order_id, payload)" \
+				" VALUES (%s, %s, %s, %s, jsonb_build_object(%s, %s, %s, %s, %s, %s, %s, %s::jsonb, %s, %s::jsonb)))" \
+				" UPDATE plain.orders SET service_requirements = %s, skus = ARRAY[%s, %s, %s], intake_checked_at = now()" \
+				" WHERE shop = %s AND order_id = %s;\n", lines, shop, q "intake" q, q "order_received" q, id,
+				q "order_id" q, id, q "external_ref" q, ref, q "stage" q, q "received" q,
 				q "service_requirements" q, q "[\"weekend_delivery\", \"cold_chain\"]" q, q "flags" q,
-				q "[\"special_request\"]" q, shop, ref;
-			printf "UPDATE plain.orders SET service_requirements = %s, skus = ARRAY[%s, %s, %s], intake_checked_at = now()" \
-				" WHERE shop = %s AND external_ref = %s;\n", q "{weekend_delivery,cold_chain}" q,
-				q "SKU-" (i * 31) % 1000 + 1 q, q "SKU-" (i * 37) % 1000 + 1 q, q "SKU-" (i * 41) % 1000 + 1 q, shop, ref;
-		}
+				q "[\"special_request\"]" q, q "{weekend_delivery,cold_chain}" q,
+				q "SKU-" (i * 31) % 1000 + 1 q, q "SKU-" (i * 37) % 1000 + 1 q, q "SKU-" (i * 41) % 1000 + 1 q, shop, id;
 		printf "COMMIT;\n" } }'
 }
 
@@ -101,20 +106,36 @@ for kind in plain plus ordertrack; do
 	awk -v l="$label" -v n="${per[$kind]}" -v p="${per[plus]}" 'BEGIN { printf "%-44s %12d %10.3f\n", l, n, n / p }'
 done
 
-# ordertrack's profile: the difference between the two sizes, so that only
-# the orders' own cost shows.
-big=$work/ordertrack-$((20 + N))
+# ordertrack's profile per order: each function's instructions at the
+# larger size less those at the smaller, divided by N, so that start-up
+# and first-use costs (the settings, the catalogue, the keyword automata)
+# cancel out.  (PostgreSQL's static functions show as addresses: Debian
+# ships its symbols apart.)
+per_function() {	# kind, inclusive yes|no -> "instructions-per-order function" lines, most first
+	local f
+	for f in "$work/$1-20" "$work/$1-$((20 + N))"; do
+		# "count (share) file:function [object]", file names as callgrind found them
+		callgrind_annotate --auto=no --inclusive="$2" --threshold=100 "$f" 2>/dev/null |
+			sed -nE 's/^ *([0-9,]+) +\( *[0-9.]+%\) +(.*[^ ]) *$/\1\t\2/p' | grep -v 'PROGRAM TOTALS' |
+			sed -E 's/,//g; s#\t/work/main/#\t#; s#\t[^\t]*/src/#\tsrc/#' | sed "s#^#$f\t#"
+	done | awk -F'\t' -v big="$work/$1-$((20 + N))" -v n="$N" '
+		{ if ($1 == big) b[$3] += $2; else a[$3] += $2 }
+		END { for (k in b) { d = (b[k] - a[k]) / n; if (d >= 1000) printf "%10.0f  %s\n", d, k } }' | sort -rn
+}
 echo
-echo "# ordertrack, $((20 + N)) orders: functions by their own instructions (top $TOP)"
-callgrind_annotate --threshold=100 "$big" 2>/dev/null | sed -n '/^Ir/,$p' | sed -n "3,$((TOP + 2))p"
+echo "# ordertrack: instructions per order by function, their own (top $TOP)"
+per_function ordertrack no | head -"$TOP"
 echo
-echo "# ordertrack, $((20 + N)) orders: functions by the instructions of their calls, inclusive (top $TOP)"
-callgrind_annotate --inclusive=yes --threshold=100 "$big" 2>/dev/null | sed -n '/^Ir/,$p' | sed -n "3,$((TOP + 2))p"
+echo "# ordertrack: instructions per order by function, with what they call (top $TOP)"
+per_function ordertrack yes | head -"$TOP"
 echo
-echo "# ordertrack's own code (src/), by file: instructions of its functions' own"
-callgrind_annotate --threshold=100 "$big" 2>/dev/null |
-	awk '/ordertrack\.so/ || /src\/[a-z_]*\.c:/ { gsub(/,/, "", $1); n = $1; f = $2; sub(/:.*/, "", f); t[f] += n }
-		END { for (f in t) printf "%14d  %s\n", t[f], f }' | sort -rn | head -20
+echo "# ordertrack: instructions per order by object, their functions' own"
+per_function ordertrack no | awk '{ o = $NF; gsub(/[][]/, "", o); sub(/.*\//, "", o); t[o] += $1 }
+	END { for (o in t) printf "%10.0f  %s\n", t[o], o }' | sort -rn
+echo
+echo "# ordertrack's own code: instructions per order by source file"
+per_function ordertrack no | awk '$NF ~ /ordertrack\.so/ { f = $2; sub(/:.*/, "", f); sub(/.*\//, "", f); t[f] += $1 }
+	END { for (f in t) printf "%10.0f  %s\n", t[f], f }' | sort -rn
 if [ -n "${OT_PROFILE_OUT:-}" ]; then
 	mkdir -p "$OT_PROFILE_OUT"
 	cp "$work"/plain-* "$work"/plus-* "$work"/ordertrack-* "$OT_PROFILE_OUT"/
