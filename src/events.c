@@ -17,8 +17,7 @@
  *				  count moved.  A burst of commits wakes it once: the
  *				  commits that come while it rings, and in the pause
  *				  after (ordertrack.doorbell_pause), are rung together by
- *				  its next look.  It
- *				  also looks every
+ *				  its next look.  It also looks every
  *				  ordertrack.doorbell_interval, in case.  A launcher
  *				  (registered when the library is in
  *				  shared_preload_libraries) starts the worker of a
@@ -528,7 +527,6 @@ event_notify(PG_FUNCTION_ARGS)
  */
 #define DOORBELL_RELAUNCH_MS 10000
 
-
 /* This process's number + 1, by which committers set its latch (0 is none). */
 static uint32
 my_procno(void)
@@ -536,13 +534,22 @@ my_procno(void)
 	return (uint32) (MyProc - ProcGlobal->allProcs) + 1;
 }
 
-/* The launcher's and the workers' wait between two looks. */
+/*
+ * The launcher's and the workers' wait between two looks: until the latch
+ * is set or the interval ends; or, with pause, for ot_doorbell_pause
+ * whatever sets the latch (a worker after it rang).
+ */
 static void
-doorbell_wait(void)
+doorbell_wait(bool pause)
 {
-	(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-					 ot_doorbell_interval, PG_WAIT_EXTENSION);
-	ResetLatch(MyLatch);
+	if (!pause)
+	{
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 ot_doorbell_interval, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+	}
+	else if (ot_doorbell_pause > 0)
+		(void) WaitLatch(NULL, WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, ot_doorbell_pause, PG_WAIT_EXTENSION);
 	CHECK_FOR_INTERRUPTS();
 	if (ConfigReloadPending)
 	{
@@ -582,7 +589,7 @@ DoorbellLauncherMain(Datum arg pg_attribute_unused())
 
 	for (;;)
 	{
-		doorbell_wait();
+		doorbell_wait(false);
 		for (int s = 0; s < DOORBELL_SLOTS; s++)
 		{
 			DoorbellSlot *slot = &doorbell->slots[s];
@@ -647,8 +654,9 @@ DoorbellWorkerExit(int code pg_attribute_unused(), Datum arg)
 /*
  * The doorbell worker of one database: when a commit wakes it (and every
  * ordertrack.doorbell_interval, in case), notifies each channel whose count
- * of committed transactions moved since it last rang, with {"event_id" (the newest), "topic", "transactions",
- * "doorbell"}.  What it has rung is kept in shared memory: started again
+ * of committed transactions moved since it last rang, with {"event_id"
+ * (the newest), "topic", "transactions", "doorbell"}, then pauses
+ * (ordertrack.doorbell_pause).  What it has rung is kept in shared memory: started again
  * after it was terminated, it rings for what committed while it was away
  * (a crash of any server process resets shared memory, counts included).
  * An error in a look is reported and the next look tries again; it does
@@ -736,12 +744,10 @@ DoorbellMain(Datum arg)
 				pg_atomic_write_u64(&slot->rung[i], commits[i]);
 			pgstat_report_stat(false);
 			/* what commits meanwhile is rung together, after the pause */
-			if (ot_doorbell_pause > 0)
-				(void) WaitLatch(NULL, WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, ot_doorbell_pause, PG_WAIT_EXTENSION);
-			CHECK_FOR_INTERRUPTS();
+			doorbell_wait(true);
 			continue;
 		}
-		doorbell_wait();
+		doorbell_wait(false);
 	}
 }
 
