@@ -87,7 +87,10 @@ static SPIPlanPtr open_blocking_plan = NULL;
  * Resolves an open flag of an order that the caller has locked (inside SPI,
  * as the tables' owner): who resolved it and why, and its flag_resolved
  * event.  When no blocking flag of the order is left open and the order is
- * in review, it returns to received, the move made by who for the reason.
+ * in review, it returns to received, or to confirmed when confirm() had
+ * confirmed it (a shortage found at picking, say: picking resumes with
+ * record_pick, and the payment confirm() checked stands), the move made by
+ * who for the reason.
  *
  * What stays open is counted with the latest snapshot (after this
  * command's changes), which sees every resolution committed before the
@@ -126,15 +129,16 @@ FlagResolve(Datum shop, Datum order_id, int64 flag_id, const char *who,
 		elog(ERROR, "could not count the open blocking flags of the order");
 	if (DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)) == 0)
 		(void) StageMoveExecute(InvalidOid, who, reason,
-								"UPDATE ordertrack.orders o SET stage = 'received'%s"
+								"UPDATE ordertrack.orders o SET stage = CASE WHEN o.confirmed_at IS NULL"
+								" THEN 'received'::ordertrack.stage ELSE 'confirmed'::ordertrack.stage END%s"
 								" WHERE o.shop = $1 AND o.order_id = $2 AND o.stage = 'review'",
 								2, key_types, args);
 }
 
 /*
  * A person resolves a flag.  When the last open blocking flag of an order in
- * review is resolved, the order returns to received.  Returns the order's
- * stage.
+ * review is resolved, the order returns to received, or to confirmed if it
+ * had been confirmed (FlagResolve).  Returns the order's stage.
  *
  * Two people resolving the two blocking flags of one order at the same time
  * must not each see the other's flag still open and leave the order in

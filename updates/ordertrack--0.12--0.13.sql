@@ -2,7 +2,9 @@
  * ordertrack 0.12 -> 0.13: faster consumers.  poll() plans its queries for
  * each batch's snapshots (with a generic plan, which PostgreSQL chooses
  * from a session's sixth call on, every poll read every retained event),
- * and hands out up to 1000 events by default.
+ * and hands out up to 1000 events by default.  resolve_flag returns an
+ * order that confirm() had confirmed to confirmed, not received (the
+ * library does it; its comment says so).
  */
 \echo Use "ALTER EXTENSION ordertrack UPDATE TO '0.13'" to load this file. \quit
 
@@ -85,3 +87,6 @@ BEGIN
 	 WHERE k.consumer = poll.consumer;
 END
 $$;
+
+COMMENT ON FUNCTION ordertrack.resolve_flag(bigint, text) IS
+	'A person resolves a flag with a note; when no blocking flag of an order in review is left open, the order returns to received, or to confirmed if confirm() had confirmed it. Returns the order''s stage';

@@ -136,5 +136,5 @@ REVOKE ALL ON FUNCTION ordertrack.raise_flag(text, bigint, text, text) FROM PUBL
 CREATE FUNCTION ordertrack.resolve_flag(flag_id bigint, note text) RETURNS ordertrack.stage
 	AS 'MODULE_PATHNAME', 'resolve_flag' LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION ordertrack.resolve_flag(bigint, text) IS
-	'A person resolves a flag with a note; when no blocking flag of an order in review is left open, the order returns to received. Returns the order''s stage';
+	'A person resolves a flag with a note; when no blocking flag of an order in review is left open, the order returns to received, or to confirmed if confirm() had confirmed it. Returns the order''s stage';
 REVOKE ALL ON FUNCTION ordertrack.resolve_flag(bigint, text) FROM PUBLIC;

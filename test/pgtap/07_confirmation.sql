@@ -4,7 +4,7 @@
 -- caller can provoke.
 BEGIN;
 SET search_path = ordertrack, public;
-SELECT plan(59);
+SELECT plan(65);
 
 INSERT INTO products (sku, title, spec, colour, fragile, cold_chain, customizable) VALUES
 	('HD-1', 'hoodie', 'L', 'grey', false, false, false),
@@ -158,6 +158,20 @@ SELECT is((SELECT payload ->> 'code' FROM events WHERE order_id = :short AND kin
 SELECT throws_ok(format('SELECT ordertrack.report_shortage(%s, %L, 2)', :short, 'HD-1'), '22023', NULL,
 	'enough on the shelf is no shortage');
 SELECT throws_ok(format('SELECT ordertrack.report_shortage(%s, %L, -1)', :short, 'HD-1'), '22023', NULL, 'nor is a negative count');
+
+-- The way back: the shelf is restocked, the flag resolved; the order was
+-- confirmed, so it returns to confirmed (not received), keeps its tracking
+-- number, and picking goes on.
+SELECT tracking_no AS short_tn FROM orders WHERE order_id = :short \gset
+SELECT is(resolve_flag((SELECT flag_id FROM flags WHERE order_id = :short AND code = 'stock_short'), 'restocked'),
+	'confirmed'::stage, 'resolving the shortage returns the confirmed order to confirmed');
+SELECT is((SELECT to_stage::text || ' by ' || actor FROM stage_history WHERE order_id = :short ORDER BY change_id DESC LIMIT 1),
+	'confirmed by ' || current_user, 'the move back is recorded, by who resolved the flag');
+SELECT count(*) AS short_events FROM events WHERE order_id = :short \gset
+SELECT is(confirm(:short)::text, :'short_tn', 'confirm() again returns the same tracking number');
+SELECT is((SELECT count(*) FROM events WHERE order_id = :short), :short_events::bigint, 'and publishes nothing');
+SELECT is(record_pick(:short, 'HD-1', 2), 1::numeric, 'picking goes on: every unit picked');
+SELECT is((SELECT stage FROM orders WHERE order_id = :short), 'picking', 'and the order is being picked');
 
 SELECT * FROM finish();
 ROLLBACK;
