@@ -13,18 +13,18 @@
  *	  flushing standard output and only then calling ordertrack.ack() with
  *	  the batch's last event.  Without --max a batch is 100 events, and
  *	  twice the last one, up to 10000, while polls come back full: a live
- *	  stream goes in small batches, a backlog in large ones.  On a Citus cluster it connects to the
- *	  coordinator, which polls every node, and also listens on every other
- *	  node (found in pg_dist_node, reached with the same connection options
- *	  and that node's host and port), since a node rings the bell for the
- *	  events it stores.  A notification only rings the bell: on one,
- *	  and every --interval seconds in case a bell was missed (e.g. with
- *	  ordertrack.notify = off), it drains again.  Delivery is at least once:
- *	  a crash repeats at most the events printed and not yet acknowledged
- *	  (one batch), and never one that was acknowledged.  Its
- *	  acknowledgements commit without waiting for the disk
- *	  (synchronous_commit off in its session): a crash of the server may
- *	  also repeat what was acknowledged in the last moments before it.
+ *	  stream goes in small batches, a backlog in large ones.  On a Citus
+ *	  cluster it connects to the coordinator, which polls every node, and
+ *	  also listens on every other node (found in pg_dist_node, reached with
+ *	  the same connection options and that node's host and port), since a
+ *	  node rings the bell for the events it stores.  A notification only
+ *	  rings the bell: on one, and every --interval seconds in case a bell
+ *	  was missed (e.g. with ordertrack.notify = off), it drains again.
+ *	  Delivery is at least once: a crash repeats at most the events printed
+ *	  and not yet acknowledged (one batch), and never one that was
+ *	  acknowledged.  Its acknowledgements commit without waiting for the
+ *	  disk (synchronous_commit off in its session): a crash of the server
+ *	  may also repeat what was acknowledged in the last moments before it.
  *
  *	  A lost connection is reported on standard error and made again after
  *	  1, 2, 4, ... up to 30 seconds, draining first.  A server that stops
@@ -688,14 +688,15 @@ put_event(const PGresult *res, int i, FILE *out)
 			PQgetvalue(res, i, 6), PQgetisnull(res, i, 5) ? "null" : PQgetvalue(res, i, 5));
 }
 
+/* Without --max: the first batch, and the largest (see drain). */
+#define BATCH_FIRST 100
+#define BATCH_MOST 10000
+
 /*
  * Polls until there is nothing more: prints each batch, flushes it, then
  * acknowledges its last event.  On a stop request it ends after the current
  * line, acknowledging what it printed.
  */
-#define BATCH_FIRST 100
-#define BATCH_MOST 10000
-
 static Step
 drain(PGconn *conn)
 {
