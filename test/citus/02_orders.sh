@@ -63,7 +63,7 @@ ot_val $db "SELECT ordertrack.mark_paid($id3)" >/dev/null
 ot_val $db "SELECT ordertrack.confirm($id3)" >/dev/null
 flag=$(ot_val $db "SELECT ordertrack.report_shortage($id3, 'HD-1', 0)")
 ot_is "$(ot_val $db "SELECT stage FROM ordertrack.orders WHERE shop = 'c3'")" review "report_shortage: the order waits in review"
-ot_is "$(ot_val $db "SELECT ordertrack.resolve_flag($flag, 'restocked')")" received "resolve_flag"
+ot_is "$(ot_val $db "SELECT ordertrack.resolve_flag($flag, 'restocked')")" confirmed "resolve_flag: the confirmed order goes back to confirmed"
 id4=$(ot_val $db "SELECT order_id FROM ordertrack.orders WHERE shop = 'c4'")
 ot_is "$(ot_val $db "SELECT ordertrack.cancel($id4, 'customer asked')")" cancelled "cancel"
 
