@@ -493,7 +493,8 @@ BEGIN
 		 WHERE x.shop = o.shop AND x.line_id = l.line_id;
 		left_over := left_over - least(l.open, left_over);
 	END LOOP;
-	SELECT coalesce(sum(x.picked), 0)::numeric / sum(x.quantity) INTO progress
+	-- a share to four places, without trailing zeros: 1, 0.5, 0.6667
+	SELECT trim_scale(round(coalesce(sum(x.picked), 0)::numeric / sum(x.quantity), 4)) INTO progress
 	  FROM ordertrack.order_lines x WHERE x.shop = o.shop AND x.order_id = o.order_id;
 	UPDATE ordertrack.orders x SET pick_progress = progress WHERE x.shop = o.shop AND x.order_id = o.order_id;
 	IF progress = 1 THEN

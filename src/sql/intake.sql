@@ -85,9 +85,36 @@ CREATE FUNCTION ordertrack.submit_order("order" jsonb) RETURNS bigint
 	SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-	r ordertrack.orders := jsonb_populate_record(NULL::ordertrack.orders, "order");
+	r ordertrack.orders;
 	id bigint;
+	unknown text;
 BEGIN
+	-- what an ERP may set; the rest is intake's and confirm()'s (a key left
+	-- out of the insert would be dropped without a word)
+	IF jsonb_typeof("order") IS DISTINCT FROM 'object' THEN
+		RAISE EXCEPTION 'an order is a JSON object, not %', coalesce(jsonb_typeof("order"), 'NULL')
+			USING ERRCODE = '22023';
+	END IF;
+	SELECT string_agg(k, ', ' ORDER BY k) INTO unknown FROM jsonb_object_keys("order") k
+	 WHERE k <> ALL (ARRAY['shop', 'external_ref', 'account', 'recipient', 'phone', 'address', 'remarks',
+						   'urgent', 'cash_on_delivery', 'paid_at', 'created_at', 'lines']);
+	IF unknown IS NOT NULL THEN
+		RAISE EXCEPTION 'submit_order does not take %', unknown USING ERRCODE = '22023',
+			HINT = 'An order takes shop, external_ref, account, recipient, phone, address, remarks, urgent, '
+				   'cash_on_delivery, paid_at, created_at and lines; intake and confirm() set the rest.';
+	END IF;
+	IF "order" ? 'lines' AND jsonb_typeof("order" -> 'lines') <> 'array' THEN
+		RAISE EXCEPTION 'an order''s "lines" is an array of objects' USING ERRCODE = '22023';
+	END IF;
+	SELECT string_agg(DISTINCT k, ', ' ORDER BY k) INTO unknown
+	  FROM jsonb_array_elements("order" -> 'lines') l,
+		   LATERAL jsonb_object_keys(CASE jsonb_typeof(l) WHEN 'object' THEN l ELSE '{"(not an object)": 0}' END) k
+	 WHERE k <> ALL (ARRAY['sku', 'title', 'spec', 'colour', 'quantity', 'customization']);
+	IF unknown IS NOT NULL THEN
+		RAISE EXCEPTION 'submit_order does not take % in a line', unknown USING ERRCODE = '22023',
+			HINT = 'A line takes sku, title, spec, colour, quantity and customization.';
+	END IF;
+	r := jsonb_populate_record(NULL::ordertrack.orders, "order");
 	-- each statement names the shop: on Citus, one shard's rows
 	INSERT INTO ordertrack.orders (shop, external_ref, account, recipient, phone, address, remarks,
 								   urgent, cash_on_delivery, paid_at, created_at)
@@ -107,4 +134,4 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION ordertrack.submit_order(jsonb) IS
-	'Takes a whole order as JSON (the orders column names, plus "lines": an array of objects keyed by the order_lines column names) and returns its order_id; sending the same (shop, external_ref) again returns the existing order';
+	'Takes a whole order as JSON (the orders columns an ERP sets, plus "lines": an array of objects keyed by the order_lines columns an ERP sets; any other key is refused) and returns its order_id; sending the same (shop, external_ref) again returns the existing order. Runs with the caller''s rights: it needs INSERT and SELECT on orders and INSERT on order_lines (the ordertrack_erp duty)';

@@ -3,7 +3,7 @@
 -- provoke, restored rows, settings (GUCs), resolve_flag, and hostile input.
 BEGIN;
 SET search_path = ordertrack, public;
-SELECT plan(99);
+SELECT plan(106);
 
 INSERT INTO products (sku, title, spec, colour, active, fragile, cold_chain, customizable) VALUES
 	('HD-1', 'hoodie', 'L', 'grey', true, false, false, false),
@@ -211,6 +211,28 @@ SELECT is((SELECT count(*)::int FROM orders WHERE (stage = 'review') <> EXISTS (
 SELECT is(pg_temp.intake(pg_temp.o('clean', '{"recipient": "someone else"}')),
 	(SELECT order_id FROM orders WHERE external_ref = 'clean'), 'sending an order again returns the existing one');
 SELECT is((SELECT recipient FROM orders WHERE external_ref = 'clean'), '张三', 'and changes nothing');
+
+-- submit_order takes the keys an ERP sets and refuses the rest, so that
+-- none is dropped without a word.
+SELECT is(pg_temp.error_of($$SELECT ordertrack.submit_order(pg_temp.o('keys1', '{"stage": "confirmed"}'))$$),
+	ARRAY['22023', 'submit_order does not take stage', '',
+		  'An order takes shop, external_ref, account, recipient, phone, address, remarks, urgent, '
+		  'cash_on_delivery, paid_at, created_at and lines; intake and confirm() set the rest.'],
+	'submit_order refuses a key it does not take (22023), naming it');
+SELECT is((pg_temp.error_of($$SELECT ordertrack.submit_order(pg_temp.o('keys2', '{"remark": "x", "tracking_no": "1"}'))$$))[2],
+	'submit_order does not take remark, tracking_no', 'and names each of them');
+SELECT is(pg_temp.error_of($$SELECT ordertrack.submit_order(pg_temp.o('keys3',
+		'{"lines": [{"sku": "HD-1", "quantity": 1, "picked": 1}]}'))$$),
+	ARRAY['22023', 'submit_order does not take picked in a line', '',
+		  'A line takes sku, title, spec, colour, quantity and customization.'],
+	'or a key a line does not take');
+SELECT is((pg_temp.error_of($$SELECT ordertrack.submit_order(pg_temp.o('keys4', '{"lines": [3]}'))$$))[1:2],
+	ARRAY['22023', 'submit_order does not take (not an object) in a line'], 'a line that is not an object is refused');
+SELECT is((pg_temp.error_of($$SELECT ordertrack.submit_order('[1]')$$))[1:2],
+	ARRAY['22023', 'an order is a JSON object, not array'], 'an order that is not an object is refused');
+SELECT is((pg_temp.error_of($$SELECT ordertrack.submit_order(pg_temp.o('keys5', '{"lines": {"sku": "HD-1"}}'))$$))[1:2],
+	ARRAY['22023', 'an order''s "lines" is an array of objects'], 'lines that are not an array are refused');
+SELECT is((SELECT count(*)::int FROM orders WHERE external_ref LIKE 'keys%'), 0, 'and none of those orders is taken');
 
 -- resolve_flag.
 CREATE FUNCTION pg_temp.plan_of(q text) RETURNS text LANGUAGE plpgsql AS $$

@@ -3,7 +3,7 @@
 -- the reports mask personal data for all but the admin duty.
 BEGIN;
 SET search_path = ordertrack, public;
-SELECT plan(63);
+SELECT plan(65);
 \ir lib/error_of.sql
 
 INSERT INTO products (sku, title, spec, colour) VALUES ('HD-1', 'hoodie', 'L', 'grey');
@@ -42,6 +42,21 @@ SELECT is((SELECT string_agg(rolname || ':' || rolcanlogin, ',' ORDER BY rolname
 	'the six duties are NOLOGIN roles');
 
 -- The ERP: orders and lines in, read back, corrected, paid, confirmed, cancelled.
+-- submit_order runs with the caller's rights (per-shop access holds): EXECUTE
+-- and INSERT alone are not enough, it reads the order_id back.
+CREATE ROLE ot_insert_only;
+GRANT USAGE ON SCHEMA ordertrack TO ot_insert_only;
+GRANT EXECUTE ON FUNCTION ordertrack.submit_order(jsonb) TO ot_insert_only;
+GRANT INSERT ON ordertrack.orders, ordertrack.order_lines TO ot_insert_only;
+SELECT is(pg_temp.as_role('ot_insert_only', $$SELECT ordertrack.submit_order('{"shop": "s1", "external_ref": "e0", "account": "acc-0",
+	"recipient": "张三", "phone": "138 1234 5678", "address": "北京市朝阳区建国路88号3号楼2单元501室",
+	"lines": [{"sku": "HD-1", "quantity": 1}]}')$$), '42501',
+	'submit_order needs SELECT on orders besides EXECUTE and INSERT (42501)');
+GRANT SELECT ON ordertrack.orders TO ot_insert_only;
+SELECT is(pg_temp.as_role('ot_insert_only', $$SELECT ordertrack.submit_order('{"shop": "s1", "external_ref": "e0", "account": "acc-0",
+	"recipient": "张三", "phone": "138 1234 5678", "address": "北京市朝阳区建国路88号3号楼2单元501室",
+	"lines": [{"sku": "HD-1", "quantity": 1}]}')$$), NULL,
+	'with SELECT on orders too it submits, as the README says');
 SELECT is(pg_temp.as_role('ot_erp', $$SELECT ordertrack.submit_order('{"shop": "s1", "external_ref": "e1", "account": "acc-1",
 	"recipient": "张三", "phone": "138 1234 5678", "address": "北京市朝阳区建国路88号3号楼2单元501室",
 	"lines": [{"sku": "HD-1", "title": "hoodie", "spec": "L", "colour": "grey", "quantity": 1}]}')$$), NULL,
