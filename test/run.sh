@@ -11,12 +11,13 @@
 # (test/scripts/*.sh: crash, dump/restore, binary COPY, concurrency, volume;
 # OT_SCRIPTS="a b" for some of them), versions (test/versions.sh: the build,
 # regress, pgTAP and some scripts on PostgreSQL 17 and 18, in Debian roots),
-# citus (test/citus.sh: a coordinator and two workers, distributed by shop).
+# citus (test/citus.sh: a coordinator and two workers, distributed by shop),
+# docs (test/docs/run.sh: README.md's examples in order, as written).
 set -u
 cd "$(dirname "$0")/.."
 . test/lib.sh
 
-SUITES=${OT_SUITES:-"unit fuzz regress pgtap scripts citus versions"}
+SUITES=${OT_SUITES:-"unit fuzz regress pgtap scripts docs citus versions"}
 # always a cluster of its own, which it removes at the end: a cluster named
 # by the caller's environment (a benchmark's or a developer's) is left alone
 unset OT_CLUSTER_DIR
@@ -143,6 +144,9 @@ for suite in $SUITES; do
 			# a script that stopped the cluster leaves it for the next to start
 			[ -f "$OT_CLUSTER_DIR/data/postmaster.pid" ] || ot_cluster_ctl start
 		done ;;
+	docs)
+		section "README.md's examples, run as written"
+		run_summarised test/docs/run.sh docs ;;
 	versions)
 		section "PostgreSQL 17 and 18, each in a Debian root of its own"
 		run_summarised test/versions.sh versions ;;

@@ -28,7 +28,8 @@ if [ -z "$target" ]; then
 	"$PGBIN/createdb" ordertrack_demo
 fi
 
-"$PGBIN/psql" -X -v ON_ERROR_STOP=1 "$target" <<'SQL'
+# as root, connect as the postgres user (peer authentication on Debian)
+ot_run_as_owner "$PGBIN/psql" -X -v ON_ERROR_STOP=1 "$target" <<'SQL'
 \echo == installing the extension
 SELECT CASE WHEN EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'ordertrack')
             THEN 'ALTER EXTENSION ordertrack UPDATE' ELSE 'CREATE EXTENSION ordertrack' END AS ddl \gset
@@ -41,7 +42,7 @@ SELECT current_setting('shared_preload_libraries') ~ '(^|[ ,])ordertrack($|[ ,])
 \else
 \echo ordertrack is not preloaded: each writing transaction announces its events (ordertrack.notify = commit).
 \echo For the doorbell, faster under load: ALTER SYSTEM SET shared_preload_libraries = 'ordertrack' (with any
-\echo libraries already listed), then restart the server.
+\echo libraries already listed, as a list: = pg_cron, ordertrack), then restart the server.
 \endif
 SQL
 
@@ -53,10 +54,12 @@ SELECT issue_tracking_no() AS tracking_no FROM generate_series(1, 5);
 \echo == input forms and validation
 SELECT t AS input, tracking_no_valid(t) AS valid
   FROM (SELECT issue_tracking_no()::text AS n) i,
+       -- where two different neighbouring digits are (equal ones swapped give the same number)
+       LATERAL (SELECT min(p) AS p FROM generate_series(1, 15) p WHERE substr(n, p, 1) <> substr(n, p + 1, 1)) s,
        LATERAL (VALUES (n),
                        (regexp_replace(n, '(\d{4})(\d{4})(\d{4})(\d{4})', '\1 \2 \3 \4')),
                        (regexp_replace(n, '(\d{4})(\d{4})(\d{4})(\d{4})', '\1-\2-\3-\4')),
-                       (overlay(n PLACING substr(n, 6, 1) || substr(n, 5, 1) FROM 5 FOR 2))) v(t);
+                       (overlay(n PLACING substr(n, p + 1, 1) || substr(n, p, 1) FROM p FOR 2))) v(t);
 \echo == order intake: three orders from an ERP, checked as they commit
 INSERT INTO products (sku, title, spec, colour, fragile) VALUES
 	('HD-1', 'hoodie', 'L', 'grey', false), ('CUP-1', 'mug', '350ml', 'white', true);
