@@ -23,7 +23,17 @@ target=${1:-}
 if [ -z "$target" ]; then
 	echo "== starting a throwaway cluster that preloads ordertrack (its doorbell announces events)"
 	trap 'ot_cluster_destroy' EXIT
-	ot_cluster_start -c shared_preload_libraries=ordertrack
+	# the server's clock runs 1,440 times as fast (a day a minute), from 23:00
+	# (Beijing time) on the evening before the demo's day; it starts ahead of
+	# the real clock, as pg_ctl expects of a server it starts
+	ot_as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libfaketime >/dev/null 2>&1 ||
+		dpkg -s libfaketime >/dev/null
+	eve=$(TZ=Asia/Shanghai date -d 'today 23:00' +%s)
+	[ "$eve" -gt $(( $(date +%s) + 60 )) ] || eve=$(( eve + 86400 ))
+	export FAKETIME="@$(date -u -d "@$eve" '+%Y-%m-%d %H:%M:%S') x1440" \
+		FAKETIME_DONT_FAKE_MONOTONIC=1 FAKETIME_ONLY_CMDS=postgres
+	LD_PRELOAD=$(dpkg -L libfaketime | grep 'libfaketimeMT.so.1$') \
+		ot_cluster_start -c shared_preload_libraries=ordertrack -c checkpoint_timeout=1d -c timezone=Asia/Shanghai
 	target="dbname=ordertrack_demo"
 	"$PGBIN/createdb" ordertrack_demo
 fi
@@ -47,58 +57,8 @@ SELECT current_setting('shared_preload_libraries') ~ '(^|[ ,])ordertrack($|[ ,])
 SQL
 
 if [ -n "${OT_CLUSTER_DIR:-}" ]; then
-	"$PGBIN/psql" -X -v ON_ERROR_STOP=1 "$target" <<'SQL'
-SET search_path = "$user", public, ordertrack;
-\echo == five new tracking numbers
-SELECT issue_tracking_no() AS tracking_no FROM generate_series(1, 5);
-\echo == input forms and validation
-SELECT t AS input, tracking_no_valid(t) AS valid
-  FROM (SELECT issue_tracking_no()::text AS n) i,
-       -- where two different neighbouring digits are (equal ones swapped give the same number)
-       LATERAL (SELECT min(p) AS p FROM generate_series(1, 15) p WHERE substr(n, p, 1) <> substr(n, p + 1, 1)) s,
-       LATERAL (VALUES (n),
-                       (regexp_replace(n, '(\d{4})(\d{4})(\d{4})(\d{4})', '\1 \2 \3 \4')),
-                       (regexp_replace(n, '(\d{4})(\d{4})(\d{4})(\d{4})', '\1-\2-\3-\4')),
-                       (overlay(n PLACING substr(n, p + 1, 1) || substr(n, p, 1) FROM p FOR 2))) v(t);
-\echo == order intake: three orders from an ERP, checked as they commit
-INSERT INTO products (sku, title, spec, colour, fragile) VALUES
-	('HD-1', 'hoodie', 'L', 'grey', false), ('CUP-1', 'mug', '350ml', 'white', true);
-INSERT INTO customer_notes (shop, account, note) VALUES ('demo', 'u2', 'last time the packaging was too thin');
-SELECT submit_order('{"shop": "demo", "external_ref": "T1", "account": "u1", "recipient": "张三",
-  "phone": "138 1234 5678", "address": "北京市朝阳区建国路88号3号楼2单元501室",
-  "remarks": "周末配送，不要礼品包装", "lines": [{"sku": "HD-1", "title": "hoodie", "quantity": 1}]}') AS order_id;
-SELECT submit_order('{"shop": "demo", "external_ref": "T2", "account": "u2", "recipient": "李四",
-  "phone": "+86 139-0000-1111", "address": "新疆乌鲁木齐天山区解放北路", "remarks": "易碎，加急",
-  "lines": [{"sku": "CUP-1", "quantity": 2, "customization": "生日快乐"}]}') AS order_id;
-SELECT submit_order('{"shop": "demo", "external_ref": "T3", "account": "u3", "recipient": "...",
-  "phone": "12345", "address": "somewhere", "lines": [{"sku": "HD-1", "title": "sweater", "quantity": 1}]}') AS order_id;
-SELECT external_ref, stage, service_requirements, province, district, remote, phone_normalized
-  FROM orders WHERE shop = 'demo' ORDER BY order_id;
-SELECT o.external_ref, f.code, f.severity, f.detail
-  FROM flags f JOIN orders o USING (shop, order_id) WHERE o.shop = 'demo' ORDER BY f.flag_id;
-SELECT event_id, topic, kind, payload FROM events WHERE shop = 'demo' ORDER BY event_id LIMIT 4;
-\echo == T1 through its stages: paid, confirmed, picked, packed, scanned by the carrier
-SELECT subscribe('wms', '{warehouse,tracking}');
-SELECT count(*) AS "events wms skips" FROM poll('wms', 1000);
-SELECT ack('wms', given_id) FROM consumers WHERE consumer = 'wms';
-SELECT mark_paid(order_id) AS paid_at, confirm(order_id) AS tracking_no
-  FROM orders WHERE shop = 'demo' AND external_ref = 'T1';
-SELECT tracking_no, carrier, stage FROM orders WHERE shop = 'demo' AND external_ref = 'T1';
-SELECT record_pick(order_id, 'HD-1', 1) AS pick_progress, advance(order_id, 'packed', 'boxed') AS stage
-  FROM orders WHERE shop = 'demo' AND external_ref = 'T1';
-SELECT record_scan(tracking_no, 'collected', now(), '深圳南山营业部') AS stage
-  FROM orders WHERE shop = 'demo' AND external_ref = 'T1';
-SELECT h.from_stage, h.to_stage, h.actor, h.reason
-  FROM stage_history h JOIN orders o USING (shop, order_id) WHERE o.external_ref = 'T1' ORDER BY h.change_id;
-\echo == what the warehouse consumer receives, oldest first, once acknowledged never again
-SELECT event_id, topic, kind, payload ->> 'to' AS "to" FROM poll('wms', 100);
-SELECT ack('wms', given_id) FROM consumers WHERE consumer = 'wms';
-SELECT count(*) AS "left for wms" FROM poll('wms', 100);
-\echo == a move the stage graph does not allow is refused, with the allowed ones
-\set ON_ERROR_STOP 0
-SELECT advance(order_id, 'delivered') FROM orders WHERE shop = 'demo' AND external_ref = 'T3';
-\echo == a mistyped number is refused with the reason
-SELECT '1722836735402223'::tracking_no;
-SQL
+	bash tools/day.sh "$target" "${OT_DAY_ORDERS:-20000}" ${OT_DAY_SEED:-}
 	echo "== done; the throwaway cluster is removed"
+else
+	echo "== installed. The trading day runs on a throwaway cluster, whose clock can run fast: bash tools/run.sh"
 fi
