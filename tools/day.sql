@@ -346,6 +346,12 @@ DECLARE
 	k integer := 0;
 	msg text;
 BEGIN
+	-- until nothing is due (an action makes the next one due at once, e.g.
+	-- an order from an earlier day paid as it is taken): the sweep must not
+	-- see an order between the two
+	<<rounds>>
+	FOR round IN 1 .. 5 LOOP
+	EXIT rounds WHEN NOT EXISTS (SELECT FROM day_plan WHERE next IS NOT NULL AND next_at <= now());
 	FOR x IN SELECT * FROM day_plan WHERE next IS NOT NULL AND next_at <= now() ORDER BY next_at, n LOOP
 		BEGIN
 			r := pg_temp.day_act(x);
@@ -362,6 +368,7 @@ BEGIN
 		END IF;
 	END LOOP;
 	COMMIT;
+	END LOOP;
 	-- the sweep, as pg_cron runs it every minute
 	IF (SELECT last_sweep IS NULL OR last_sweep < now() - interval '1 minute' FROM day_settings) THEN
 		PERFORM ordertrack.sweep();
@@ -370,7 +377,7 @@ BEGIN
 	COMMIT;
 END $$;
 
--- P|sim time|orders taken|orders planned|flags|held|errors|the day is over
+-- P|sim time|orders taken|orders planned|flags|held|errors|the day is over (and its work done)
 CREATE FUNCTION pg_temp.day_progress() RETURNS text LANGUAGE sql STABLE AS $$
 	SELECT concat_ws('|', 'P', to_char(now(), 'HH24:MI'),
 		(SELECT count(*) FROM day_plan WHERE order_id IS NOT NULL AND NOT backlog),
@@ -378,5 +385,7 @@ CREATE FUNCTION pg_temp.day_progress() RETURNS text LANGUAGE sql STABLE AS $$
 		(SELECT count(*) FROM ordertrack.flags f WHERE f.shop = (SELECT shop FROM day_settings)),
 		(SELECT count(*) FROM ordertrack.orders o WHERE o.shop = (SELECT shop FROM day_settings) AND o.stage = 'review'),
 		(SELECT errors FROM day_settings),
-		(SELECT CASE WHEN now() >= day0 + interval '1 day' THEN 't' ELSE 'f' END FROM day_settings))
+		(SELECT CASE WHEN now() >= day0 + interval '1 day'
+						  AND NOT EXISTS (SELECT FROM day_plan WHERE next IS NOT NULL AND next_at <= day0 + interval '1 day')
+					 THEN 't' ELSE 'f' END FROM day_settings))
 $$;

@@ -22,15 +22,20 @@ ot_build_install
 target=${1:-}
 if [ -z "$target" ]; then
 	echo "== starting a throwaway cluster that preloads ordertrack (its doorbell announces events)"
+	echo "   its clock runs fast, so that a trading day passes in minutes (libfaketime)"
 	trap 'ot_cluster_destroy' EXIT
-	# the server's clock runs 1,440 times as fast (a day a minute), from 23:00
-	# (Beijing time) on the evening before the demo's day; it starts ahead of
-	# the real clock, as pg_ctl expects of a server it starts
+	# the server's clock runs fast, from 23:00 (Beijing time) on the evening
+	# before the demo's day (ahead of the real clock, as pg_ctl expects of a
+	# server it starts): a day a minute up to 3,000 orders, slower for more,
+	# so that the work keeps up with the clock on a 2-core machine (about
+	# 600 of the day's actions a second)
+	orders=${OT_DAY_ORDERS:-20000}
+	speed=$(( 1440 * 3000 / orders )); [ $speed -le 1440 ] || speed=1440; [ $speed -ge 10 ] || speed=10
 	ot_as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libfaketime >/dev/null 2>&1 ||
 		dpkg -s libfaketime >/dev/null
 	eve=$(TZ=Asia/Shanghai date -d 'today 23:00' +%s)
 	[ "$eve" -gt $(( $(date +%s) + 60 )) ] || eve=$(( eve + 86400 ))
-	export FAKETIME="@$(date -u -d "@$eve" '+%Y-%m-%d %H:%M:%S') x1440" \
+	export FAKETIME="@$(date -u -d "@$eve" '+%Y-%m-%d %H:%M:%S') x$speed" \
 		FAKETIME_DONT_FAKE_MONOTONIC=1 FAKETIME_ONLY_CMDS=postgres
 	LD_PRELOAD=$(dpkg -L libfaketime | grep 'libfaketimeMT.so.1$') \
 		ot_cluster_start -c shared_preload_libraries=ordertrack -c checkpoint_timeout=1d -c timezone=Asia/Shanghai

@@ -14,7 +14,8 @@ The rules, which README.md's "Testing" section repeats:
   value that differs each run: compared by shape, each digit a digit and
   each letter a letter).
 - A ```sh block runs as root in the checkout, with bash -e, stdin closed,
-  PGHOST and PGPORT naming the cluster (no PGUSER, PGDATABASE).
+  PGHOST and PGPORT naming the cluster (no PGUSER, PGDATABASE), and
+  OT_DAY_ORDERS=2000: tools/run.sh's trading day is a smaller one here.
 - A plain ``` block that starts with "ERROR:" is what the last statement of
   the ```sql block before it prints: that statement must fail with exactly
   these ERROR, DETAIL and HINT lines, and the ones before it succeed.
@@ -251,6 +252,7 @@ def run_sh(block, output_block):
     for v in ("PGUSER", "PGDATABASE", "OT_CLUSTER_DIR", "OT_CLUSTER_OPTS"):
         env.pop(v, None)
     env["OT_PORT"] = os.environ["OT_DOCS_SPARE_PORT"]   # for tools/run.sh's own cluster
+    env.setdefault("OT_DAY_ORDERS", "2000")             # tools/run.sh's trading day, smaller
     p = subprocess.Popen(["bash", "-e", "-o", "pipefail", "-c", "\n".join(lines)], env=env,
                          stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                          text=True, start_new_session=True)
