@@ -33,7 +33,7 @@ psql_q() { ot_run_as_owner "$PGBIN/psql" -X -q -At -v ON_ERROR_STOP=1 "$conn" "$
 # the consumers, one per topic, from the outbox's end
 start_id=$(psql_q -c "SELECT coalesce(max(event_id), 0) FROM ordertrack.events")
 pids=()
-trap 'kill "${pids[@]}" 2>/dev/null; rm -rf "$work"' EXIT
+trap 'kill "${pids[@]}" 2>/dev/null || true; rm -rf "$work"' EXIT
 for topic in warehouse production logistics customer; do
 	c="$shop-$topic"
 	psql_q -c "SELECT ordertrack.subscribe('$c', '{$topic}')" >/dev/null

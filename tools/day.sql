@@ -159,8 +159,8 @@ BEGIN
 	FOR k IN 1 .. p_orders + backlog LOOP
 		cnt := cnt + 1;
 		IF k <= backlog THEN
-			-- on the road: taken one to five days before
-			t := day0 - interval '1 day' * (1 + random() * 4);
+			-- on the road: taken half a day to a day and a half before
+			t := day0 - interval '1 day' * (0.6 + random() * 0.9);
 		ELSE
 			-- the day's orders, most of them in the evening
 			r := random();

@@ -2,12 +2,16 @@
 # Sets everything up and runs ordertrack.
 #
 #   bash tools/run.sh                 throwaway local cluster that preloads
-#                                     the library: install, create the
-#                                     extension, show it working, clean up
+#                                     the library, its clock running fast:
+#                                     install, create the extension, run a
+#                                     shop's trading day through it
+#                                     (tools/day.sh), clean up
 #   bash tools/run.sh "dbname=shop"   install into that database (a libpq
 #                                     connection string or database name):
 #                                     CREATE EXTENSION or ALTER EXTENSION
 #                                     UPDATE, then a summary
+#
+#   OT_DAY_ORDERS=N (20000) and OT_DAY_SEED=S (printed) size and replay the day.
 #
 # Installs what it needs from apt on Debian 12 (as root, or through sudo).
 set -eu
@@ -26,11 +30,11 @@ if [ -z "$target" ]; then
 	trap 'ot_cluster_destroy' EXIT
 	# the server's clock runs fast, from 23:00 (Beijing time) on the evening
 	# before the demo's day (ahead of the real clock, as pg_ctl expects of a
-	# server it starts): a day a minute up to 3,000 orders, slower for more,
+	# server it starts): a day a minute up to 2,000 orders, slower for more,
 	# so that the work keeps up with the clock on a 2-core machine (about
-	# 600 of the day's actions a second)
+	# 500 of the day's actions a second; 20,000 orders take 10 minutes)
 	orders=${OT_DAY_ORDERS:-20000}
-	speed=$(( 1440 * 3000 / orders )); [ $speed -le 1440 ] || speed=1440; [ $speed -ge 10 ] || speed=10
+	speed=$(( 1440 * 2000 / orders )); [ $speed -le 1440 ] || speed=1440; [ $speed -ge 10 ] || speed=10
 	ot_as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libfaketime >/dev/null 2>&1 ||
 		dpkg -s libfaketime >/dev/null
 	eve=$(TZ=Asia/Shanghai date -d 'today 23:00' +%s)

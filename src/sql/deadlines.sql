@@ -39,6 +39,11 @@ CREATE FUNCTION ordertrack.sweep_settings(OUT payment_timeout interval, OUT paym
 COMMENT ON FUNCTION ordertrack.sweep_settings() IS
 	'The deadline and scorecard settings (ordertrack.payment_timeout, payment_hold, payment_cancel_after, pick_deadline, pick_done_share, pick_grace, transit_stall, scorecard_window, scorecard_refresh, min_on_time_rate, min_scorecard_sample) as the sweep and choose_carrier read them; payment_cancel_after is NULL when off';
 
+-- The open deadline flags, which each sweep looks through for the ones the
+-- order has since settled.
+CREATE INDEX flags_open_deadlines ON ordertrack.flags (shop, order_id)
+	WHERE resolved_at IS NULL AND code IN ('payment_overdue', 'pick_behind_schedule', 'pick_overdue', 'transit_stalled');
+
 CREATE FUNCTION ordertrack.sweep(at timestamptz DEFAULT now()) RETURNS TABLE (code text, raised integer)
 	LANGUAGE plpgsql
 	SECURITY DEFINER
@@ -66,6 +71,32 @@ BEGIN
 	-- one sweep at a time (the mode conflicts with itself, not with readers):
 	-- a second waits for the first, then finds raised what it raised
 	LOCK TABLE ordertrack.sweeps IN SHARE ROW EXCLUSIVE MODE;
+
+	-- Deadlines met since: the open deadline flags of orders since paid,
+	-- packed (or cancelled) or scanned again are resolved by the sweep, so
+	-- that sla_breaches and the board count only what is still late.
+	FOR c IN SELECT f.shop, f.order_id, f.flag_id, f.code, f.severity,
+					CASE WHEN x.stage IN ('cancelled', 'completed') THEN 'order ' || x.stage
+						 WHEN f.code = 'payment_overdue' THEN 'paid'
+						 WHEN f.code = 'transit_stalled' THEN 'scanned again'
+						 ELSE 'packed' END AS why
+			   FROM ordertrack.flags f
+			   JOIN ordertrack.orders x ON x.shop = f.shop AND x.order_id = f.order_id
+			  WHERE f.resolved_at IS NULL
+				AND f.code IN ('payment_overdue', 'pick_behind_schedule', 'pick_overdue', 'transit_stalled')
+				AND CASE f.code
+					WHEN 'payment_overdue' THEN x.paid_at IS NOT NULL OR x.stage IN ('cancelled', 'completed')
+					WHEN 'transit_stalled' THEN x.last_scan_at IS DISTINCT FROM x.stalled_scan_at
+											 OR x.stage NOT IN ('shipped', 'in_transit', 'out_for_delivery')
+					ELSE x.stage NOT IN ('received', 'review', 'confirmed', 'in_production', 'picking') END
+	LOOP
+		UPDATE ordertrack.flags f SET resolved_at = at, resolved_by = 'ordertrack.sweep', resolution = c.why
+		 WHERE f.shop = c.shop AND f.order_id = c.order_id AND f.flag_id = c.flag_id AND f.resolved_at IS NULL;
+		CONTINUE WHEN NOT FOUND;
+		PERFORM ordertrack.publish(c.shop, c.order_id, 'alerts', 'flag_resolved', jsonb_build_object(
+			'flag_id', c.flag_id, 'code', c.code, 'severity', c.severity, 'resolution', c.why,
+			'resolved_by', 'ordertrack.sweep'));
+	END LOOP;
 
 	-- Unpaid: a warn flag and one reminder; orders another transaction has
 	-- locked are left to the next sweep.
@@ -193,5 +224,5 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION ordertrack.sweep(timestamptz) IS
-	'Raises what is due at the given time (default now): payment_overdue and a payment_reminder to the customer, cancellation after ordertrack.payment_cancel_after (off by default), pick_behind_schedule, pick_overdue, transit_stalled; each once per condition. Returns how many of each it raised. Also computes the carriers'' scorecards again every ordertrack.scorecard_refresh. Schedule it every minute (pg_cron)';
+	'Raises what is due at the given time (default now): payment_overdue and a payment_reminder to the customer, cancellation after ordertrack.payment_cancel_after (off by default), pick_behind_schedule, pick_overdue, transit_stalled; each once per condition. Resolves those flags once the order is paid, packed or scanned again (or cancelled), publishing flag_resolved. Returns how many of each it raised. Also computes the carriers'' scorecards again every ordertrack.scorecard_refresh. Schedule it every minute (pg_cron)';
 REVOKE ALL ON FUNCTION ordertrack.sweep(timestamptz) FROM PUBLIC;

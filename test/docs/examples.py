@@ -64,7 +64,7 @@ def tap(ok, what, detail=None):
     else:
         failed += 1
         print(f"not ok {n_tap} - {what}")
-        for line in (detail or "").rstrip().splitlines()[-40:]:
+        for line in (detail or "").rstrip().splitlines()[-80:]:
             print(f"#   {line}")
     sys.stdout.flush()
 
@@ -265,7 +265,10 @@ def run_sh(block, output_block):
         out, err = p.communicate()
         ok = timeout is not None
         status = f"still running after {timeout} s, stopped" if timeout else "timed out"
-    tap(ok, f"{where}: {len(cmds)} commands ({status})", (out[-3000:] + "\n" + err[-3000:]))
+    text = out + "\n" + err
+    if len(text) > 6000:
+        text = text[:2500] + "\n[...]\n" + text[-3500:]
+    tap(ok, f"{where}: {len(cmds)} commands ({status})", text)
     if output_block is not None:
         want = output_block["lines"]
         tap(ok and same_output(out.split("\n"), want),

@@ -8,7 +8,7 @@
 -- once per stall.  A second sweep at the same time raises nothing.
 BEGIN;
 SET search_path = ordertrack, public;
-SELECT plan(40);
+SELECT plan(47);
 
 INSERT INTO products (sku, title) VALUES ('SW-1', 'hoodie');
 -- An order through intake, checked at once, taken at the given time.
@@ -98,6 +98,17 @@ SELECT is(pg_temp.sweep(now() + interval '5 hours') || ' | ' || pg_temp.flags(:k
 SELECT is(pg_temp.sweep(now() + interval '5 hours 1 minute'), 'pick_overdue=3', 'at C+5h01 the three orders not packed are overdue');
 SELECT is(pg_temp.flags(:k4), '', 'the order packed in time has no flag');
 SELECT is(pg_temp.sweep(now() + interval '6 hours'), '', 'pick_overdue is raised once');
+-- A deadline met late: k2 is picked and packed; the next sweep resolves its
+-- flags, and leaves the others'.
+SELECT is(record_pick(:k2, 'SW-1', 5) || ' ' || advance(:k2, 'packed', 'packed late'), '1 packed', 'k2 is packed late');
+SELECT is(pg_temp.sweep(now() + interval '7 hours'), '', 'the next sweep raises nothing');
+SELECT is((SELECT string_agg(code || ': ' || resolved_by || ', ' || resolution, '; ' ORDER BY flag_id) FROM flags WHERE order_id = :k2),
+	'pick_behind_schedule: ordertrack.sweep, packed; pick_overdue: ordertrack.sweep, packed',
+	'and resolves k2''s flags: the order is packed');
+SELECT is((SELECT count(*)::int FROM events WHERE order_id = :k2 AND kind = 'flag_resolved' AND payload->>'resolved_by' = 'ordertrack.sweep'),
+	2, 'publishing flag_resolved for each');
+SELECT is((SELECT count(*)::int FROM flags WHERE order_id IN (:k1, :k3) AND resolved_at IS NULL), 4,
+	'k1 and k3, still not packed, keep theirs open');
 
 -- Transit: k4 is collected at S = 2030-02-01 08:00+08.
 SELECT is((SELECT record_scan(tracking_no, 'collected', '2030-02-01 08:00+08', '上海') FROM orders WHERE order_id = :k4)::text,
@@ -109,6 +120,10 @@ SELECT is((SELECT record_scan(tracking_no, 'in_transit', '2030-02-04 09:00+08', 
 	'in_transit', 'a later scan');
 SELECT is(pg_temp.sweep('2030-02-06 09:01+08'), 'transit_stalled=1', 'a later scan and a new stall raise it again');
 SELECT is(pg_temp.flags(:k4), 'transit_stalled, transit_stalled', 'two stalls, two flags');
+SELECT is((SELECT string_agg(coalesce(resolution, 'open'), ', ' ORDER BY flag_id) FROM flags WHERE order_id = :k4),
+	'scanned again, open', 'the first stall was resolved by the later scan, the second is open');
+SELECT is((SELECT resolution FROM flags WHERE order_id = :unpaid AND code = 'payment_overdue'), 'order cancelled',
+	'the reminded order, since cancelled, has its payment_overdue resolved');
 
 SELECT throws_ok('SELECT ordertrack.sweep(NULL)', '22004', 'the time to sweep at must not be null', 'a null time is refused');
 SELECT * FROM finish();
