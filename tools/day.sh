@@ -33,7 +33,13 @@ psql_q() { ot_run_as_owner "$PGBIN/psql" -X -q -At -v ON_ERROR_STOP=1 "$conn" "$
 # the consumers, one per topic, from the outbox's end
 start_id=$(psql_q -c "SELECT coalesce(max(event_id), 0) FROM ordertrack.events")
 pids=()
-trap 'kill "${pids[@]}" 2>/dev/null || true; rm -rf "$work"' EXIT
+# stops the consumers: runuser and ordertrack-listen, found by their command
+# line (the shop is the day's own)
+stop_consumers() {
+	pkill -TERM -f -- "ordertrack-listen --consumer $shop-" 2>/dev/null || true
+	wait "${pids[@]}" 2>/dev/null || true
+}
+trap 'stop_consumers; rm -rf "$work"' EXIT
 for topic in warehouse production logistics customer; do
 	c="$shop-$topic"
 	psql_q -c "SELECT ordertrack.subscribe('$c', '{$topic}')" >/dev/null
@@ -101,8 +107,7 @@ for topic in warehouse production logistics customer; do
 		sleep 0.2
 	done
 done
-kill "${pids[@]}" 2>/dev/null || true
-wait "${pids[@]}" 2>/dev/null || true
+stop_consumers
 echo "== what the consumers received (each checked against the outbox: every event of its topic, exactly once)"
 printf '%-12s %9s %9s %9s  %s\n' topic received outbox repeated verdict
 for topic in warehouse production logistics customer; do
@@ -140,10 +145,12 @@ SELECT stage, moves, date_trunc('minute', median) AS median, date_trunc('minute'
 \echo -- the funnel
 SELECT day, received, confirmed, shipped, delivered, delivered_share FROM funnel WHERE shop = :'shop' ORDER BY day DESC LIMIT 6;
 \echo
-\echo -- the story of an order that ran short at picking
-SELECT to_char(at, 'HH24:MI') AS at, what, left(detail, 56) AS detail FROM timeline((
-	SELECT f.order_id FROM flags f JOIN orders o USING (shop, order_id)
-	 WHERE f.shop = :'shop' AND f.code = 'stock_short' AND o.stage NOT IN ('review', 'cancelled') ORDER BY f.flag_id LIMIT 1));
+\echo -- the story of one order: one that ran short at picking, when there is one
+SELECT to_char(at, 'HH24:MI') AS at, what, left(detail, 56) AS detail FROM timeline(coalesce(
+	(SELECT f.order_id FROM flags f JOIN orders o USING (shop, order_id)
+	  WHERE f.shop = :'shop' AND f.code = 'stock_short' AND o.stage NOT IN ('review', 'cancelled') ORDER BY f.flag_id LIMIT 1),
+	(SELECT min(order_id) FROM orders WHERE shop = :'shop' AND stage = 'shipped'),
+	(SELECT min(order_id) FROM orders WHERE shop = :'shop')));
 SQL
 say "\\q" >/dev/null 2>&1 || true
 rm -rf "$work"
