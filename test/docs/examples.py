@@ -28,6 +28,16 @@ The rules, which README.md's "Testing" section repeats:
                                   that value in the cluster at this point
     <!-- docs: excerpt FILE -->  an excerpt of FILE, found there verbatim
                                   (but for spaces at the ends of lines)
+    <!-- docs: excerpt-of-run -->  an excerpt of what the last ```sh block
+                                  before it printed (standard output, cut
+                                  at line feeds and carriage returns), for
+                                  output whose figures differ each run:
+                                  its lines match lines of that output, in
+                                  order, a run of digits matching any
+                                  digits, a run of spaces, "#" and bar
+                                  blocks (▏ to █) any such run, and a rule
+                                  of two or more "-" one of any length; a
+                                  line "..." marks lines left out
     <!-- docs: timeout S -->     a command that runs until stopped: it is
                                   stopped after S seconds and must not have
                                   failed before
@@ -46,13 +56,14 @@ import tempfile
 README = sys.argv[1] if len(sys.argv) > 1 else "README.md"
 NAME = os.path.basename(README)
 DB = os.environ.get("OT_DOCS_DB", "shop")
-DIRECTIVE = re.compile(r"^<!--\s*docs:\s*(\w+)\s*(.*?)\s*-->\s*$")
+DIRECTIVE = re.compile(r"^<!--\s*docs:\s*([\w-]+)\s*(.*?)\s*-->\s*$")
 RESULT = re.compile(r"→\s*(e\.g\.\s+)?(\S+)")
 
 n_tap = 0
 passed = failed = 0
 skipped = []
 examples = 0
+last_sh = None       # the last ```sh block that ran: where, whether it succeeded, its output
 
 
 def tap(ok, what, detail=None):
@@ -234,7 +245,7 @@ def same_output(got_lines, want_lines):
 
 
 def run_sh(block, output_block):
-    global examples
+    global examples, last_sh
     where = f"{NAME}:{block['line']}"
     lines = block["lines"]
     for name, arg in block["directives"]:
@@ -269,6 +280,7 @@ def run_sh(block, output_block):
     if len(text) > 6000:
         text = text[:2500] + "\n[...]\n" + text[-3500:]
     tap(ok, f"{where}: {len(cmds)} commands ({status})", text)
+    last_sh = {"where": where, "ok": ok, "out": out}
     if output_block is not None:
         want = output_block["lines"]
         tap(ok and same_output(out.split("\n"), want),
@@ -307,6 +319,55 @@ def check_excerpt(block, path):
     tap(want in text, f"{NAME}:{block['line']}: an excerpt of {path}", detail)
 
 
+BAR = " #\u258f\u258e\u258d\u258c\u258b\u258a\u2589\u2588"   # spaces, "#", and ▏▎▍▌▋▊▉█
+
+
+def line_pattern(line):
+    """A line of an excerpt-of-run as a pattern: a run of digits stands for
+    any digits, a run of spaces, "#" and bar characters for any such run,
+    and a rule of two or more "-" for a rule of any length."""
+    out = []
+    for run in re.findall(r"\d+|[" + BAR + r"]+|-{2,}|[^\d" + BAR + r"-]+|-", line):
+        if run[0].isdigit():
+            out.append(r"\d+")
+        elif run[0] in BAR:
+            out.append("[" + BAR + "]+")
+        elif run.startswith("--"):
+            out.append("-+")
+        else:
+            out.append(re.escape(run))
+    return re.compile("".join(out))
+
+
+def check_excerpt_of_run(block):
+    """Each line of the block matches a line of the last ```sh block's
+    output, in order ("..." lines aside)."""
+    global examples
+    examples += 1
+    where = f"{NAME}:{block['line']}"
+    if last_sh is None:
+        tap(False, f"{where}: an excerpt of what a ```sh block printed", "no ```sh block ran before it")
+        return
+    got = [seg.rstrip() for line in last_sh["out"].split("\n") for seg in line.split("\r")]
+    at, missing = 0, None
+    for line in block["lines"]:
+        line = line.rstrip()
+        if not line.strip() or line.strip() == "...":
+            continue
+        pat = line_pattern(line)
+        while at < len(got) and not pat.fullmatch(got[at]):
+            at += 1
+        if at == len(got):
+            missing = line
+            break
+        at += 1
+    tap(last_sh["ok"] and missing is None,
+        f"{where}: an excerpt of what {last_sh['where']} printed, figures aside",
+        ("the block failed\n" if not last_sh["ok"] else "")
+        + (f"no line matches, in order: {missing!r}\nthe output:\n" + "\n".join(got[-150:])
+           if missing is not None else ""))
+
+
 def main():
     blocks = read_blocks(README)
     i = 0
@@ -331,6 +392,8 @@ def main():
             check_conf(b)
         elif "excerpt" in d:
             check_excerpt(b, d["excerpt"])
+        elif "excerpt-of-run" in d:
+            check_excerpt_of_run(b)
         else:
             tap(False, f"{NAME}:{b['line']}: a plain block with no docs directive",
                 "\n".join(b["lines"][:3]))
