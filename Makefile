@@ -1,6 +1,6 @@
 # ordertrack: PGXS build
 EXTENSION = ordertrack
-EXTVERSION = 0.14
+EXTVERSION = 0.15
 MODULE_big = ordertrack
 # The entry point, the helpers below every part, the parts, and the parts
 # with no PostgreSQL dependency (PURE_SRCS below).
@@ -21,7 +21,7 @@ DATA = updates/ordertrack--0.1.sql updates/ordertrack--0.2--0.3.sql updates/orde
 	updates/ordertrack--0.4--0.5.sql updates/ordertrack--0.5--0.6.sql updates/ordertrack--0.6--0.7.sql \
 	updates/ordertrack--0.7--0.8.sql updates/ordertrack--0.9--0.10.sql \
 	updates/ordertrack--0.10--0.11.sql updates/ordertrack--0.11--0.12.sql \
-	updates/ordertrack--0.12--0.13.sql updates/ordertrack--0.13--0.14.sql
+	updates/ordertrack--0.12--0.13.sql updates/ordertrack--0.13--0.14.sql updates/ordertrack--0.14--0.15.sql
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql updates/ordertrack--0.1--0.2.sql updates/ordertrack--0.8--0.9.sql
 PGFILEDESC = "ordertrack - order tracking for e-commerce shops"
 

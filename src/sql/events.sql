@@ -69,24 +69,12 @@ REVOKE ALL ON FUNCTION ordertrack.publish(text, bigint, text, text, jsonb) FROM 
 -- batch the consumer's position is the last event it acknowledged.
 -- ---------------------------------------------------------------------------
 
--- A block-range index: nearly free to keep up (rows arrive in transaction
--- order) and enough to find, once per batch, the ids a batch spans.
--- PostgreSQL has no BRIN operator class for xid8; this is the built-in
--- minmax one over its comparison operators.
-CREATE OPERATOR CLASS ordertrack.xid8_minmax_ops FOR TYPE xid8 USING brin AS
-	OPERATOR 1 pg_catalog.< (xid8, xid8),
-	OPERATOR 2 pg_catalog.<= (xid8, xid8),
-	OPERATOR 3 pg_catalog.= (xid8, xid8),
-	OPERATOR 4 pg_catalog.>= (xid8, xid8),
-	OPERATOR 5 pg_catalog.> (xid8, xid8),
-	FUNCTION 1 pg_catalog.brin_minmax_opcinfo(internal),
-	FUNCTION 2 pg_catalog.brin_minmax_add_value(internal, internal, internal, internal),
-	FUNCTION 3 pg_catalog.brin_minmax_consistent(internal, internal, internal),
-	FUNCTION 4 pg_catalog.brin_minmax_union(internal, internal, internal);
-COMMENT ON OPERATOR CLASS ordertrack.xid8_minmax_ops USING brin IS 'Block-range min/max of transaction ids (xid8)';
-COMMENT ON OPERATOR FAMILY ordertrack.xid8_minmax_ops USING brin IS 'Block-range min/max of transaction ids (xid8)';
-CREATE INDEX events_position ON ordertrack.events USING brin (xact_id ordertrack.xid8_minmax_ops, event_id)
-	WITH (pages_per_range = 16, autosummarize = on);
+-- The transactions' index: poll finds, once per batch, the ids a batch
+-- spans by the range of transaction ids it covers.  A btree: a block-range
+-- index loses its ranges once vacuum records the pages' leftover space (new
+-- events land in old pages, and every range comes to reach the newest
+-- transaction), and each poll would read most of the outbox.
+CREATE INDEX events_xact ON ordertrack.events (xact_id);
 
 CREATE TABLE ordertrack.consumers (
 	consumer text PRIMARY KEY CHECK (consumer OPERATOR(pg_catalog.<>) ''),
@@ -287,8 +275,10 @@ BEGIN
 			after := 0;
 			c.given_id := 0;
 			fresh := true;
-			-- the ids it spans, found once through the block-range index on xact_id
-			SELECT min(v.event_id), max(v.event_id) INTO c.batch_low, c.batch_high
+			-- the ids it spans, found once through the index on xact_id (event_id + 0:
+			-- not min() and max() read off the primary key, which would walk it from
+			-- the outbox's oldest event to the first one of the batch)
+			SELECT min(v.event_id + 0), max(v.event_id + 0) INTO c.batch_low, c.batch_high
 			  FROM ordertrack.events v
 			 WHERE v.xact_id < pg_snapshot_xmax(c.batch)
 			   AND (c.done IS NULL OR v.xact_id >= pg_snapshot_xmin(c.done))

@@ -230,7 +230,8 @@ BEGIN
 				after := 0;
 				p.given_id := 0;
 				fresh := true;
-				SELECT min(v.event_id), max(v.event_id) INTO p.batch_low, p.batch_high
+				-- (event_id + 0: through the index on xact_id, as poll does)
+				SELECT min(v.event_id + 0), max(v.event_id + 0) INTO p.batch_low, p.batch_high
 				  FROM ordertrack.events v
 				 WHERE v.event_id BETWEEN lo AND hi
 				   AND v.xact_id < pg_snapshot_xmax(p.batch)
