@@ -35,5 +35,21 @@ p=${summary%% passed*}; f=${summary#*passed, }; f=${f%% failed}
 case "$p$f" in *[!0-9]*|"") p=0; f=1 ;; esac
 if [ $self_ok = 1 ]; then echo "ok - the runner fails selftest.md's wrong examples"; p=$((p + 1))
 else echo "not ok - the runner fails selftest.md's wrong examples"; f=$((f + 1)); fi
+
+# README.md's Reference names every object of the installed extension
+python3 test/docs/reference.py README.md | tee "$OT_DOCS_CLUSTER_DIR/reference.log"
+summary=$(tail -1 "$OT_DOCS_CLUSTER_DIR/reference.log")
+rp=${summary%% passed*}; rf=${summary#*passed, }; rf=${rf%% failed}
+case "$rp$rf" in *[!0-9]*|"") rp=0; rf=1 ;; esac
+p=$((p + rp)); f=$((f + rf))
+# and it fails when the Reference leaves a name out: a function, a table and
+# a setting, each taken out of every code span of the Reference in turn
+for name in lookup carrier_shipments ordertrack.pick_grace; do
+	if out=$(python3 test/docs/reference.py README.md --leave-out "$name") ||
+		! echo "$out" | grep -qE "^#   missing: (.*, )?$name(,|\$)"; then
+		echo "not ok - the reference check fails when the Reference leaves out $name"
+		echo "$out" | sed 's/^/#   /'; f=$((f + 1))
+	else echo "ok - the reference check fails when the Reference leaves out $name"; p=$((p + 1)); fi
+done
 echo "$p passed, $f failed"
 [ "$f" = 0 ]
