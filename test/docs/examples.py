@@ -363,9 +363,9 @@ def check_excerpt_of_run(block):
         at += 1
     tap(last_sh["ok"] and missing is None,
         f"{where}: an excerpt of what {last_sh['where']} printed, figures aside",
-        ("the block failed\n" if not last_sh["ok"] else "")
-        + (f"no line matches, in order: {missing!r}\nthe output:\n" + "\n".join(got[-150:])
-           if missing is not None else ""))
+        ("the output, its last 60 lines:\n" + "\n".join(got[-60:]) + "\n" if missing is not None else "")
+        + ("the block failed\n" if not last_sh["ok"] else "")
+        + (f"no line of the output matches, in order: {missing!r}" if missing is not None else ""))
 
 
 def main():
