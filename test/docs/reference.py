@@ -4,15 +4,17 @@
 Called by test/docs/run.sh on its cluster (PGHOST, PGPORT, PGBIN), after the
 examples.  Creates a database of its own with the extension, lists what the
 extension has there, and checks that each name appears in a code span (`...`)
-of README.md's "## Reference" section, down to the next "## " heading:
+of the subsection of README.md's "## Reference" where a reader looks for it:
 
-- functions, aggregates and procedures, tables, views, sequences and types
-  of schema ordertrack that belong to the extension: the name, bare or
+- functions, aggregates and procedures of schema ordertrack that belong to
+  the extension, under "### Functions"; its tables, and its sequences, under
+  "### Tables"; its views under "### Views"; its types, and the values of
+  the type ordertrack.stage, under "### Types": the name, bare or
   schema-qualified;
-- settings: the full name, ordertrack.name, of every setting the library
-  defines once loaded;
-- the duties (roles ordertrack_*), the flag codes of ordertrack.flag_codes and
-  the values of the type ordertrack.stage.
+- settings under "### Settings": the full name, ordertrack.name, of every
+  setting the library defines once loaded;
+- the duties (roles ordertrack_*) under "### Duties", the flag codes of
+  ordertrack.flag_codes under "### Flag codes".
 
 Prints a TAP line per kind, the names missing, and "N passed, N failed".
 With --leave-out NAME it checks the Reference as if no code span of it named
@@ -28,29 +30,29 @@ LEAVE_OUT = sys.argv[3] if len(sys.argv) > 3 and sys.argv[2] == "--leave-out" el
 NAME = os.path.basename(README)
 DB = "ot_docs_reference"
 
-KINDS = [
-    ("function", """SELECT DISTINCT p.proname FROM pg_proc p
+KINDS = [   # (kind, the Reference's subsection, the query that lists them)
+    ("function", "Functions", """SELECT DISTINCT p.proname FROM pg_proc p
         JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
         JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'ordertrack'"""),
-    ("table", """SELECT c.relname FROM pg_class c
+    ("table", "Tables", """SELECT c.relname FROM pg_class c
         JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e'
         JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'ordertrack'
         WHERE c.relkind IN ('r', 'p')"""),
-    ("view", """SELECT c.relname FROM pg_class c
+    ("view", "Views", """SELECT c.relname FROM pg_class c
         JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e'
         JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'ordertrack'
         WHERE c.relkind IN ('v', 'm')"""),
-    ("sequence", """SELECT c.relname FROM pg_class c
+    ("sequence", "Tables", """SELECT c.relname FROM pg_class c
         JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e'
         JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'ordertrack'
         WHERE c.relkind = 'S'"""),
-    ("type", """SELECT t.typname FROM pg_type t
+    ("type", "Types", """SELECT t.typname FROM pg_type t
         JOIN pg_depend d ON d.classid = 'pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e'
         JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'ordertrack'"""),
-    ("setting", "SELECT name FROM pg_settings WHERE name LIKE 'ordertrack.%'"),
-    ("duty", "SELECT rolname FROM pg_roles WHERE rolname LIKE 'ordertrack\\_%'"),
-    ("flag code", "SELECT code FROM ordertrack.flag_codes"),
-    ("stage", "SELECT enumlabel FROM pg_enum WHERE enumtypid = 'ordertrack.stage'::regtype"),
+    ("setting", "Settings", "SELECT name FROM pg_settings WHERE name LIKE 'ordertrack.%'"),
+    ("duty", "Duties", "SELECT rolname FROM pg_roles WHERE rolname LIKE 'ordertrack\\_%'"),
+    ("flag code", "Flag codes", "SELECT code FROM ordertrack.flag_codes"),
+    ("stage", "Types", "SELECT enumlabel FROM pg_enum WHERE enumtypid = 'ordertrack.stage'::regtype"),
 ]
 
 
@@ -74,7 +76,7 @@ def installed():
         if p.returncode != 0:
             sys.exit(f"# CREATE EXTENSION ordertrack failed: {p.stderr}")
         names = {}
-        for kind, sql in KINDS:
+        for kind, _, sql in KINDS:
             # the settings exist once the library is loaded in the session
             p = psql(DB, f"LOAD 'ordertrack'; {sql}")
             if p.returncode != 0:
@@ -86,44 +88,48 @@ def installed():
 
 
 def reference_names(path):
-    """The names in code spans of the file's "## Reference" section: each
-    dotted name, and each without its "ordertrack." prefix."""
+    """{subsection: names} of the file's "## Reference" section: in code
+    spans, each dotted name, and each without its "ordertrack." prefix."""
     with open(path, encoding="utf-8") as f:
         text = f.read()
-    m = re.search(r"^## Reference\s*$(.*?)(?=^## |\Z)", text, re.M | re.S)
+    m = re.search(r"^## Reference[ \t]*$(.*?)(?=^## |\Z)", text, re.M | re.S)
     if not m:
         return None
-    section = m.group(1)
-    if LEAVE_OUT:
-        bare = re.escape(LEAVE_OUT.split(".")[-1])
-        section = re.sub(r"`[^`\n]+`", lambda s: re.sub(r"(?<![\w.])(ordertrack\.)?" + bare + r"(?!\w)",
-                                                       "(left out)", s.group(0)), section)
-    names = set()
-    for span in re.findall(r"`([^`\n]+)`", section):
-        for name in re.findall(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*", span):
-            names.add(name)
-            if name.startswith("ordertrack."):
-                names.add(name[len("ordertrack."):])
-    return names
+    sections = {}
+    for title, body in re.findall(r"^### (.+?)[ \t]*$(.*?)(?=^### |\Z)", m.group(1), re.M | re.S):
+        if LEAVE_OUT:
+            bare = re.escape(LEAVE_OUT.split(".")[-1])
+            body = re.sub(r"`[^`\n]+`", lambda s: re.sub(r"(?<![\w.])(ordertrack\.)?" + bare + r"(?!\w)",
+                                                        "(left out)", s.group(0)), body)
+        names = sections.setdefault(title, set())
+        for span in re.findall(r"`([^`\n]+)`", body):
+            for name in re.findall(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*", span):
+                names.add(name)
+                if name.startswith("ordertrack."):
+                    names.add(name[len("ordertrack."):])
+    return sections
 
 
 def main():
     found = installed()
-    named = reference_names(README)
+    sections = reference_names(README)
     passed = failed = n = 0
-    for kind, _ in KINDS:
+    for kind, section, _ in KINDS:
         n += 1
         have = found[kind]
+        named = (sections or {}).get(section)
         missing = sorted(have - named) if named is not None else sorted(have)
-        what = f"every {kind} of the installed extension ({len(have)}) is named in {NAME}'s Reference"
+        what = f"every {kind} of the installed extension ({len(have)}) is named under {NAME}'s Reference, {section}"
         if have and not missing:
             passed += 1
             print(f"ok {n} - {what}")
         else:
             failed += 1
             print(f"not ok {n} - {what}")
-            if named is None:
+            if sections is None:
                 print(f"#   {NAME} has no \"## Reference\" section")
+            elif named is None:
+                print(f"#   its Reference has no \"### {section}\"")
             elif not have:
                 print(f"#   the database lists no {kind}")
             else:
