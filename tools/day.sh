@@ -3,23 +3,56 @@
 # it.  Called by tools/run.sh; on its own:
 #
 #   bash tools/day.sh CONNINFO [ORDERS [SEED]]
+#   bash tools/day.sh --remove CONNINFO SHOP    removes a day's shop
 #
-# The day runs on the server's clock: on tools/run.sh's throwaway cluster
-# that clock runs 1,440 times as fast (libfaketime), so the day takes about
-# a minute.  ORDERS orders (20,000) are taken from 00:00 to 24:00, with
-# 15% more already on the road from earlier days; SEED (printed) replays
-# the same day.  Runs consumers for warehouse, production, logistics and
-# customer with ordertrack-listen, checks that each received every event of
-# its topics exactly once, and ends with the reports.  Exits non-zero when
+# ORDERS orders (20,000) are taken from 00:00 to 24:00, with 15% more
+# already on the road from earlier days, in a shop of the day's own
+# (demo-SEED); SEED (printed) replays the same day.  Two sessions share the
+# work.  Runs consumers for warehouse, production, logistics and customer
+# with ordertrack-listen, checks that each received every event of its
+# topics exactly once, and ends with the reports.  Exits non-zero when
 # anything failed.
+#
+# The day's clock: with OT_DAY_FAST=1 (tools/run.sh's throwaway cluster,
+# whose server clock runs fast under libfaketime) it is the server's own.
+# Otherwise the clock is real: the day is yesterday's, run as fast as the
+# work is done, and the deadlines that take hours to fall due do not; the
+# database must have no consumers of its own (the day's events would reach
+# them), and the shop stays there until --remove removes it.
 set -eu
 cd "$(dirname "$0")/.."
 . test/lib.sh
+
+psql_q() { ot_run_as_owner "$PGBIN/psql" -X -q -At -v ON_ERROR_STOP=1 "$conn" "$@"; }
+
+if [ "${1:-}" = --remove ]; then
+	conn=$2 shop=$3
+	case $shop in demo-[0-9]*) ;; *) echo "$shop is not a day's shop (demo-SEED)" >&2; exit 2 ;; esac
+	psql_q -v shop="$shop" <<'SQL'
+BEGIN;
+SET LOCAL search_path = pg_catalog, pg_temp;
+-- the orders take their lines, flags, stage history and scans with them
+DELETE FROM ordertrack.orders WHERE shop = :'shop';
+DELETE FROM ordertrack.events WHERE shop = :'shop';
+DELETE FROM ordertrack.carrier_scores WHERE shop = :'shop';
+DELETE FROM ordertrack.carrier_shipments WHERE shop = :'shop';
+DELETE FROM ordertrack.customer_notes WHERE shop = :'shop';
+DELETE FROM ordertrack.consumers WHERE consumer LIKE :'shop' || '-%';
+-- the demo's products, once no order has them
+DELETE FROM ordertrack.products p WHERE p.sku LIKE 'DEMO-%'
+   AND NOT EXISTS (SELECT FROM ordertrack.order_lines l WHERE l.sku = p.sku);
+COMMIT;
+SQL
+	echo "removed shop $shop"
+	exit 0
+fi
 
 conn=$1
 orders=${2:-20000}
 seed=${3:-$(( (RANDOM << 15 | RANDOM) % 1000000 ))}
 shop="demo-$seed"
+fast=${OT_DAY_FAST:-0}
+parts=2
 work=$(mktemp -d /tmp/ordertrack-day.XXXXXX)
 chmod 777 "$work"
 cols=$(tput cols 2>/dev/null || echo 80)
@@ -27,8 +60,20 @@ tty=0; [ -t 1 ] && tty=1
 failed=0
 
 echo "== one trading day of shop $shop: $orders orders (seed $seed; bash tools/day.sh CONNINFO $orders $seed replays it)"
-
-psql_q() { ot_run_as_owner "$PGBIN/psql" -X -q -At -v ON_ERROR_STOP=1 "$conn" "$@"; }
+if [ "$fast" != 1 ]; then
+	# a database of the user's: nothing of the day may reach its consumers
+	others=$(psql_q -c "SELECT string_agg(consumer, ', ' ORDER BY consumer) FROM ordertrack.consumers WHERE consumer !~ '^demo-[0-9]+-'")
+	if [ -n "$others" ]; then
+		echo "This database has consumers of the outbox ($others): the day's events would reach them." >&2
+		echo "Run the day in a database of its own (createdb ordertrack_demo; bash tools/run.sh dbname=ordertrack_demo)," >&2
+		echo "or on a throwaway cluster (bash tools/run.sh)." >&2
+		exit 1
+	fi
+	echo "   in this database, in a shop of its own ($shop), with 13 products DEMO-… in the catalogue;"
+	echo "   the clock is real: the day is yesterday's, run as fast as the work is done, so deadlines of hours"
+	echo "   do not fall due (bash tools/run.sh, with no database, runs the day on a clock that does);"
+	echo "   bash tools/day.sh --remove '$conn' $shop removes the shop afterwards"
+fi
 
 # the consumers, one per topic, from the outbox's end
 start_id=$(psql_q -c "SELECT coalesce(max(event_id), 0) FROM ordertrack.events")
@@ -49,25 +94,40 @@ for topic in warehouse production logistics customer; do
 	pids+=($!)
 done
 
-# the day's session
-coproc DAY { ot_run_as_owner "$PGBIN/psql" -X -q -At -v ON_ERROR_STOP=1 "$conn" 2>&1; }
-exec 3>&"${DAY[1]}" 4<&"${DAY[0]}"
-# sends SQL, prints its output until the marker
-say() {
-	printf '%s\n\\echo @@done\n' "$1" >&3
-	local line
-	while IFS= read -r line <&4; do
+# the day's sessions, one a core: psql reading from a pipe, writing to another
+for k in $(seq 0 $((parts - 1))); do
+	mkfifo "$work/in$k" "$work/out$k"
+	ot_run_as_owner "$PGBIN/psql" -X -q -At -v ON_ERROR_STOP=1 "$conn" <"$work/in$k" >"$work/out$k" 2>&1 &
+	exec {fd}>"$work/in$k"; eval "in$k=$fd"
+	exec {fd}<"$work/out$k"; eval "out$k=$fd"
+done
+# send K SQL: sends SQL to session K; recv K: prints its output up to the
+# end of what was sent; say K SQL: both
+send() { local fd="in$1"; printf '%s\n\\echo @@done\n' "$2" >&"${!fd}"; }
+recv() {
+	local fd="out$1" line
+	while IFS= read -r line <&"${!fd}"; do
 		[ "$line" = "@@done" ] && return 0
 		printf '%s\n' "$line"
 		case $line in *ERROR:*|*FATAL:*) echo "$line" >&2 ;; esac
 	done
-	echo "the day's session ended" >&2
+	echo "the day's session $1 ended" >&2
 	return 1
 }
-say "$(cat tools/day.sql)" >"$work/setup.log" || { cat "$work/setup.log"; exit 1; }
-if grep -E '^(ERROR|psql:)' "$work/setup.log"; then exit 1; fi
-planned=$(say "SELECT pg_temp.day_plan('$shop', $orders, $seed / 1000000.0);")
-echo "planned: $planned orders (the day's and those on the road)"
+say() { send "$1" "$2" && recv "$1"; }
+sessions() { seq 0 $((parts - 1)); }
+
+for k in $(sessions); do send $k "$(cat tools/day.sql)"; done
+for k in $(sessions); do
+	recv $k >"$work/setup$k.log" || { cat "$work/setup$k.log"; exit 1; }
+	if grep -E '^(ERROR|psql:)' "$work/setup$k.log"; then exit 1; fi
+done
+# each session draws the same plan from the seed and keeps its share
+for k in $(sessions); do
+	send $k "SELECT pg_temp.day_plan('$shop', $orders, $seed / 1000000.0, $([ "$fast" = 1 ] && echo true || echo false)); SELECT pg_temp.day_share($k, $parts);"
+done
+for k in $(sessions); do out=$(recv $k); planned=${out%%$'\n'*}; done
+echo "planned: $planned orders (the day's and those on the road), shared by $parts sessions"
 
 t0=$(date +%s%N)
 elapsed_ms() { echo $(( ($(date +%s%N) - t0) / 1000000 )); }
@@ -84,18 +144,30 @@ bar() {   # sim time, taken, planned, flags, held, errors
 	[ $tty = 1 ] || echo
 }
 while :; do
-	prog=$(say "CALL pg_temp.day_step(); SELECT pg_temp.day_progress();" | grep '^P|' | tail -1)
-	IFS='|' read -r _ now taken total flags held errs over <<<"$prog"
+	# every session does what is due, then the sweep runs (and the real clock moves on)
+	for k in $(sessions); do send $k "CALL pg_temp.day_step(); SELECT pg_temp.day_progress();"; done
+	taken=0 errs=0 over=t
+	for k in $(sessions); do
+		out=$(recv $k)
+		IFS='|' read -r _ now t total f h e o <<<"${out##*$'\n'}"
+		taken=$(( taken + t )) errs=$(( errs + e ))
+		[ "$o" = t ] || over=f
+		[ $k = 0 ] && flags=$f held=$h
+	done
+	say 0 "CALL pg_temp.day_sweep();" >/dev/null
+	for k in $(sessions); do say $k "CALL pg_temp.day_tick();" >/dev/null; done
 	if [ $tty = 1 ] || [ $(( ${tick:=0} % 20 )) = 0 ]; then bar "$now" "$taken" "$total" "$flags" "$held" "$errs"; fi
 	tick=$(( ${tick:-0} + 1 ))
 	[ "$over" = t ] && break
-	sleep 0.2
+	[ "$fast" = 1 ] && sleep 0.2
 done
 [ $tty = 1 ] && echo
 echo "the day took $(( $(elapsed_ms) / 1000 )) s"
 if [ "${errs:-1}" != 0 ]; then
 	echo "FAILED: ${errs:-?} actions raised an error:"
-	say "SELECT action || ': ' || message || ' (' || count(*) || ' times)' FROM day_errors GROUP BY action, message ORDER BY count(*) DESC LIMIT 10;" | sed "s/^/  /"
+	for k in $(sessions); do
+		say $k "SELECT action || ': ' || message || ' (' || count(*) || ' times)' FROM day_errors GROUP BY action, message ORDER BY count(*) DESC LIMIT 10;" | sed "s/^/  /"
+	done
 	failed=1
 fi
 
@@ -120,7 +192,7 @@ for topic in warehouse production logistics customer; do
 done
 
 echo "== the reports"
-ot_run_as_owner "$PGBIN/psql" -X -q -v ON_ERROR_STOP=1 "$conn" -P pager=off -P footer=off -P columns=80 -v shop="$shop" <<'SQL' || failed=1
+ot_run_as_owner "$PGBIN/psql" -X -q -v ON_ERROR_STOP=1 "$conn" -P pager=off -P footer=off -P columns=80 -v shop="$shop" -v fast="$([ "$fast" = 1 ] && echo true || echo false)" <<'SQL' || failed=1
 SET search_path = "$user", public, ordertrack;
 SET timezone = 'Asia/Shanghai';
 \echo
@@ -136,10 +208,19 @@ SELECT code, count(*) AS orders, max(open_for)::interval(0) AS longest FROM sla_
 \echo -- carriers (judged parcels, on-time share) and who was passed over
 SELECT carrier, province, shipped, judged, on_time_pct AS "on time %", on_time, median_days AS days FROM carrier_scorecard
  WHERE shop = :'shop' AND judged > 0 ORDER BY on_time_pct, judged DESC LIMIT 8;
-SELECT s ->> 'carrier' AS passed_over, s ->> 'reason' AS why, count(*) AS orders
-  FROM orders o, jsonb_array_elements(o.carrier_choice -> 'skipped') s WHERE o.shop = :'shop' GROUP BY 1, 2;
+\echo -- passed over where it was late: the orders, its on-time share then, and who took them
+SELECT s ->> 'carrier' AS passed_over, o.province, count(*) AS orders,
+	   concat_ws('–', round(100 * min((s ->> 'on_time_rate')::numeric)), nullif(round(100 * max((s ->> 'on_time_rate')::numeric)),
+				 round(100 * min((s ->> 'on_time_rate')::numeric)))) || '%' AS "on time",
+	   concat_ws('–', min((s ->> 'judged')::int), nullif(max((s ->> 'judged')::int), min((s ->> 'judged')::int))) AS "of parcels",
+	   string_agg(DISTINCT o.carrier, ', ') AS "sent with"
+  FROM orders o, jsonb_array_elements(o.carrier_choice -> 'skipped') s WHERE o.shop = :'shop' GROUP BY 1, 2 ORDER BY 3 DESC;
 \echo
 \echo -- time in each stage
+\if :fast
+\else
+\echo -- (on the real clock: what ordertrack stamps itself took the moments the day took)
+\endif
 SELECT stage, moves, date_trunc('minute', median) AS median, date_trunc('minute', p90) AS p90, median_bar FROM stage_durations WHERE shop = :'shop';
 \echo
 \echo -- the funnel
@@ -152,6 +233,11 @@ SELECT to_char(at, 'HH24:MI') AS at, what, left(detail, 56) AS detail FROM timel
 	(SELECT min(order_id) FROM orders WHERE shop = :'shop' AND stage = 'shipped'),
 	(SELECT min(order_id) FROM orders WHERE shop = :'shop')));
 SQL
-say "\\q" >/dev/null 2>&1 || true
-rm -rf "$work"
+if [ "$fast" != 1 ]; then
+	# the day's consumers go: left behind, they would hold back the outbox's pruning
+	psql_q -c "DELETE FROM ordertrack.consumers WHERE consumer LIKE '$shop-%'" >/dev/null || failed=1
+	echo
+	echo "The day's shop $shop stays in this database; bash tools/day.sh --remove '$conn' $shop removes it."
+fi
+for k in $(sessions); do send $k "\\q" 2>/dev/null || true; done
 exit $failed

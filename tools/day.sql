@@ -2,20 +2,37 @@
 -- interfaces.  Loaded into the session of tools/day.sh (everything here is
 -- in pg_temp: the database keeps only what ordertrack itself stores).
 --
--- pg_temp.day_plan(shop, orders, seed) draws the whole day at once from the
+-- pg_temp.day_plan(shop, orders, seed, fast clock) draws the whole day at once from the
 -- seed: every order, what is wrong with it, and when each thing happens to
 -- it (so that the same seed gives the same day however fast it runs).
--- CALL pg_temp.day_step() then does whatever the plan has due by now():
--- the ERP's INSERTs and submit_order, payments, the person on duty
+-- The day's work is shared by several sessions (one a core): each draws the
+-- same plan and keeps its share of the orders, pg_temp.day_share(part,
+-- parts).  CALL pg_temp.day_step() then does whatever its share has due by
+-- the day's clock: the ERP's INSERTs and submit_order, payments, the person on duty
 -- correcting or releasing held orders, confirm, the warehouse's picks and
--- shortages, the carriers' scans, customers' feedback, and the sweep.
--- pg_temp.day_progress() says how far it is.
+-- shortages, the carriers' scans and customers' feedback.  Once every
+-- session has stepped, one of them calls CALL pg_temp.day_sweep(), as
+-- pg_cron calls the sweep every minute.  pg_temp.day_progress() says how far
+-- a session is.
 
 SET search_path = "$user", public, ordertrack;
 SET timezone = 'Asia/Shanghai';
 
 CREATE TEMP TABLE day_settings (shop text, orders integer, seed double precision, day0 timestamptz,
-								last_sweep timestamptz, errors integer DEFAULT 0);
+								last_sweep timestamptz, errors integer DEFAULT 0,
+								fast boolean, vnow timestamptz);
+
+-- The day's clock.  On tools/run.sh's throwaway cluster the server's own
+-- clock runs fast (libfaketime), and everything ordertrack stamps lives on
+-- the same day: the day's clock is now().  In another database the clock is
+-- real: the day is yesterday, its clock moves on five minutes a step
+-- (pg_temp.day_tick) as fast as the work is done, and what ordertrack
+-- stamps itself (stage moves, confirmation) happens within those minutes of
+-- real time.
+CREATE FUNCTION pg_temp.day_now() RETURNS timestamptz LANGUAGE sql STABLE AS
+	$$ SELECT CASE WHEN fast THEN now() ELSE vnow END FROM day_settings $$;
+CREATE PROCEDURE pg_temp.day_tick() LANGUAGE sql AS
+	$$ UPDATE day_settings SET vnow = vnow + interval '5 minutes' WHERE NOT fast $$;
 CREATE TEMP TABLE day_errors (action text, message text, n integer);
 
 -- The catalogue: SKUs of the demo's own (DEMO-…), some fragile, cold-chain
@@ -137,10 +154,12 @@ CREATE TEMP TABLE day_plan (
 );
 CREATE INDEX ON day_plan (next_at);
 
-CREATE FUNCTION pg_temp.day_plan(p_shop text, p_orders integer, p_seed double precision) RETURNS integer
-	LANGUAGE plpgsql VOLATILE AS $$
+CREATE FUNCTION pg_temp.day_plan(p_shop text, p_orders integer, p_seed double precision, p_fast boolean)
+	RETURNS integer LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
-	day0 timestamptz := date_trunc('day', now() + interval '3 hours');
+	-- the fast clock starts at 23:00 the evening before; the real one is past it
+	day0 timestamptz := CASE WHEN p_fast THEN date_trunc('day', now() + interval '3 hours')
+							 ELSE date_trunc('day', now()) - interval '1 day' END;
 	cnt integer := 0;
 	k integer;
 	backlog integer := p_orders * 3 / 20;
@@ -155,7 +174,8 @@ DECLARE
 	late_zone boolean;
 BEGIN
 	PERFORM setseed(p_seed);
-	INSERT INTO day_settings (shop, orders, seed, day0) VALUES (p_shop, p_orders, p_seed, day0);
+	INSERT INTO day_settings (shop, orders, seed, day0, fast, vnow)
+	VALUES (p_shop, p_orders, p_seed, day0, p_fast, day0 - interval '1 hour');
 	FOR k IN 1 .. p_orders + backlog LOOP
 		cnt := cnt + 1;
 		IF k <= backlog THEN
@@ -225,7 +245,7 @@ CREATE FUNCTION pg_temp.day_act(x day_plan, OUT next text, OUT next_at timestamp
 DECLARE
 	id bigint := x.order_id;
 	st ordertrack.stage;
-	t timestamptz := now();
+	t timestamptz := pg_temp.day_now();
 	f record;
 	hub text := pg_temp.pick('{广州白云转运中心,上海青浦转运中心,成都双流分拨中心,武汉东西湖分拨中心,北京顺义转运中心}');
 BEGIN
@@ -338,7 +358,13 @@ BEGIN
 	END CASE;
 END $$;
 
--- Does everything that is due by now(), committing as it goes, and sweeps.
+-- This session's share of the day: the orders n with n % parts = part.
+CREATE FUNCTION pg_temp.day_share(part integer, parts integer) RETURNS integer LANGUAGE sql VOLATILE AS $$
+	DELETE FROM day_plan WHERE n % parts <> part;
+	SELECT count(*)::integer FROM day_plan;
+$$;
+
+-- Does everything that is due by the day's clock, committing as it goes.
 CREATE PROCEDURE pg_temp.day_step() LANGUAGE plpgsql AS $$
 DECLARE
 	x day_plan;
@@ -351,8 +377,8 @@ BEGIN
 	-- see an order between the two
 	<<rounds>>
 	FOR round IN 1 .. 5 LOOP
-	EXIT rounds WHEN NOT EXISTS (SELECT FROM day_plan WHERE next IS NOT NULL AND next_at <= now());
-	FOR x IN SELECT * FROM day_plan WHERE next IS NOT NULL AND next_at <= now() ORDER BY next_at, n LOOP
+	EXIT rounds WHEN NOT EXISTS (SELECT FROM day_plan WHERE next IS NOT NULL AND next_at <= pg_temp.day_now());
+	FOR x IN SELECT * FROM day_plan WHERE next IS NOT NULL AND next_at <= pg_temp.day_now() ORDER BY next_at, n LOOP
 		BEGIN
 			r := pg_temp.day_act(x);
 			UPDATE day_plan SET next = r.next, next_at = CASE WHEN r.next IS NOT NULL THEN r.next_at END WHERE n = x.n;
@@ -369,7 +395,12 @@ BEGIN
 	END LOOP;
 	COMMIT;
 	END LOOP;
-	-- the sweep, as pg_cron runs it every minute
+END $$;
+
+-- The sweep, as pg_cron runs it every minute (once every session has
+-- done what is due: the sweep must not see an order between two steps).
+CREATE PROCEDURE pg_temp.day_sweep() LANGUAGE plpgsql AS $$
+BEGIN
 	IF (SELECT last_sweep IS NULL OR last_sweep < now() - interval '1 minute' FROM day_settings) THEN
 		PERFORM ordertrack.sweep();
 		UPDATE day_settings SET last_sweep = now();
@@ -379,13 +410,13 @@ END $$;
 
 -- P|sim time|orders taken|orders planned|flags|held|errors|the day is over (and its work done)
 CREATE FUNCTION pg_temp.day_progress() RETURNS text LANGUAGE sql STABLE AS $$
-	SELECT concat_ws('|', 'P', to_char(now(), 'HH24:MI'),
+	SELECT concat_ws('|', 'P', to_char(pg_temp.day_now(), 'HH24:MI'),
 		(SELECT count(*) FROM day_plan WHERE order_id IS NOT NULL AND NOT backlog),
 		(SELECT orders FROM day_settings),
 		(SELECT count(*) FROM ordertrack.flags f WHERE f.shop = (SELECT shop FROM day_settings)),
 		(SELECT count(*) FROM ordertrack.orders o WHERE o.shop = (SELECT shop FROM day_settings) AND o.stage = 'review'),
 		(SELECT errors FROM day_settings),
-		(SELECT CASE WHEN now() >= day0 + interval '1 day'
+		(SELECT CASE WHEN pg_temp.day_now() >= day0 + interval '1 day'
 						  AND NOT EXISTS (SELECT FROM day_plan WHERE next IS NOT NULL AND next_at <= day0 + interval '1 day')
 					 THEN 't' ELSE 'f' END FROM day_settings))
 $$;
