@@ -112,10 +112,13 @@ fuzz-targets: $(FUZZ_TARGETS)
 # ---- ordertrack-listen: the outbox consumer program (libpq) ---------------
 # PGXS cannot build a PROGRAM next to MODULE_big, hence these rules; they
 # come after the include so that PGXS's "all" stays the default goal.
+# Its main, and a file per concern; src/listen/listen.h says what each holds.
 LISTEN_PROG = src/listen/ordertrack-listen
+LISTEN_SRCS = src/listen/ordertrack-listen.c src/listen/listen_options.c src/listen/listen_conn.c \
+	src/listen/listen_drain.c src/listen/listen_wait.c
 all: $(LISTEN_PROG)
-$(LISTEN_PROG): src/listen/ordertrack-listen.c
-	$(CC) -O2 -g -Wall -Wextra -Werror -I$(shell $(PG_CONFIG) --includedir) -o $@ $< \
+$(LISTEN_PROG): $(LISTEN_SRCS) src/listen/listen.h
+	$(CC) -O2 -g -Wall -Wextra -Werror -I$(shell $(PG_CONFIG) --includedir) -o $@ $(LISTEN_SRCS) \
 		-L$(shell $(PG_CONFIG) --libdir) -lpq
 install: install-listen
 install-listen: $(LISTEN_PROG)
