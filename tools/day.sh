@@ -50,6 +50,10 @@ fi
 conn=$1
 orders=${2:-20000}
 seed=${3:-$(( (RANDOM << 15 | RANDOM) % 1000000 ))}
+case $seed in
+	[0-9]|[0-9][0-9]|[0-9][0-9][0-9]|[0-9][0-9][0-9][0-9]|[0-9][0-9][0-9][0-9][0-9]|[0-9][0-9][0-9][0-9][0-9][0-9]) ;;
+	*) echo "the seed is a number from 0 to 999999, not $seed" >&2; exit 2 ;;
+esac
 shop="demo-$seed"
 fast=${OT_DAY_FAST:-0}
 parts=2

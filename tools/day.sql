@@ -121,7 +121,8 @@ END $$;
 
 -- An address: province (full or short), city, district, street, number
 -- and, unless forgotten, a building, unit and room.
-CREATE FUNCTION pg_temp.day_address(no_unit boolean) RETURNS text LANGUAGE plpgsql VOLATILE AS $$
+CREATE FUNCTION pg_temp.day_address(no_unit boolean, in_province text DEFAULT NULL) RETURNS text
+	LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
 	p day_place_cdf;
 	r double precision := random();
@@ -129,7 +130,12 @@ DECLARE
 	street text := pg_temp.pick('{人民路,解放路,中山路,建设路,和平路,新华路,长江路,科技园路,胜利街,文化路,幸福里,学府路,滨江大道}');
 	unit text;
 BEGIN
-	SELECT * INTO p FROM day_place_cdf WHERE upto >= r ORDER BY upto LIMIT 1;
+	IF in_province IS NULL THEN
+		SELECT * INTO p FROM day_place_cdf WHERE upto >= r ORDER BY upto LIMIT 1;
+	ELSE
+		SELECT * INTO p FROM day_place_cdf WHERE province = in_province ORDER BY i
+		OFFSET floor(r * (SELECT count(*) FROM day_place_cdf WHERE province = in_province)) LIMIT 1;
+	END IF;
 	unit := CASE WHEN no_unit THEN ''
 				 WHEN u < 0.5 THEN (1 + floor(random() * 30))::int || '号楼' || (1 + floor(random() * 6))::int || '单元'
 								   || (1 + floor(random() * 30))::int || '0' || (1 + floor(random() * 4))::int || '室'
@@ -162,7 +168,11 @@ DECLARE
 							 ELSE date_trunc('day', now()) - interval '1 day' END;
 	cnt integer := 0;
 	k integer;
-	backlog integer := p_orders * 3 / 20;
+	-- of the backlog (15%), the late carrier's week: urgent parcels to
+	-- Sichuan and Yunnan, enough for its record there to be judged on a day
+	-- of any size (ordertrack.min_scorecard_sample, 20)
+	week integer := least(60, p_orders * 3 / 40);
+	backlog integer := p_orders * 3 / 20 - week;
 	t timestamptz;
 	r double precision;
 	lines jsonb;
@@ -176,7 +186,7 @@ BEGIN
 	PERFORM setseed(p_seed);
 	INSERT INTO day_settings (shop, orders, seed, day0, fast, vnow)
 	VALUES (p_shop, p_orders, p_seed, day0, p_fast, day0 - interval '1 hour');
-	FOR k IN 1 .. p_orders + backlog LOOP
+	FOR k IN 1 .. p_orders + backlog - week LOOP
 		cnt := cnt + 1;
 		IF k <= backlog THEN
 			-- on the road: taken half a day to a day and a half before
@@ -232,6 +242,18 @@ BEGIN
 			UPDATE day_plan d SET doc = jsonb_set(d.doc, '{urgent}', 'true'), created_at = day0 - interval '5 days' + random() * interval '12 hours'
 			 WHERE d.n = cnt;
 		END IF;
+	END LOOP;
+	FOR k IN 1 .. week LOOP
+		cnt := cnt + 1;
+		SELECT * INTO prev FROM day_plan d WHERE d.backlog ORDER BY d.n OFFSET floor(random() * (p_orders * 3 / 20 - week)) LIMIT 1;
+		t := day0 - interval '5 days' + random() * interval '12 hours';
+		o := prev.doc || jsonb_build_object('external_ref', 'D' || to_char(day0, 'YYYYMMDD') || lpad(cnt::text, 6, '0'),
+			'account', 'u' || (1 + floor(random() * p_orders * 0.8))::int,
+			'address', pg_temp.day_address(false, CASE WHEN k % 2 = 0 THEN '四川省' ELSE '云南省' END),
+			'urgent', true, 'cash_on_delivery', false, 'created_at', t);
+		INSERT INTO day_plan VALUES (cnt, o ->> 'external_ref', o ->> 'account', t, prev.via, o,
+			t + interval '1 minute' * (1 + random() * 25), 'correct', false, 'delivered', NULL, NULL, true,
+			NULL, 'create', day0 - interval '1 day');
 	END LOOP;
 	RETURN cnt;
 END $$;
