@@ -186,7 +186,7 @@ BEGIN
 	PERFORM setseed(p_seed);
 	INSERT INTO day_settings (shop, orders, seed, day0, fast, vnow)
 	VALUES (p_shop, p_orders, p_seed, day0, p_fast, day0 - interval '1 hour');
-	FOR k IN 1 .. p_orders + backlog - week LOOP
+	FOR k IN 1 .. p_orders + backlog LOOP
 		cnt := cnt + 1;
 		IF k <= backlog THEN
 			-- on the road: taken half a day to a day and a half before
