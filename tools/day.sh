@@ -26,6 +26,7 @@ cd "$(dirname "$0")/.."
 psql_q() { ot_run_as_owner "$PGBIN/psql" -X -q -At -v ON_ERROR_STOP=1 "$conn" "$@"; }
 
 if [ "${1:-}" = --remove ]; then
+	[ $# = 3 ] || { echo "usage: bash tools/day.sh --remove CONNINFO SHOP" >&2; exit 2; }
 	conn=$2 shop=$3
 	case $shop in demo-[0-9]*) ;; *) echo "$shop is not a day's shop (demo-SEED)" >&2; exit 2 ;; esac
 	psql_q -v shop="$shop" <<'SQL'
@@ -47,8 +48,12 @@ SQL
 	exit 0
 fi
 
+[ $# -ge 1 ] || { echo "usage: bash tools/day.sh CONNINFO [ORDERS [SEED]]" >&2; exit 2; }
 conn=$1
 orders=${2:-20000}
+case $orders in
+	''|*[!0-9]*|0*) echo "the day's orders are a number from 1 up, not $orders" >&2; exit 2 ;;
+esac
 seed=${3:-$(( (RANDOM << 15 | RANDOM) % 1000000 ))}
 case $seed in
 	[0-9]|[0-9][0-9]|[0-9][0-9][0-9]|[0-9][0-9][0-9][0-9]|[0-9][0-9][0-9][0-9][0-9]|[0-9][0-9][0-9][0-9][0-9][0-9]) ;;

@@ -58,5 +58,7 @@ ot_is "$(ot_val "$db" "SELECT count(*) FROM ordertrack.orders WHERE shop = 'real
 
 out=$(bash tools/day.sh "dbname=$db" 10 1234567 2>&1); rc=$?
 ot_is "$rc" 2 "a seed out of range (0 to 999999) is refused"
+out=$(bash tools/day.sh "dbname=$db" 12x 2>&1); rc=$?
+ot_is "$rc|$out" "2|the day's orders are a number from 1 up, not 12x" "so is an order count that is not a number"
 "$PGBIN/dropdb" "$db"
 ot_done
