@@ -1,12 +1,12 @@
 /*
  * settings.c
  *	  The triggers of the settings tables (regions, keywords, the stage
- *	  graph, carriers): rows shipped with the extension plus the shop's own
- *	  (src/sql/settings.sql).  A change to a shipped row makes it custom; an
- *	  inserted row replaces the shipped row with its key; shipped rows are
- *	  switched off, not deleted; and every committed change drops each
- *	  session's cached copy (cache.c), so that no session uses a stale
- *	  rule.
+ *	  graph, carriers, flag codes): rows shipped with the extension plus the
+ *	  shop's own (src/sql/settings.sql).  A change to a shipped row makes it
+ *	  custom; an inserted row replaces the shipped row with its key; shipped
+ *	  rows are switched off, not deleted (flag codes are never removed or
+ *	  renamed); and every committed change drops each session's cached copy
+ *	  (cache.c), so that no session uses a stale rule.
  */
 #include "postgres.h"
 
@@ -26,6 +26,7 @@
 
 PG_FUNCTION_INFO_V1(settings_row_guard);
 PG_FUNCTION_INFO_V1(settings_changed);
+PG_FUNCTION_INFO_V1(flag_codes_guard);
 
 /* True while settings_row_guard itself deletes a shipped row it replaces. */
 static bool replacing_shipped = false;
@@ -219,4 +220,62 @@ settings_changed(PG_FUNCTION_ARGS)
 	if (!OtCacheNamesTable(RelationGetRelid(td->tg_relation)))
 		OtCacheInvalidateTables();
 	return PointerGetDatum(NULL);
+}
+
+/* Refuses the removal or renaming of a flag code. */
+static void
+RefuseFlagCodeChange(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_OBJECT_IN_USE),
+			 errmsg("flag codes are not removed or renamed"),
+			 errdetail("Flags keep their code for as long as they are kept."),
+			 errhint("Change the code's severity or description instead.")));
+}
+
+/*
+ * BEFORE trigger on flag_codes, for each row and on TRUNCATE: a code is
+ * never removed or renamed.  The one delete it lets through is
+ * settings_row_guard's, of the shipped row that a custom row of the same
+ * code replaces (as when a restore brings the shop's row back over the one
+ * CREATE EXTENSION wrote).
+ */
+Datum
+flag_codes_guard(PG_FUNCTION_ARGS)
+{
+	TriggerData *td = (TriggerData *) fcinfo->context;
+	TupleDesc	desc;
+	int			code_att;
+	bool		n1,
+				n2;
+	Datum		d1,
+				d2;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(td->tg_event))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("flag_codes_guard must be fired as a BEFORE trigger")));
+	if (TRIGGER_FIRED_BY_TRUNCATE(td->tg_event))
+		RefuseFlagCodeChange();
+	if (TRIGGER_FIRED_BY_DELETE(td->tg_event))
+	{
+		if (!replacing_shipped)
+			RefuseFlagCodeChange();
+		return PointerGetDatum(td->tg_trigtuple);
+	}
+	if (!TRIGGER_FIRED_BY_UPDATE(td->tg_event))
+		return PointerGetDatum(td->tg_trigtuple);
+
+	desc = td->tg_relation->rd_att;
+	code_att = SPI_fnumber(desc, "code");
+	if (code_att <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("flag_codes_guard needs a column \"code\" in %s",
+						RelationGetRelationName(td->tg_relation))));
+	d1 = heap_getattr(td->tg_trigtuple, code_att, desc, &n1);
+	d2 = heap_getattr(td->tg_newtuple, code_att, desc, &n2);
+	if (n1 != n2 || (!n1 && strcmp(TextDatumGetCString(d1), TextDatumGetCString(d2)) != 0))
+		RefuseFlagCodeChange();
+	return PointerGetDatum(td->tg_newtuple);
 }

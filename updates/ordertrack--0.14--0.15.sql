@@ -7,6 +7,10 @@
  * every range came to reach the newest transaction), and the planner walked
  * the primary key from the first event to the batch (18 ms a poll at 50,000
  * events, growing with the outbox).
+ *
+ * flag_codes becomes a settings table, so that pg_dump keeps the codes a
+ * shop added and the severities and descriptions it changed: a row as
+ * shipped is shipped, any other custom.
  */
 \echo Use "ALTER EXTENSION ordertrack UPDATE TO '0.15'" to load this file. \quit
 
@@ -171,3 +175,44 @@ BEGIN
 	END LOOP;
 END
 $$;
+
+-- flag_codes as a settings table (as src/sql/flags.sql has it).  A row
+-- as 0.14 shipped it is shipped; a code the shop added, or whose severity
+-- or description it changed, is custom.
+CREATE OR REPLACE FUNCTION ordertrack.flag_codes_guard() RETURNS trigger
+	AS 'MODULE_PATHNAME', 'flag_codes_guard' LANGUAGE C;
+COMMENT ON FUNCTION ordertrack.flag_codes_guard() IS
+	'Trigger on flag_codes: codes are added, and their severity and description changed, but never removed or renamed; a shipped row gives way only to a custom row of its code';
+ALTER TABLE ordertrack.flag_codes
+	ADD COLUMN origin text NOT NULL DEFAULT 'custom' CHECK (origin IN ('shipped', 'custom'));
+COMMENT ON COLUMN ordertrack.flag_codes.origin IS 'shipped: comes with the extension; custom: added or changed by the shop';
+UPDATE ordertrack.flag_codes f SET origin = 'shipped'
+  FROM (VALUES
+	('name_missing', 'block', 'The recipient is empty, blank or punctuation only: ask the customer for a name'),
+	('phone_invalid', 'block', 'The phone number is missing or is not a number that can be called'),
+	('address_incomplete', 'block', 'The address is empty or too short to deliver to'),
+	('address_needs_unit', 'block', 'The address names no building, unit, room or house number: confirm it before shipping'),
+	('sku_unknown', 'block', 'A line''s SKU is not in the catalogue, or not active'),
+	('sku_mismatch', 'block', 'A line''s title, spec or colour differs from the catalogue'),
+	('duplicate_suspect', 'block', 'The same account ordered the same SKU shortly before: ask whether both are wanted'),
+	('blacklisted', 'block', 'The account, phone or address is on the blacklist'),
+	('stock_short', 'block', 'The shelf lacks stock the system showed'),
+	('region_unknown', 'warn', 'No province was recognised in the address'),
+	('quantity_unusual', 'warn', 'A line''s quantity is above ordertrack.bulk_quantity'),
+	('payment_overdue', 'warn', 'Unpaid for longer than ordertrack.payment_timeout'),
+	('pick_behind_schedule', 'warn', 'Picking is behind the pace its deadline needs'),
+	('pick_overdue', 'warn', 'Picking missed its deadline'),
+	('transit_stalled', 'warn', 'The parcel has not moved for ordertrack.transit_stall'),
+	('delivery_failed', 'warn', 'A delivery attempt failed'),
+	('carrier_exception', 'warn', 'The carrier reported an exception for the parcel: see the scan''s detail'),
+	('parcel_lost', 'warn', 'The carrier reported the parcel lost'),
+	('special_request', 'info', 'The remarks ask for something: see the order''s service requirements'),
+	('customer_history', 'info', 'The customer''s earlier feedback or preferences'),
+	('customization', 'info', 'A line is made to order: the text travels exactly as entered')
+) AS v(c, s, d)
+ WHERE f.code = v.c AND f.severity = v.s AND f.description = v.d;
+CREATE TRIGGER settings_row_guard BEFORE INSERT OR UPDATE OR DELETE ON ordertrack.flag_codes
+	FOR EACH ROW EXECUTE FUNCTION ordertrack.settings_row_guard('ordertrack.flag_codes', 'code');
+COMMENT ON TRIGGER settings_row_guard ON ordertrack.flag_codes IS
+	'An added or changed flag code is custom; an inserted row replaces the shipped row with its code';
+SELECT pg_catalog.pg_extension_config_dump('ordertrack.flag_codes', 'WHERE origin = ''custom''');

@@ -1,19 +1,23 @@
 /*
  * flags.sql: what a person should look at.  The flag codes and their
- * severity, the flags raised on orders, and the functions that raise and
- * resolve them.
+ * severity (a settings table: shipped rows plus the shop's own, see
+ * settings.sql), the flags raised on orders, and the functions that raise
+ * and resolve them.
  */
 
 CREATE TABLE ordertrack.flag_codes (
 	code text PRIMARY KEY,
 	severity text NOT NULL CHECK (severity IN ('block', 'warn', 'info')),
-	description text NOT NULL
+	description text NOT NULL,
+	origin text NOT NULL DEFAULT 'custom' CHECK (origin IN ('shipped', 'custom'))
 );
 COMMENT ON TABLE ordertrack.flag_codes IS 'What each flag code means and how severe it is: block holds the order in review until a person resolves it';
 COMMENT ON COLUMN ordertrack.flag_codes.code IS 'Flag code, e.g. address_needs_unit';
 COMMENT ON COLUMN ordertrack.flag_codes.severity IS 'block, warn or info';
 COMMENT ON COLUMN ordertrack.flag_codes.description IS 'What raised it and what a person should do';
-INSERT INTO ordertrack.flag_codes VALUES
+COMMENT ON COLUMN ordertrack.flag_codes.origin IS 'shipped: comes with the extension; custom: added or changed by the shop';
+INSERT INTO ordertrack.flag_codes (code, severity, description, origin)
+SELECT c, s, d, 'shipped' FROM (VALUES
 	('name_missing', 'block', 'The recipient is empty, blank or punctuation only: ask the customer for a name'),
 	('phone_invalid', 'block', 'The phone number is missing or is not a number that can be called'),
 	('address_incomplete', 'block', 'The address is empty or too short to deliver to'),
@@ -34,39 +38,35 @@ INSERT INTO ordertrack.flag_codes VALUES
 	('parcel_lost', 'warn', 'The carrier reported the parcel lost'),
 	('special_request', 'info', 'The remarks ask for something: see the order''s service requirements'),
 	('customer_history', 'info', 'The customer''s earlier feedback or preferences'),
-	('customization', 'info', 'A line is made to order: the text travels exactly as entered');
+	('customization', 'info', 'A line is made to order: the text travels exactly as entered')
+) AS v(c, s, d);
 
 -- A flag's code is checked by intake when it raises the flag, and flag codes
 -- are never removed or renamed: a foreign key from every flag to one of a
 -- handful of rows made every intake lock that row, which concurrent intakes
--- then share through multixacts.
+-- then share through multixacts.  Otherwise flag_codes is a settings table:
+-- a changed shipped row becomes custom, an inserted row takes the place of
+-- the shipped row with its code (as a restore does), and pg_dump keeps the
+-- custom rows.  flag_codes_guard fires before settings_row_guard.
 CREATE FUNCTION ordertrack.flag_codes_guard() RETURNS trigger
-	LANGUAGE plpgsql
-	SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-	IF TG_OP = 'UPDATE' THEN
-		IF NEW.code = OLD.code THEN
-			RETURN NEW;
-		END IF;
-	END IF;
-	RAISE EXCEPTION 'flag codes are not removed or renamed'
-		USING ERRCODE = 'object_in_use',
-			  DETAIL = 'Flags keep their code for as long as they are kept.',
-			  HINT = 'Change the code''s severity or description instead.';
-END
-$$;
+	AS 'MODULE_PATHNAME', 'flag_codes_guard' LANGUAGE C;
 COMMENT ON FUNCTION ordertrack.flag_codes_guard() IS
-	'Trigger on flag_codes: codes are added, and their severity and description changed, but never removed or renamed';
+	'Trigger on flag_codes: codes are added, and their severity and description changed, but never removed or renamed; a shipped row gives way only to a custom row of its code';
 CREATE TRIGGER flag_codes_guard BEFORE UPDATE OR DELETE ON ordertrack.flag_codes
 	FOR EACH ROW EXECUTE FUNCTION ordertrack.flag_codes_guard();
 CREATE TRIGGER flag_codes_no_truncate BEFORE TRUNCATE ON ordertrack.flag_codes
 	FOR EACH STATEMENT EXECUTE FUNCTION ordertrack.flag_codes_guard();
+CREATE TRIGGER settings_row_guard BEFORE INSERT OR UPDATE OR DELETE ON ordertrack.flag_codes
+	FOR EACH ROW EXECUTE FUNCTION ordertrack.settings_row_guard('ordertrack.flag_codes', 'code');
 CREATE TRIGGER catalogue_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON ordertrack.flag_codes
 	FOR EACH STATEMENT EXECUTE FUNCTION ordertrack.settings_changed();
 COMMENT ON TRIGGER catalogue_changed ON ordertrack.flag_codes IS 'Every session drops its cached flag codes when a change commits';
 COMMENT ON TRIGGER flag_codes_guard ON ordertrack.flag_codes IS 'Flag codes are never deleted or renamed';
 COMMENT ON TRIGGER flag_codes_no_truncate ON ordertrack.flag_codes IS 'Flag codes are never truncated';
+COMMENT ON TRIGGER settings_row_guard ON ordertrack.flag_codes IS
+	'An added or changed flag code is custom; an inserted row replaces the shipped row with its code';
+
+SELECT pg_catalog.pg_extension_config_dump('ordertrack.flag_codes', 'WHERE origin = ''custom''');
 
 -- Flags are found by order (the key leads with it) and, for
 -- resolve_flag(flag_id), by id alone.  They belong to their order without

@@ -1,8 +1,8 @@
 /*
  * settings.sql: settings tables (shipped rows plus the shop's own), the
  * regions that addresses are matched against, and the keywords of intake's
- * text checks.  The stage graph and the carriers are settings tables too:
- * see stages.sql and fulfilment.sql.
+ * text checks.  The stage graph, the carriers and the flag codes are
+ * settings tables too: see stages.sql, fulfilment.sql and flags.sql.
  */
 
 -- ---------------------------------------------------------------------------

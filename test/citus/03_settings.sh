@@ -42,4 +42,15 @@ out=$(ot_psql -d $db -At -c "SELECT ordertrack.advance($id1, 'review')" -c "SELE
 	-c "SELECT ordertrack.advance($id1, 'picking')" -c "SELECT ordertrack.advance($id2, 'picking')" 2>&1 | tr '\n' ' ')
 ot_is "$out" "review review picking picking " \
 	"an edge added on the coordinator: both workers allow the move at once, in the same session"
+
+# a flag code: a row inserted over a shipped code replaces it on every node,
+# and the code is still not deleted
+ot_psql -d $db -c "INSERT INTO ordertrack.flag_codes (code, severity, description)
+	VALUES ('customer_history', 'info', 'What the customer told us before: read it before packing')" >/dev/null
+ot_is "$(ot_val $db "SELECT string_agg(result, ' ' ORDER BY nodeport) FROM run_command_on_workers(
+	\$\$SELECT count(*) || ':' || string_agg(description || '/' || origin, ',') FROM ordertrack.flag_codes WHERE code = 'customer_history'\$\$)")" \
+	"1:What the customer told us before: read it before packing/custom 1:What the customer told us before: read it before packing/custom" \
+	"a flag code inserted over a shipped one replaces it on every worker, as a custom row"
+ot_is "$(ot_psql -d $db -c "\\set VERBOSITY sqlstate" -c "DELETE FROM ordertrack.flag_codes WHERE code = 'customer_history'" 2>&1)" \
+	"ERROR:  55006" "and it is not deleted"
 ot_done

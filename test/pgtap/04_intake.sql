@@ -3,7 +3,7 @@
 -- provoke, restored rows, settings (GUCs), resolve_flag, and hostile input.
 BEGIN;
 SET search_path = ordertrack, public;
-SELECT plan(106);
+SELECT plan(117);
 
 INSERT INTO products (sku, title, spec, colour, active, fragile, cold_chain, customizable) VALUES
 	('HD-1', 'hoodie', 'L', 'grey', true, false, false, false),
@@ -319,6 +319,8 @@ SELECT is((pg_temp.error_of($$SELECT pg_temp.intake(pg_temp.o('paid-forever', '{
 	'an order paid at -infinity is refused');
 
 -- Flag codes are added and retuned, never removed or renamed (flags keep them).
+SELECT is((SELECT count(*)::int FROM flag_codes WHERE origin = 'shipped'), (SELECT count(*)::int FROM flag_codes),
+	'every flag code of a new installation ships');
 SELECT throws_ok($$DELETE FROM ordertrack.flag_codes WHERE code = 'name_missing'$$, '55006',
 	'flag codes are not removed or renamed', 'a flag code is not deleted');
 SELECT throws_ok($$UPDATE ordertrack.flag_codes SET code = 'no_name' WHERE code = 'name_missing'$$, '55006',
@@ -329,7 +331,32 @@ SELECT pg_temp.intake(pg_temp.o('warn-name', '{"recipient": "  "}'));
 SELECT is((SELECT stage || ' ' || f.severity FROM orders o JOIN flags f USING (shop, order_id)
 		   WHERE o.external_ref = 'warn-name' AND f.code = 'name_missing'), 'received warn',
 	'a code''s severity may change, and intake uses the new one at once');
+SELECT is((SELECT origin FROM flag_codes WHERE code = 'name_missing'), 'custom', 'a retuned shipped code is custom');
 UPDATE flag_codes SET severity = 'block' WHERE code = 'name_missing';
+-- Flag codes are a settings table: the shop's codes are custom, and pg_dump
+-- keeps them; a restored row replaces the shipped row with its code.
+INSERT INTO flag_codes (code, severity, description, origin) VALUES ('gift_card', 'info', 'A gift card goes with the parcel', 'shipped');
+SELECT is((SELECT origin FROM flag_codes WHERE code = 'gift_card'), 'custom', 'an added code is custom whatever it says');
+SELECT throws_ok($$DELETE FROM ordertrack.flag_codes WHERE code = 'gift_card'$$, '55006',
+	'flag codes are not removed or renamed', 'an added code is not deleted either');
+SELECT throws_ok($$UPDATE ordertrack.flag_codes SET code = 'gift' WHERE code = 'gift_card'$$, '55006',
+	'flag codes are not removed or renamed', 'nor renamed');
+SELECT is((SELECT extcondition[array_position(extconfig, 'ordertrack.flag_codes'::regclass)]
+		   FROM pg_extension WHERE extname = 'ordertrack'), 'WHERE origin = ''custom''', 'pg_dump keeps the custom flag codes');
+SET LOCAL ROLE ordertrack_admin;
+INSERT INTO ordertrack.flag_codes (code, severity, description)
+	VALUES ('region_unknown', 'block', 'No province was recognised: hold the order');
+RESET ROLE;
+SELECT is((SELECT string_agg(severity || ' ' || origin, ',') FROM flag_codes WHERE code = 'region_unknown'), 'block custom',
+	'the admin inserts a row over a shipped code: it replaces the shipped row');
+SELECT pg_temp.intake(pg_temp.o('noregion-held', '{"address": "Flat 5, 10 Downing Street, London"}'));
+SELECT is(pg_temp.stage('noregion-held'), 'review', 'and intake uses it at once');
+SELECT throws_ok($$INSERT INTO ordertrack.flag_codes (code, severity, description) VALUES ('region_unknown', 'warn', 'again')$$,
+	'23505', NULL, 'a custom row is not replaced by an insert');
+SELECT throws_ok($$UPDATE ordertrack.flag_codes SET code = 'no_region' WHERE code = 'region_unknown'$$, '55006',
+	'flag codes are not removed or renamed', 'the replacing row is not renamed');
+SELECT throws_ok($$DELETE FROM ordertrack.flag_codes WHERE code = 'region_unknown'$$, '55006',
+	'flag codes are not removed or renamed', 'nor deleted');
 
 -- Intake writes flags and events as INSERTs would: a column default or a
 -- CHECK constraint added to them applies to the next order at once.

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Issue numbers, dump, restore into a new database, issue more: no number is
-# issued twice, the secret and the sequence position come back, and the
-# restore itself raises no error.  Custom format through pg_restore, and
+# issued twice, the secret and the sequence position come back, the shop's
+# settings and flag codes come back, and the restore itself raises no error.  Custom format through pg_restore, and
 # plain SQL through psql.  (Not pg_restore -j: pg_dump records no foreign-key
 # order between an extension's tables for parallel workers; see README.)  Needs the cluster from test/run.sh (PG* set).
 set -u
@@ -18,8 +18,11 @@ ot_psql -d $src -c "UPDATE ordertrack.remote_regions SET remote = false WHERE re
 	-c "INSERT INTO ordertrack.special_request_keywords (keyword, tag, enabled) VALUES ('冰袋', 'cold_chain', false)" \
 	-c "INSERT INTO ordertrack.regions (code, level, parent_code, name, short_names) VALUES (330199, 3, 330100, '云栖小镇', '{云栖}')" \
 	-c "INSERT INTO ordertrack.stage_transitions (from_stage, to_stage) VALUES ('received', 'picking')" \
-	-c "UPDATE ordertrack.stage_transitions SET enabled = false WHERE from_stage = 'packed' AND to_stage = 'cancelled'"
+	-c "UPDATE ordertrack.stage_transitions SET enabled = false WHERE from_stage = 'packed' AND to_stage = 'cancelled'" \
+	-c "INSERT INTO ordertrack.flag_codes (code, severity, description) VALUES ('gift_card', 'info', 'A gift card goes with the parcel')" \
+	-c "UPDATE ordertrack.flag_codes SET severity = 'block' WHERE code = 'transit_stalled'"
 settings_sql="SELECT md5(string_agg(t, '|' ORDER BY t)) FROM (
+	SELECT format('%s %s %s %s', code, severity, description, origin) t FROM ordertrack.flag_codes UNION ALL
 	SELECT format('%s %s %s', region_code, remote, origin) t FROM ordertrack.remote_regions UNION ALL
 	SELECT format('%s %s %s', keyword, enabled, origin) FROM ordertrack.address_unit_keywords UNION ALL
 	SELECT format('%s %s %s %s', keyword, tag, enabled, origin) FROM ordertrack.special_request_keywords UNION ALL
@@ -74,6 +77,10 @@ for format in custom plain; do
 	ot_is "$(ot_val $dst "SELECT count(*) FROM ordertrack.tracking_secret")" 1 "$format: one secret row"
 	ot_is "$(ot_val $dst "$settings_sql")" "$src_settings" \
 		"$format: settings come back exactly: shipped rows, changed ones, added ones"
+	ot_is "$(ot_val $dst "SELECT string_agg(code || ' ' || severity || ' ' || origin, ', ' ORDER BY code) FROM ordertrack.flag_codes
+		WHERE code IN ('gift_card', 'transit_stalled', 'parcel_lost')")" \
+		"gift_card info custom, parcel_lost warn shipped, transit_stalled block custom" \
+		"$format: the shop's flag codes come back: an added code, a shipped code's changed severity (once), the others as shipped"
 	ot_is "$(ot_val $dst "SELECT (ordertrack.locate_region('浙江杭州云栖小镇1号')).district_code")" 330199 \
 		"$format: a custom region is recognised after the restore"
 	ot_is "$(ot_val $dst "$orders_sql")" "$src_orders" \
@@ -110,6 +117,8 @@ for format in custom plain; do
 	ot_is "$?" 0 "$format: the restored database dumps and restores again"
 	ot_is "$(ot_val ${dst}_2 "SELECT md5(secret) FROM ordertrack.tracking_secret")" "$src_secret" \
 		"$format: the secret survives a second round"
+	ot_is "$(ot_val ${dst}_2 "$settings_sql")" "$src_settings" \
+		"$format: and so do the settings and flag codes"
 	"$PGBIN/dropdb" $dst; "$PGBIN/dropdb" ${dst}_2
 done
 

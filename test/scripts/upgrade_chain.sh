@@ -194,6 +194,20 @@ ot_psql -d ot_twins -c "UPDATE ordertrack.orders SET tracking_no = NULL WHERE ex
 ot_is "$(ot_val ot_twins "SELECT extversion FROM pg_extension WHERE extname = 'ordertrack'")" "0.10" "and goes on once they do not"
 "$PGBIN/dropdb" ot_twins
 
+# Flag codes a shop added or retuned at 0.14: the update to 0.15 makes them
+# custom (pg_dump keeps them) and leaves the others shipped.
+"$PGBIN/dropdb" --if-exists ot_codes
+"$PGBIN/createdb" ot_codes
+ot_psql -d ot_codes -c "CREATE EXTENSION ordertrack VERSION '0.14'" \
+	-c "INSERT INTO ordertrack.flag_codes VALUES ('gift_card', 'info', 'A gift card goes with the parcel')" \
+	-c "UPDATE ordertrack.flag_codes SET severity = 'block' WHERE code = 'transit_stalled'" \
+	-c "UPDATE ordertrack.flag_codes SET description = 'Ask the customer for a name' WHERE code = 'name_missing'" \
+	-c "ALTER EXTENSION ordertrack UPDATE TO '0.15'" >/dev/null
+ot_is "$(ot_val ot_codes "SELECT string_agg(code, ' ' ORDER BY code) || ', ' || (SELECT count(*) FROM ordertrack.flag_codes WHERE origin = 'shipped')
+	FROM ordertrack.flag_codes WHERE origin = 'custom'")" "gift_card name_missing transit_stalled, 19" \
+	"the update to 0.15 makes the flag codes a shop added or changed custom, and the 19 others shipped"
+"$PGBIN/dropdb" ot_codes
+
 ot_is "$(ot_val ot_fresh "SELECT count(*) FROM pg_available_extension_versions WHERE name = 'ordertrack' AND version = '$default'")" 1 \
 	"the server lists version $default"
 "$PGBIN/dropdb" ot_fresh
