@@ -36,8 +36,11 @@ ot_cluster_user() {
 	if [ "$(id -u)" = 0 ]; then echo postgres; else id -un; fi
 }
 
+# Runs a command as the cluster's owner: as postgres when we are root, from
+# / (postgres may not enter the directory root runs in, e.g. a checkout in
+# /root, and psql would say so).
 ot_run_as_owner() {
-	if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+	if [ "$(id -u)" = 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
 }
 
 # Starts a new cluster in a temporary directory; exports PGHOST/PGPORT/PGUSER.
