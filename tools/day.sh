@@ -55,10 +55,7 @@ case $orders in
 	''|*[!0-9]*|0*) echo "the day's orders are a number from 1 up, not $orders" >&2; exit 2 ;;
 esac
 seed=${3:-$(( (RANDOM << 15 | RANDOM) % 1000000 ))}
-case $seed in
-	[0-9]|[0-9][0-9]|[0-9][0-9][0-9]|[0-9][0-9][0-9][0-9]|[0-9][0-9][0-9][0-9][0-9]|[0-9][0-9][0-9][0-9][0-9][0-9]) ;;
-	*) echo "the seed is a number from 0 to 999999, not $seed" >&2; exit 2 ;;
-esac
+[[ $seed =~ ^[0-9]{1,6}$ ]] || { echo "the seed is a number from 0 to 999999, not $seed" >&2; exit 2; }
 shop="demo-$seed"
 fast=${OT_DAY_FAST:-0}
 parts=2

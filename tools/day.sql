@@ -2,18 +2,18 @@
 -- interfaces.  Loaded into the session of tools/day.sh (everything here is
 -- in pg_temp: the database keeps only what ordertrack itself stores).
 --
--- pg_temp.day_plan(shop, orders, seed, fast clock) draws the whole day at once from the
--- seed: every order, what is wrong with it, and when each thing happens to
--- it (so that the same seed gives the same day however fast it runs).
--- The day's work is shared by several sessions (one a core): each draws the
--- same plan and keeps its share of the orders, pg_temp.day_share(part,
--- parts).  CALL pg_temp.day_step() then does whatever its share has due by
--- the day's clock: the ERP's INSERTs and submit_order, payments, the person on duty
--- correcting or releasing held orders, confirm, the warehouse's picks and
--- shortages, the carriers' scans and customers' feedback.  Once every
--- session has stepped, one of them calls CALL pg_temp.day_sweep(), as
--- pg_cron calls the sweep every minute.  pg_temp.day_progress() says how far
--- a session is.
+-- pg_temp.day_plan(shop, orders, seed, fast clock) draws the whole day at
+-- once from the seed: every order, what is wrong with it, and when each
+-- thing happens to it (so that the same seed gives the same day however fast
+-- it runs).  The day's work is shared by several sessions (one a core): each
+-- draws the same plan and keeps its share of the orders,
+-- pg_temp.day_share(part, parts).  CALL pg_temp.day_step() then does
+-- whatever its share has due by the day's clock: the ERP's INSERTs and
+-- submit_order, payments, the person on duty correcting or releasing held
+-- orders, confirm, the warehouse's picks and shortages, the carriers' scans
+-- and customers' feedback.  Once every session has stepped, one of them
+-- calls CALL pg_temp.day_sweep(), as pg_cron calls the sweep every minute.
+-- pg_temp.day_progress() says how far a session is.
 
 SET search_path = "$user", public, ordertrack;
 SET timezone = 'Asia/Shanghai';

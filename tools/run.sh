@@ -39,7 +39,7 @@ if [ -z "$target" ]; then
 	# minute, as pg_cron would: pg_cron's scheduler does not run on a clock
 	# this fast (no run in 75 s, three simulated hours).
 	orders=${OT_DAY_ORDERS:-20000}
-	[ "$orders" -gt 0 ] 2>/dev/null || orders=20000
+	[ "$orders" -gt 0 ] 2>/dev/null || orders=1
 	speed=$(( 1440 * 4000 / orders )); [ $speed -le 1440 ] || speed=1440; [ $speed -ge 10 ] || speed=10
 	ot_as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libfaketime >/dev/null 2>&1 ||
 		dpkg -s libfaketime >/dev/null
@@ -71,11 +71,11 @@ SELECT current_setting('shared_preload_libraries') ~ '(^|[ ,])ordertrack($|[ ,])
 \endif
 SQL
 
-if [ -n "${OT_CLUSTER_DIR:-}" ]; then
-	OT_DAY_FAST=1 bash tools/day.sh "$target" "$orders" ${OT_DAY_SEED:-}
-	echo "== done; the throwaway cluster is removed"
-elif [ "${OT_DAY_ORDERS:-20000}" = 0 ]; then
+if [ "${OT_DAY_ORDERS:-20000}" = 0 ]; then
 	echo "== installed (OT_DAY_ORDERS=0: no trading day)"
+elif [ -n "${OT_CLUSTER_DIR:-}" ]; then
+	OT_DAY_FAST=1 bash tools/day.sh "$target" "${OT_DAY_ORDERS:-20000}" ${OT_DAY_SEED:-}
+	echo "== done; the throwaway cluster is removed"
 else
 	bash tools/day.sh "$target" "${OT_DAY_ORDERS:-20000}" ${OT_DAY_SEED:-}
 fi
