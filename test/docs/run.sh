@@ -29,19 +29,24 @@ got=$(echo "$selftest" | tail -1)
 if [ -n "$want" ] && [ "$got" = "$want" ]; then self_ok=1; echo "# self-test: $got, as selftest.md says"
 else self_ok=0; echo "# self-test: got \"$got\", selftest.md says \"$want\""; echo "$selftest" | sed 's/^/#   /'; fi
 
+# adds the "N passed, N failed" that ends LOG to p and f (no such line: 1 failed)
+p=0 f=0
+add_summary() {
+	local summary lp lf
+	summary=$(tail -1 "$1")
+	lp=${summary%% passed*}; lf=${summary#*passed, }; lf=${lf%% failed}
+	case "$lp$lf" in *[!0-9]*|"") lp=0; lf=1 ;; esac
+	p=$((p + lp)); f=$((f + lf))
+}
+
 python3 test/docs/examples.py README.md | tee "$OT_DOCS_CLUSTER_DIR/readme.log"
-summary=$(tail -1 "$OT_DOCS_CLUSTER_DIR/readme.log")
-p=${summary%% passed*}; f=${summary#*passed, }; f=${f%% failed}
-case "$p$f" in *[!0-9]*|"") p=0; f=1 ;; esac
+add_summary "$OT_DOCS_CLUSTER_DIR/readme.log"
 if [ $self_ok = 1 ]; then echo "ok - the runner fails selftest.md's wrong examples"; p=$((p + 1))
 else echo "not ok - the runner fails selftest.md's wrong examples"; f=$((f + 1)); fi
 
 # README.md's Reference names every object of the installed extension
 python3 test/docs/reference.py README.md | tee "$OT_DOCS_CLUSTER_DIR/reference.log"
-summary=$(tail -1 "$OT_DOCS_CLUSTER_DIR/reference.log")
-rp=${summary%% passed*}; rf=${summary#*passed, }; rf=${rf%% failed}
-case "$rp$rf" in *[!0-9]*|"") rp=0; rf=1 ;; esac
-p=$((p + rp)); f=$((f + rf))
+add_summary "$OT_DOCS_CLUSTER_DIR/reference.log"
 # and it fails when the Reference leaves a name out: a function, a table and
 # a setting, each taken out of every code span of the Reference in turn
 for name in lookup carrier_shipments ordertrack.pick_grace; do
